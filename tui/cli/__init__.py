@@ -1,0 +1,1 @@
+"""The ``evault`` command line. Entry point: :func:`tui.cli.main.main`."""

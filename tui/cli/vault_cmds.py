@@ -1,0 +1,124 @@
+"""Commands about the vault itself: init, passwd, recover, whoami, check, backup, wipe."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tui.cli.context import Context, command, json_flag
+from tui.cli.output import emit, emit_json, info
+from tui.cli.secrets import UsageError
+from vault.errors import EXIT_INTEGRITY, VaultExists
+from vault.session import Vault, params_for_new_vault, wipe
+
+
+@command("init", "create a new vault (asks for a passphrase twice; prints the recovery key)")
+def cmd_init(ctx: Context) -> int:
+    path = ctx.vault_path
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise VaultExists(f"{path} already exists and is not empty; refusing to overwrite")
+    passphrase = ctx.secrets.ask_new("passphrase")
+    params, note = params_for_new_vault(progress=info)
+    created = Vault.create(path, passphrase, params=params, kdf_note=note, actor="cli")
+    created.vault.close()
+    if note:
+        info(f"warning: {note}")
+    info(f"created the vault at {path} ({params.describe()})")
+    info("Write the recovery key on paper and keep it apart from this device. It is shown "
+         "only now; with it, the vault can be opened if the passphrase is forgotten.")
+    emit(f"recovery key: {created.recovery_key}")
+    return 0
+
+
+@command("passwd", "change the passphrase (current, then new)")
+def cmd_passwd(ctx: Context) -> int:
+    vault = ctx.unlocked_vault()
+    with vault:
+        new = ctx.secrets.ask_new("new passphrase")
+        params, note = params_for_new_vault(progress=info)
+        vault.change_passphrase(new, params, note)
+    info("passphrase changed")
+    return 0
+
+
+@command("recover", "unlock with the recovery key and set a new passphrase")
+def cmd_recover(ctx: Context) -> int:
+    vault = ctx.locked_vault()
+    key = ctx.secrets.ask("Recovery key: ", "recovery key")
+    vault.unlock_with_recovery(key)
+    with vault:
+        new = ctx.secrets.ask_new("new passphrase")
+        params, note = params_for_new_vault(progress=info)
+        vault.change_passphrase(new, params, note)
+    info("new passphrase set; the recovery key still works")
+    return 0
+
+
+@command("whoami", "print the vault's public signing key (minisign format)")
+def cmd_whoami(ctx: Context) -> int:
+    with ctx.unlocked_vault() as vault:
+        sys.stdout.write(vault.public_key_minisign())
+    return 0
+
+
+def _check_args(p: argparse.ArgumentParser) -> None:
+    json_flag(p)
+    p.add_argument("--repair", action="store_true",
+                   help="also remove orphaned files that no record references")
+
+
+@command("check", "verify the header, database, audit chain and attachments", _check_args)
+def cmd_check(ctx: Context) -> int:
+    with ctx.unlocked_vault() as vault:
+        if getattr(ctx.args, "repair", False):
+            from vault.session import REPAIRS
+
+            for name, repair in REPAIRS.items():
+                for line in repair(vault):
+                    info(f"repaired ({name}): {line}")
+        report = vault.check()
+    if ctx.json:
+        emit_json({"ok": report.ok, "checked": report.checked, "problems": report.problems})
+    else:
+        for item in report.checked:
+            emit(f"checked: {item}")
+        for problem in report.problems:
+            emit(f"PROBLEM: {problem}")
+        emit("ok" if report.ok else f"{len(report.problems)} problem(s) found")
+    return 0 if report.ok else EXIT_INTEGRITY
+
+
+def _backup_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--to", required=True, metavar="PATH", help="a new directory for the copy")
+
+
+@command("backup", "write a consistent encrypted copy of the whole vault", _backup_args)
+def cmd_backup(ctx: Context) -> int:
+    with ctx.unlocked_vault() as vault:
+        vault.backup(Path(ctx.args.to))
+    info(f"encrypted backup written to {ctx.args.to}; it opens with the same passphrase")
+    return 0
+
+
+def _wipe_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--panic", action="store_true", required=True,
+                   help="required: destroy the vault now (no passphrase asked)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+
+@command("wipe", "crypto-shred the vault: destroy its keys first, then its files", _wipe_args)
+def cmd_wipe(ctx: Context) -> int:
+    path = ctx.vault_path
+    Vault.open(path)  # NoVault if there is nothing to wipe
+    if not ctx.args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("wipe asks for confirmation on a terminal; add --yes in scripts")
+        answer = input(f"Destroy the vault at {path} for ever? Type WIPE to confirm: ")
+        if answer.strip() != "WIPE":
+            info("not wiped")
+            return 1
+    wipe(path)
+    info("the vault's keys are destroyed and its files removed. On SSDs and some "
+         "filesystems old blocks may survive, but without the header they are noise.")
+    return 0

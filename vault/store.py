@@ -1,0 +1,294 @@
+"""The SQLCipher store: one connection, one write path, the audit hook.
+
+Why these settings:
+- the raw 256-bit key (``x'…'``) skips SQLCipher's own PBKDF2: our Argon2id already did
+  the slow part, and opening then costs under a millisecond;
+- ``cipher_version`` must start with ``4.``: plain SQLite silently ignores ``PRAGMA key``
+  and would write plaintext;
+- WAL halves look-up time, and its file is encrypted page by page like the database;
+- ``temp_store=MEMORY`` keeps sort and index temporaries off the disk.
+
+Every write goes through :meth:`Store.transaction` (``BEGIN IMMEDIATE``), and a write
+transaction that records no audit entry is refused: that is how "every write is audited"
+is enforced rather than hoped for.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from vault import audit
+from vault.errors import IntegrityError, StorageError, VaultError, VaultLocked
+from vault.migrations import Migration, all_migrations
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The default clock."""
+    return datetime.now(UTC)
+
+
+def _db_error(exc: Exception, what: str) -> VaultError:
+    text = str(exc).lower()
+    if "full" in text or "disk i/o" in text or "readonly" in text or "read-only" in text:
+        return StorageError(f"the disk refused the write while {what}; nothing was changed")
+    if "not a database" in text or "malformed" in text or "hmac" in text:
+        return IntegrityError(f"the database is damaged or was altered ({what})")
+    return StorageError(f"the database refused the operation while {what}")
+
+
+class Transaction:
+    """A write transaction handed out by :meth:`Store.transaction`."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.audited = False
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement inside the transaction; returns the cursor."""
+        return self._store._conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> Any:
+        """Run one statement for many rows inside the transaction."""
+        return self._store._conn.executemany(sql, rows)
+
+    def audit(self, action: str, record: str | None = None, field: str | None = None,
+              **detail: Any) -> None:
+        """Append an audit entry in this transaction. ``detail`` must hold no content."""
+        store = self._store
+        conn = store._conn
+        head_row = conn.execute("SELECT value FROM meta WHERE key='audit_head'").fetchone()
+        count_row = conn.execute("SELECT value FROM meta WHERE key='audit_count'").fetchone()
+        prev = head_row[0] if head_row else audit.GENESIS
+        seq = (int(count_row[0]) if count_row else 0) + 1
+        at = store.clock().isoformat(timespec="microseconds")
+        digest = audit.entry_hash(prev, seq, at, store.actor, action, record, field, detail)
+        conn.execute(
+            "INSERT INTO audit(seq, at, actor, action, record, field, detail, prev, hash) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (seq, at, store.actor, action, record, field,
+             json.dumps(detail, sort_keys=True, separators=(",", ":")), prev, digest),
+        )
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_head', ?)", (digest,))
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_count', ?)",
+                     (str(seq),))
+        self.audited = True
+
+
+class Store:
+    """An open, keyed SQLCipher database."""
+
+    def __init__(self, conn: Any, *, actor: str, clock: Clock) -> None:
+        self._conn: Any = conn
+        self._lock = threading.RLock()
+        self.actor = actor
+        self.clock = clock
+
+    @classmethod
+    def open(cls, path: Path, key: bytes, *, actor: str = "owner", clock: Clock = utc_now,
+             create: bool = False) -> Store:
+        """Open (or with ``create`` make) the database with its raw key and migrate it."""
+        if not create and not path.is_file():
+            raise IntegrityError("the vault database is missing")
+        if create and not path.exists():
+            # SQLite gives -wal and -shm the database file's mode: make it 0600 first.
+            path.touch(mode=0o600)
+        try:
+            conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+        except sqlcipher3.Error as exc:
+            raise _db_error(exc, "opening the database") from None
+        try:
+            # Quiet SQLCipher's own stderr logging (it prints HMAC failures there).
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            version = conn.execute("PRAGMA cipher_version").fetchone()
+            if not version or not str(version[0]).startswith("4."):
+                raise IntegrityError(
+                    "this build of SQLite does not encrypt (SQLCipher 4 is required); "
+                    "refusing to write anything"
+                )
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlcipher3.Error as exc:
+            conn.close()
+            raise IntegrityError(
+                "the database does not open with this vault's key: it is damaged or was "
+                "replaced"
+            ) from None
+        except VaultError:
+            conn.close()
+            raise
+        store = cls(conn, actor=actor, clock=clock)
+        store.migrate(all_migrations())
+        return store
+
+    # -- reading ---------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """All rows of a read-only statement."""
+        with self._lock:
+            conn = self._require()
+            try:
+                return list(conn.execute(sql, params).fetchall())
+            except sqlcipher3.DatabaseError as exc:
+                raise _db_error(exc, "reading") from None
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first row of a read-only statement, or None."""
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """Rows one at a time, for scans that must not load everything (holds the lock)."""
+        with self._lock:
+            conn = self._require()
+            try:
+                yield from conn.execute(sql, params)
+            except sqlcipher3.DatabaseError as exc:
+                raise _db_error(exc, "reading") from None
+
+    # -- the one write path ----------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, what: str = "saving") -> Iterator[Transaction]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any error. Must be audited."""
+        with self._lock:
+            conn = self._require()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlcipher3.Error as exc:
+                raise _db_error(exc, what) from None
+            tx = Transaction(self)
+            try:
+                yield tx
+                if not tx.audited:
+                    raise RuntimeError("a write transaction recorded no audit entry")
+                conn.execute("COMMIT")
+            except sqlcipher3.Error as exc:
+                self._rollback()
+                raise _db_error(exc, what) from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlcipher3.Error:
+            pass  # the transaction is already gone (e.g. SQLite rolled back on I/O error)
+
+    def migrate(self, migrations: list[Migration]) -> list[str]:
+        """Apply pending migrations, each in its own transaction; returns names applied."""
+        conn = self._require()
+        with self._lock:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+            )
+            done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+            applied = []
+            for migration in migrations:
+                if migration.name in done:
+                    continue
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    migration.apply(conn)
+                    conn.execute("INSERT INTO migrations(name, applied_at) VALUES (?, ?)",
+                                 (migration.name, self.clock().isoformat()))
+                    conn.execute("COMMIT")
+                except BaseException:
+                    self._rollback()
+                    raise
+                applied.append(migration.name)
+            return applied
+
+    # -- meta and settings -----------------------------------------------------------
+
+    def meta(self, key: str) -> Any:
+        """A value from the internal ``meta`` table, or None."""
+        row = self.query_one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else row[0]
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        """A user setting (JSON value), or ``default``."""
+        row = self.query_one("SELECT value FROM settings WHERE key = ?", (key,))
+        return default if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Change a user setting (audited, the value is not logged)."""
+        with self.transaction("saving a setting") as tx:
+            tx.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)",
+                       (key, json.dumps(value, ensure_ascii=False)))
+            tx.audit("setting.change", field=key)
+
+    # -- checks, export, close ---------------------------------------------------------
+
+    def audit_entries(self) -> list[audit.AuditEntry]:
+        """The whole audit log, oldest first."""
+        rows = self.query(
+            "SELECT seq, at, actor, action, record, field, detail, prev, hash "
+            "FROM audit ORDER BY seq"
+        )
+        return list(audit.rows_to_entries(rows))
+
+    def verify_audit(self) -> audit.ChainStatus:
+        """Verify the hash chain against the head kept in ``meta``."""
+        head = self.meta("audit_head") or audit.GENESIS
+        count = int(self.meta("audit_count") or 0)
+        return audit.verify_chain(self.audit_entries(), head, count)
+
+    def integrity_problems(self) -> list[str]:
+        """SQLCipher's page HMAC check and SQLite's structural check; [] when sound."""
+        problems: list[str] = []
+        try:
+            for row in self.query("PRAGMA cipher_integrity_check"):
+                problems.append(f"database page check: {row[0]}")
+            result = [row[0] for row in self.query("PRAGMA integrity_check")]
+        except VaultError as exc:
+            return [*problems, exc.message]
+        if result != ["ok"]:
+            problems.extend(f"database structure: {line}" for line in result[:10])
+        return problems
+
+    def export_copy(self, dest: Path, key: bytes) -> None:
+        """A consistent encrypted copy of the database at ``dest`` with the same key."""
+        with self._lock:
+            conn = self._require()
+            try:
+                conn.execute(f"ATTACH DATABASE ? AS backup KEY \"x'{key.hex()}'\"", (str(dest),))
+                try:
+                    conn.execute("SELECT sqlcipher_export('backup')").fetchall()
+                finally:
+                    conn.execute("DETACH DATABASE backup")
+            except sqlcipher3.Error as exc:
+                raise _db_error(exc, "writing the backup") from None
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database (before a backup or a close)."""
+        with self._lock:
+            self._require().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def close(self) -> None:
+        """Close the connection; further use raises VaultLocked."""
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.close()
+                finally:
+                    self._conn = None
+
+    def _require(self) -> Any:
+        if self._conn is None:
+            raise VaultLocked("the vault is locked; unlock it to continue")
+        return self._conn

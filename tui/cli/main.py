@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+import vault.services  # noqa: F401 - registers feature services
 from tui.cli.context import COMMANDS, Context
 from tui.cli.secrets import SecretSource, UsageError
 from vault.errors import EXIT_FAILED, EXIT_USAGE, VaultError

@@ -34,7 +34,7 @@ from crypto.schedule import MASTER_KEY_BYTES, Purpose, derive_key
 MAGIC = b"EVAULT-HEADER 1\n"
 FORMAT = 1
 MAX_HEADER_BYTES = 64 * 1024
-PASSPHRASE = "passphrase"
+PASSPHRASE = "passphrase"  # noqa: S105 - a slot kind, not a password
 RECOVERY = "recovery"
 _NONCE_BYTES = 12
 

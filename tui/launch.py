@@ -15,4 +15,4 @@ def launch_app(args: argparse.Namespace) -> int:
     except ModuleNotFoundError:
         sys.stderr.write("the app is not available in this build; see 'evault --help'\n")
         return 2
-    return run_app(args)
+    return int(run_app(args))

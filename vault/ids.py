@@ -4,8 +4,12 @@ unique prefix (people type the first few characters)."""
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from vault.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from vault.store import Store
 
 ID_CHARS = 16
 MIN_PREFIX = 4
@@ -16,15 +20,14 @@ def new_id() -> str:
     return secrets.token_hex(ID_CHARS // 2)
 
 
-def resolve(store: object, table: str, prefix: str, what: str = "record") -> str:
+def resolve(store: Store, table: str, prefix: str, what: str = "record") -> str:
     """The one id in ``table`` starting with ``prefix`` (NotFound, or InvalidInput when
     ambiguous or malformed). ``table`` is a constant chosen by the caller, never input."""
     cleaned = prefix.strip().lower()
     if len(cleaned) < MIN_PREFIX or any(c not in "0123456789abcdef" for c in cleaned):
         raise InvalidInput(f"'{prefix[:20]}' is not a {what} id (at least {MIN_PREFIX} hex "
                            "characters)")
-    query = getattr(store, "query")
-    rows = query(f"SELECT id FROM {table} WHERE id >= ? AND id < ? LIMIT 2",
+    rows = store.query(f"SELECT id FROM {table} WHERE id >= ? AND id < ? LIMIT 2",
                  (cleaned, cleaned + "g"))
     if not rows:
         raise NotFound(f"no {what} with id {cleaned}")

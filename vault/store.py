@@ -121,7 +121,7 @@ class Store:
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = FULL")
-        except sqlcipher3.Error as exc:
+        except sqlcipher3.Error:
             conn.close()
             raise IntegrityError(
                 "the database does not open with this vault's key: it is damaged or was "

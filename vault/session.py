@@ -9,7 +9,6 @@ keys and closes the database; any further use raises :class:`~vault.errors.Vault
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 from collections.abc import Callable
@@ -132,11 +131,9 @@ class Vault:
         if params is None:
             params, kdf_note = params_for_new_vault()
         new = hdr.create(passphrase, params)
+        staging = path.parent / f".{path.name}.creating-{os.urandom(4).hex()}"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(
-                os.path.join(path.parent, f".{path.name}.creating-{os.urandom(4).hex()}")
-            )
             staging.mkdir(mode=0o700)
             layout = Layout(staging)
             layout.blobs.mkdir(mode=0o700)
@@ -159,9 +156,11 @@ class Vault:
             os.rename(staging, path)
             fsutil.fsync_dir(path.parent)
         except OSError as exc:
-            with contextlib.suppress(Exception):
-                shutil.rmtree(staging)
+            shutil.rmtree(staging, ignore_errors=True)
             raise fsutil.storage_error(exc, "creating the vault") from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         vault = cls(path, actor=actor, clock=clock)
         vault._attach(new.master_key, "passphrase")
         return Created(vault, new.recovery_key, params, kdf_note)

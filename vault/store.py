@@ -121,8 +121,10 @@ class Store:
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = FULL")
-        except sqlcipher3.Error:
+        except sqlcipher3.Error as exc:
             conn.close()
+            if isinstance(_db_error(exc, ""), StorageError):
+                raise _db_error(exc, "opening the database") from None
             raise IntegrityError(
                 "the database does not open with this vault's key: it is damaged or was "
                 "replaced"

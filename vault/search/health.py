@@ -1,0 +1,58 @@
+"""``evault check`` and ``evault check --repair`` for the search index.
+
+The index is derived data: ``search_text`` holds what was indexed, so a stale index
+(built with other text rules, e.g. after a Python upgrade changed Unicode tables) or one
+with rows of records that no longer exist can always be rebuilt without losing anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vault.errors import VaultError
+from vault.search.fold import TOKENIZER_VERSION
+from vault.search.index import META_KEY, rebuild, remove_record
+from vault.session import CHECKS, REPAIRS, Vault
+
+
+def _orphans(store: Any) -> list[str]:
+    if store.query_one("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                       "AND name = 'records'") is None:
+        return []
+    rows = store.query("SELECT record_id FROM search_doc "
+                       "WHERE record_id NOT IN (SELECT id FROM records)")
+    return [str(row[0]) for row in rows]
+
+
+def check(vault: Vault) -> list[str]:
+    """Problems with the search index, as one-line messages (no content)."""
+    store = vault.store
+    problems: list[str] = []
+    if store.meta(META_KEY) != TOKENIZER_VERSION:
+        problems.append("search index: built with other text rules; "
+                        "'evault check --repair' rebuilds it")
+    try:
+        store.query("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 0)")
+    except VaultError:
+        problems.append("search index: damaged; 'evault check --repair' rebuilds it")
+    orphans = _orphans(store)
+    if orphans:
+        problems.append(f"search index: {len(orphans)} entries of deleted records; "
+                        "'evault check --repair' removes them")
+    return problems
+
+
+def repair(vault: Vault) -> list[str]:
+    """Remove entries of deleted records and rebuild the index from the stored values."""
+    store = vault.store
+    orphans = _orphans(store)
+    with store.transaction("rebuilding the search index") as tx:
+        for record_id in orphans:
+            remove_record(tx, record_id)
+        count = rebuild(tx)
+        tx.audit("search.rebuild", records=count, removed=len(orphans))
+    return [f"search index rebuilt for {count} records ({len(orphans)} stale entries removed)"]
+
+
+CHECKS["search"] = check
+REPAIRS["search"] = repair

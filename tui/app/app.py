@@ -1,0 +1,263 @@
+"""The Textual app: thin. It holds the session, the language and the auto-lock, and
+moves between screens; every action lives in a screen that calls ``vault/``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import WorkerState
+
+from tui.app import crash, drafts, i18n
+from tui.app.bindings import translate_bindings
+from tui.app.i18n import N_, _
+from tui.app.lock import SETTING as LOCK_SETTING
+from tui.app.lock import Clock, InactivityLock
+from tui.app.messages import Unlocked
+from vault.errors import VaultError, VaultLocked
+from vault.layout import Layout
+from vault.session import Vault
+
+STYLES = Path(__file__).resolve().parent / "styles"
+#: Vault setting holding the chosen UI language code.
+LANGUAGE_SETTING = "tui.language"
+#: Seconds a copied value stays on the clipboard before it is overwritten.
+CLIPBOARD_SECONDS = 30.0
+#: Worker groups whose name starts with this hold off auto-lock until they finish (an
+#: export left sealing over lunch should finish, then the vault locks).
+LONG_GROUP = "long-"
+
+
+class EvaultApp(App[int]):
+    """evault's terminal app."""
+
+    TITLE = "evault"
+    # Absolute, so subclasses defined elsewhere (tests, bench) find the same files.
+    CSS_PATH = [STYLES / name for name in ("app.tcss", "browse.tcss", "record.tcss",
+                                           "export.tcss")]
+    BINDINGS = [
+        Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", priority=True,
+                tooltip=N_("Lock the vault now: keys are dropped and the screens cleared")),
+        Binding("f1", "help", N_("Help"), id="app.help",
+                tooltip=N_("Every key of every screen")),
+        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True,
+                tooltip=N_("Lock the vault and leave")),
+    ]
+
+    def __init__(self, path: Path, *, clock: Clock = time.monotonic,
+                 lock_poll_seconds: float = 1.0, language: str | None = None,
+                 demo: bool = False) -> None:
+        self.language = i18n.set_language(language or i18n.system_language())
+        super().__init__()
+        self.devtools = None  # never connect to a devtools server (no sockets)
+        translate_bindings(self)
+        self.vault_path = Path(path)
+        self.demo = demo
+        self.vault: Vault | None = None
+        self.idle = InactivityLock(clock=clock)
+        self.lock_poll_seconds = lock_poll_seconds
+        self.locked_count = 0
+        """How many times the vault was locked in this run (tests and the status line)."""
+
+    # -- crash handling: one line, never a traceback or locals -------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._return_code = 1
+        if self._exception is None:
+            # run_test re-raises this: it carries the type name only.
+            self._exception = crash.InternalError(crash.type_name(error))
+            self._exception_event.set()
+        self._exit_renderables.append(Text(crash.summary(error)))
+        self._close_messages_no_wait()
+
+    def _fatal_error(self) -> None:
+        self._return_code = 1
+        self._exit_renderables.append(Text(crash.summary(RuntimeError())))
+        self._close_messages_no_wait()
+
+    def panic(self, *renderables: Any) -> None:
+        # Textual panics with a Rich traceback when its input thread dies: drop it.
+        self._return_code = 1
+        self._exit_renderables.append(Text(crash.summary(RuntimeError())))
+        self._close_messages_no_wait()
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        # A screenshot is a plaintext file of decrypted content: refused.
+        self.notify(_("Screenshots are disabled: they would store vault content unencrypted."),
+                    severity="warning")
+
+    def save_screenshot(self, filename: str | None = None, path: str | None = None,
+                        time_format: str | None = None) -> str:
+        raise VaultLocked("screenshots are disabled")
+
+    def copy_to_clipboard(self, text: str) -> None:
+        super().copy_to_clipboard(text)
+        if text:
+            self.set_timer(CLIPBOARD_SECONDS, partial(super().copy_to_clipboard, ""))
+
+    # -- start -------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        crash.install_loop_handler()
+        self.set_interval(self.lock_poll_seconds, self.check_auto_lock, name="auto-lock")
+        self.sub_title = str(self.vault_path)
+        from tui.app.screens.start import StartScreen
+        from tui.app.screens.unlock import UnlockScreen
+
+        if Layout(self.vault_path).exists():
+            self.push_screen(UnlockScreen(self.vault_path, demo=self.demo))
+        else:
+            self.push_screen(StartScreen(self.vault_path))
+
+    def session(self) -> Vault:
+        """The unlocked vault (VaultLocked when the app is locked)."""
+        if self.vault is None or not self.vault.is_unlocked:
+            raise VaultLocked("the vault is locked; unlock it to continue")
+        return self.vault
+
+    def on_unlocked(self, message: Unlocked) -> None:
+        """A screen unlocked or created a vault: load its settings and browse."""
+        self.vault = message.vault
+        self.vault_path = message.vault.layout.root
+        self.demo = message.demo or bool(self._setting("demo", False))
+        self.sub_title = (_("DEMO VAULT — fictional data") if self.demo
+                          else str(self.vault_path))
+        self.idle.set_minutes(self._setting(LOCK_SETTING, self.idle.minutes))
+        saved = self._setting(LANGUAGE_SETTING, None)
+        if isinstance(saved, str) and saved != self.language:
+            self.switch_language(saved, save=False)
+        self._reset_to(self._browse_screen())
+        kept = drafts.load_all(message.vault)
+        if kept:
+            self.notify(_("{n} unsaved edit(s) were kept from before the lock. Open the "
+                          "record to continue.").format(n=len(kept)), timeout=8)
+
+    def _browse_screen(self) -> Screen[Any]:
+        from tui.app.screens.browse import BrowseScreen
+
+        return BrowseScreen()
+
+    def _setting(self, key: str, default: Any) -> Any:
+        try:
+            return self.session().store.setting(key, default)
+        except VaultError:
+            return default
+
+    def _reset_to(self, screen: Screen[Any]) -> None:
+        """Replace the whole screen stack with ``screen``."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen)
+
+    # -- locking -----------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.idle.touch()
+        await super().on_event(event)
+
+    def check_auto_lock(self) -> None:
+        """Lock when the inactivity timeout has passed (unless a long operation runs)."""
+        if self.vault is None or not self.idle.due():
+            return
+        if any(w.group.startswith(LONG_GROUP) and w.state in (WorkerState.PENDING,
+                                                               WorkerState.RUNNING)
+               for w in self.workers):
+            return
+        self.lock_now(auto=True)
+
+    def action_lock(self) -> None:
+        """Lock now."""
+        if self.vault is not None:
+            self.lock_now(auto=False)
+
+    def lock_now(self, *, auto: bool) -> None:
+        """Keep unsaved edits as encrypted drafts, drop the keys, clear every screen."""
+        vault = self.vault
+        if vault is None:
+            return
+        kept: list[drafts.Draft] = []
+        for screen in self.screen_stack:
+            get = getattr(screen, "unsaved_draft", None)
+            draft = get() if callable(get) else None
+            if isinstance(draft, drafts.Draft):
+                kept.append(draft)
+        problem: VaultError | None = None
+        try:
+            drafts.save(vault, kept)
+        except VaultError as exc:
+            problem = exc
+        for worker in list(self.workers):
+            worker.cancel()
+        vault.lock()
+        self.vault = None
+        self.locked_count += 1
+        from tui.app.screens.unlock import UnlockScreen
+
+        note = _("Locked after {m:g} minutes without activity.").format(m=self.idle.minutes) \
+            if auto else _("Locked.")
+        if kept and problem is None:
+            note += " " + _("Your unsaved edits were kept, encrypted, as drafts.")
+        self.sub_title = str(self.vault_path)
+        self._reset_to(UnlockScreen(self.vault_path, demo=self.demo, note=note))
+        if problem is not None:
+            from tui.app.screens.dialogs import ErrorDialog
+
+            self.push_screen(ErrorDialog(problem))
+
+    async def action_quit(self) -> None:
+        """Lock (keeping drafts) and leave."""
+        if self.vault is not None:
+            self.lock_now(auto=False)
+        self.exit(0)
+
+    # -- language ----------------------------------------------------------------------
+
+    def switch_language(self, code: str, *, save: bool = True) -> None:
+        """Use ``code`` from now on (and remember it in the vault when ``save``)."""
+        self.language = i18n.set_language(code)
+        if save and self.vault is not None:
+            self.session().store.set_setting(LANGUAGE_SETTING, self.language)
+        translate_bindings(self)
+        for screen in self.screen_stack:
+            relabel = getattr(screen, "relabel", None)
+            if callable(relabel):
+                relabel()
+        if self.demo:
+            self.sub_title = _("DEMO VAULT — fictional data")
+
+    # -- help and the command palette ---------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show every binding."""
+        from tui.app.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every binding active on this screen, then a few app commands. Textual's
+        screenshot command is left out on purpose (plaintext on disk)."""
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen or not active.enabled:
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(
+                binding.description,
+                binding.tooltip or binding.key_display or binding.key,
+                partial(self._run_bound, binding.action, active.node),
+            )
+        yield SystemCommand(_("Theme"), _("Change the colours"), self.action_change_theme)
+
+    async def _run_bound(self, action: str, node: Any) -> None:
+        await self.run_action(action, node)

@@ -1,0 +1,31 @@
+"""``evault`` with no command: run the app on ``--vault``, ``$EVAULT_PATH`` or the
+default path."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tui.app import crash
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Run the app until the user quits; returns the process exit code."""
+    crash.install_process_hooks()
+    import vault.services  # noqa: F401 - registers feature services
+    from tui.app.app import EvaultApp
+    from vault.layout import default_vault_path
+
+    given = getattr(args, "vault", None)
+    path = Path(given).expanduser() if given else default_vault_path()
+    app = EvaultApp(path)
+    try:
+        app.run()
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: type name only
+        sys.stderr.write(crash.summary(exc) + "\n")
+        return 1
+    finally:
+        if app.vault is not None:
+            app.vault.lock()
+    return int(app.return_code or 0)

@@ -1,0 +1,73 @@
+"""What every screen shares: translated bindings, the app's vault, showing errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+from textual.screen import ModalScreen, Screen
+
+from tui.app.bindings import translate_bindings
+from tui.app.messages import Failed
+from vault.errors import VaultError
+from vault.session import Vault
+
+if TYPE_CHECKING:
+    from tui.app.app import EvaultApp
+
+T = TypeVar("T")
+
+
+class Relabel:
+    """Mixin: translate bindings now and again when the language changes."""
+
+    def _setup_labels(self) -> None:
+        translate_bindings(cast(Screen[Any], self))
+
+    def relabel(self) -> None:
+        """Re-draw words after a language switch (bindings and composed widgets)."""
+        screen = cast(Screen[Any], self)
+        translate_bindings(screen)
+        screen.refresh_bindings()
+        screen.call_later(screen.recompose)
+
+
+class BaseScreen(Relabel, Screen[T], Generic[T]):
+    """A full screen of the app."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._setup_labels()
+
+    @property
+    def evault(self) -> EvaultApp:
+        """The app, typed."""
+        return cast("EvaultApp", self.app)
+
+    @property
+    def vault(self) -> Vault:
+        """The unlocked vault (VaultLocked when there is none)."""
+        return self.evault.session()
+
+    def show_error(self, error: VaultError) -> None:
+        """The error in a modal (never a traceback)."""
+        from tui.app.screens.dialogs import ErrorDialog
+
+        self.app.push_screen(ErrorDialog(error))
+
+    def on_failed(self, message: Failed) -> None:
+        """Default handling of a failed worker call: a modal."""
+        message.stop()
+        self.show_error(message.error)
+
+
+class BaseModal(Relabel, ModalScreen[T], Generic[T]):
+    """A dialog that returns a typed result with ``dismiss``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._setup_labels()
+
+    @property
+    def evault(self) -> EvaultApp:
+        """The app, typed."""
+        return cast("EvaultApp", self.app)

@@ -1,0 +1,80 @@
+"""Every binding of every screen, in the current language."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Static
+
+from tui.app.bindings import declared
+from tui.app.i18n import N_, _
+from tui.app.screens.base import BaseScreen
+
+#: (module, class, heading) of every screen whose keys the help lists, in this order.
+SCREENS: list[tuple[str, str, str]] = [
+    ("tui.app.app", "EvaultApp", N_("Everywhere")),
+    ("tui.app.screens.start", "StartScreen", N_("Start")),
+    ("tui.app.screens.create", "CreateScreen", N_("Create a vault")),
+    ("tui.app.screens.unlock", "UnlockScreen", N_("Unlock")),
+    ("tui.app.screens.browse", "BrowseScreen", N_("Browse and search")),
+    ("tui.app.screens.record", "RecordScreen", N_("Record")),
+    ("tui.app.screens.editor", "EditorScreen", N_("Editor")),
+    ("tui.app.screens.attachments", "AttachmentsScreen", N_("Attachments")),
+    ("tui.app.screens.export", "ExportScreen", N_("Export wizard")),
+    ("tui.app.screens.bundles", "BundlesScreen", N_("Received bundles")),
+    ("tui.app.screens.audit", "AuditScreen", N_("Audit log")),
+    ("tui.app.screens.settings", "SettingsScreen", N_("Settings")),
+    ("tui.app.screens.help", "HelpScreen", N_("Help")),
+    ("tui.app.screens.dialogs", "ErrorDialog", N_("Dialogs")),
+]
+
+
+def all_bindings() -> list[tuple[str, list[Binding]]]:
+    """(heading, bindings) per screen that exists in this build, plus the palette key."""
+    out: list[tuple[str, list[Binding]]] = []
+    for module_name, class_name, heading in SCREENS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        cls: Any = getattr(module, class_name, None)
+        if cls is None:
+            continue
+        found = [b for b in declared(list(cls.BINDINGS)) if b.description]
+        if class_name == "EvaultApp":
+            found.append(Binding("ctrl+p", "command_palette", N_("Command palette"),
+                                 id="app.palette"))
+        if found:
+            out.append((heading, found))
+    return out
+
+
+class HelpScreen(BaseScreen[None]):
+    """A table of keys: screen, key, what it does."""
+
+    BINDINGS = [Binding("escape", "close", N_("Back"), id="help.close")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static(Text(_("Keys")), classes="screen-title")
+            yield Static(Text(_(
+                "Everything works with the keyboard alone or with the mouse. Press Ctrl+P "
+                "for the command palette: it lists every action of the current screen.")))
+            table: DataTable[Text] = DataTable(id="keys", cursor_type="row", zebra_stripes=True)
+            table.add_columns(_("Screen"), _("Key"), _("Action"))
+            for heading, bindings in all_bindings():
+                for binding in bindings:
+                    table.add_row(Text(_(heading)), Text(binding.key),
+                                  Text(_(binding.description)))
+            yield table
+        yield Footer()
+
+    def action_close(self) -> None:
+        """Back to where you were."""
+        self.app.pop_screen()

@@ -1,0 +1,102 @@
+"""No vault at the path yet: create one, or open the demo vault (fictional data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Footer, Header, LoadingIndicator, Static
+
+from tui.app.i18n import N_, _
+from tui.app.messages import DemoReady, Failed
+from tui.app.screens.base import BaseScreen
+from vault.errors import VaultError
+from vault.layout import Layout
+
+#: The demo vault's passphrase, set by ``vault.records.demo`` (its data is fictional).
+DEMO_PASSPHRASE = "demo"  # noqa: S105 - the demo vault holds fictional data only
+
+
+def demo_path_for(path: Path) -> Path:
+    """Where the demo vault lives by default: beside the real one, never in its place."""
+    return path.with_name(path.name + "-demo")
+
+
+class StartScreen(BaseScreen[None]):
+    """First run: explains, and offers the two ways in."""
+
+    BINDINGS = [
+        Binding("c", "create", N_("Create a vault"), id="start.create"),
+        Binding("d", "demo", N_("Open the demo vault"), id="start.demo"),
+    ]
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(classes="centre-box"):
+            yield Static(Text(_("Welcome to evault")), classes="screen-title")
+            yield Static(Text(_("There is no vault at {path} yet.").format(path=self.path)))
+            yield Static(Text(_(
+                "A vault keeps your records and files encrypted on this device. Nothing "
+                "in it can be read without your passphrase or your recovery key.")))
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Create a new vault"), id="create", variant="primary")
+                yield Button(_("Open the demo vault"), id="demo")
+            yield Static(Text(_(
+                "The demo vault holds invented people and events so you can try every "
+                "screen safely. Its passphrase is: demo")), classes="hint")
+            yield Checkbox(_("Make the demo vault here instead of at {path}").format(
+                path=demo_path_for(self.path)), id="demo-here")
+            yield LoadingIndicator(id="busy", classes="hidden")
+        yield Footer()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "create":
+            self.action_create()
+        elif event.button.id == "demo":
+            self.action_demo()
+
+    def action_create(self) -> None:
+        """Start the creation wizard."""
+        from tui.app.screens.create import CreateScreen
+
+        self.app.push_screen(CreateScreen(self.path))
+
+    def action_demo(self) -> None:
+        """Make the demo vault if needed, then ask for its passphrase."""
+        here = self.query_one("#demo-here", Checkbox).value
+        target = self.path if here else demo_path_for(self.path)
+        self.query_one("#busy").remove_class("hidden")
+        self._make_demo(target)
+
+    @work(thread=True, exclusive=True, group="demo")
+    def _make_demo(self, target: Path) -> None:
+        try:
+            if not Layout(target).exists():
+                from vault.records import demo
+
+                made = demo.create_demo(target)
+                close = getattr(made, "close", None)
+                if callable(close):
+                    close()
+            self.post_message(DemoReady(target))
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+
+    def on_demo_ready(self, message: DemoReady) -> None:
+        from tui.app.screens.unlock import UnlockScreen
+
+        self.query_one("#busy").add_class("hidden")
+        self.app.switch_screen(UnlockScreen(Path(message.path), demo=True))
+
+    def on_failed(self, message: Failed) -> None:
+        self.query_one("#busy").add_class("hidden")
+        super().on_failed(message)

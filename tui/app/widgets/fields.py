@@ -1,0 +1,128 @@
+"""Registry-driven field display and input: one function per question, keyed on the
+field's kind, so a field declared in the registry appears everywhere with no TUI change.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual.widget import Widget
+from textual.widgets import Input, Select, SelectionList, TextArea
+
+from tui.app.i18n import _, current_language
+from tui.app.widgets.text import plain
+from vault.records import labels, vocab
+from vault.records.spec import FieldKind, FieldSpec, RecordType
+
+LEVELS = ("public", "partner", "private")
+
+
+def registry_lang() -> str:
+    """The registry's label language for the UI language (``zh`` or ``en``)."""
+    return "zh" if current_language().startswith("zh") else "en"
+
+
+def field_label(spec: FieldSpec) -> str:
+    """The field's label in the UI language (English when not translated)."""
+    return labels.field_label(spec, registry_lang())
+
+
+def type_label(rtype: RecordType) -> str:
+    """The record type's label in the UI language."""
+    return labels.type_label(rtype, registry_lang())
+
+
+def next_level(level: str) -> str:
+    """public -> partner -> private -> public."""
+    return LEVELS[(LEVELS.index(level) + 1) % len(LEVELS)] if level in LEVELS else "private"
+
+
+def _enum_label(spec: FieldSpec, code: str) -> str:
+    return vocab.label(spec.vocabulary or "", code, registry_lang())
+
+
+def display(spec: FieldSpec, value: Any, titles: dict[str, str] | None = None) -> Text:
+    """A stored value as inert text for the record view."""
+    if value is None:
+        return Text("")
+    items = value if isinstance(value, list) else [value]
+    if spec.kind == FieldKind.ENUM:
+        return plain(", ".join(_enum_label(spec, str(c)) for c in items), single_line=False)
+    if spec.kind == FieldKind.BOOL:
+        return Text(_("yes") if value else _("no"))
+    if spec.kind == FieldKind.POSITIONS:
+        lines = []
+        for p in items:
+            span = " – ".join(x for x in (p.get("from", ""), p.get("to", "")) if x)
+            parts = [p.get("rank", ""), p.get("unit", ""), p.get("organisation", "")]
+            line = ", ".join(x for x in parts if x)
+            lines.append(f"{line} ({span})" if span else line)
+        return plain("\n".join(lines), single_line=False)
+    if spec.kind == FieldKind.REFERENCE:
+        names = [(titles or {}).get(str(i), str(i)) for i in items]
+        return plain(", ".join(names), single_line=False)
+    return plain("\n".join(str(i) for i in items) if spec.multi else str(value),
+                 single_line=False)
+
+
+def to_text(spec: FieldSpec, value: Any) -> str:
+    """A stored value as the text the editor shows (and ``from_text`` reads back)."""
+    if value is None:
+        return ""
+    if spec.kind == FieldKind.POSITIONS:
+        return json.dumps(value, ensure_ascii=False, indent=1)
+    if spec.kind == FieldKind.BOOL:
+        return "true" if value else "false"
+    if spec.multi:
+        items = [str(v) for v in value]
+        if any(";" in i or i != i.strip() for i in items):
+            return json.dumps(items, ensure_ascii=False)
+        return "; ".join(items)
+    return str(value)
+
+
+def make_input(spec: FieldSpec, raw: str, widget_id: str) -> Widget:
+    """The input widget for a field, holding ``raw`` (text as :func:`to_text` makes it)."""
+    if spec.kind == FieldKind.ENUM and spec.vocabulary:
+        choices = [(_enum_label(spec, c), c) for c in vocab.codes(spec.vocabulary)]
+        if spec.multi:
+            chosen = {part.strip() for part in raw.split(";")} if raw else set()
+            if raw.startswith("["):
+                try:
+                    chosen = set(json.loads(raw))
+                except ValueError:
+                    chosen = set()
+            return SelectionList[str](*[(label, code, code in chosen) for label, code in choices],
+                                      id=widget_id)
+        known = {c for _l, c in choices}
+        return Select[str](choices, value=raw if raw in known else Select.NULL,
+                           id=widget_id, allow_blank=True)
+    if spec.kind == FieldKind.BOOL:
+        value: Any = raw if raw in ("true", "false") else Select.NULL
+        return Select[str]([(_("yes"), "true"), (_("no"), "false")], value=value,
+                           id=widget_id, allow_blank=True)
+    if spec.kind in (FieldKind.LONG_TEXT, FieldKind.POSITIONS):
+        return TextArea(raw, id=widget_id, soft_wrap=True, tab_behavior="focus")
+    placeholder = ""
+    if spec.kind == FieldKind.DATE:
+        placeholder = _("YYYY, YYYY-MM or YYYY-MM-DD; ~ in front if approximate")
+    elif spec.kind == FieldKind.REFERENCE:
+        placeholder = _("record id (or its first characters)")
+    elif spec.multi:
+        placeholder = _("several values separated by ;")
+    return Input(raw, id=widget_id, placeholder=placeholder)
+
+
+def read_input(widget: Widget) -> str:
+    """The text a field's input holds now (for :func:`vault.records.validate.from_text`)."""
+    if isinstance(widget, Input):
+        return widget.value
+    if isinstance(widget, TextArea):
+        return widget.text
+    if isinstance(widget, SelectionList):
+        return "; ".join(str(v) for v in widget.selected)
+    if isinstance(widget, Select):
+        return "" if widget.value is Select.NULL else str(widget.value)
+    return ""

@@ -1,0 +1,45 @@
+"""Turning vault content into something safe to draw.
+
+Record content can hold anything pasted from anywhere: terminal escape sequences, bidi
+overrides, and square brackets that Textual would read as markup. Content is therefore
+never passed to a widget as a markup string: it becomes a :class:`rich.text.Text` with
+its control characters shown as escapes (``tui.cli.output.safe``), and search snippets'
+``\\x02…\\x03`` markers become a highlight style with a visible underline (not colour
+alone).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui.cli.output import safe
+
+MARK_START = "\x02"
+MARK_END = "\x03"
+HIGHLIGHT = "bold reverse underline"
+
+
+def plain(value: object, *, single_line: bool = True, limit: int | None = None) -> Text:
+    """A value as inert text (controls escaped, never markup)."""
+    text = "" if value is None else str(value)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return Text(safe(text, single_line=single_line), no_wrap=single_line)
+
+
+def snippet(marked: str, *, single_line: bool = True) -> Text:
+    """A search snippet with its ``\\x02…\\x03`` matches highlighted."""
+    out = Text(no_wrap=single_line)
+    inside = False
+    buffer = ""
+    for ch in marked:
+        if ch in (MARK_START, MARK_END):
+            if buffer:
+                out.append(safe(buffer, single_line=single_line), HIGHLIGHT if inside else "")
+            buffer = ""
+            inside = ch == MARK_START
+        else:
+            buffer += ch
+    if buffer:
+        out.append(safe(buffer, single_line=single_line), HIGHLIGHT if inside else "")
+    return out

@@ -1,0 +1,205 @@
+"""Pattern detectors: identifiers the vault does not know, found in free text.
+
+A narrative may quote a phone number, an ID card, a plate or a position that no record
+holds. These detectors find the common shapes; what they find is redacted by default and
+listed for review (the caller may release a finding). They err towards finding too much
+(a version number looks like an IPv4 address): a false finding costs a review, a missed
+one could cost a life.
+
+Detectors run on a *view* of the text in which full-width forms, the ideographic space and
+digits of other scripts are mapped one-to-one to ASCII, so positions are those of the
+original text.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+#: Typed placeholders, by detector kind (also used for known identifiers by field).
+PLACEHOLDERS = {
+    "phone": "[phone]",
+    "id_number": "[ID number]",
+    "email": "[email]",
+    "plate": "[plate]",
+    "coordinates": "[coordinates]",
+    "ip": "[IP address]",
+}
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One thing a detector found: ``text[start:end]`` is a ``kind``."""
+
+    kind: str
+    start: int
+    end: int
+
+
+def _ascii_view_char(c: str) -> str:
+    code = ord(c)
+    if 0xFF01 <= code <= 0xFF5E:  # full-width ASCII
+        return chr(code - 0xFEE0)
+    if c in "\u3000\u00a0\u2002\u2003\u2009\u202f":
+        return " "
+    if c in "\u2010\u2011\u2012\u2013\u2014\u2212\uff0d":
+        return "-"
+    if c.isdigit() and not c.isascii():
+        try:
+            return str(unicodedata.decimal(c))
+        except ValueError:
+            return c
+    return c
+
+
+class _ViewTable(dict[int, str]):
+    def __missing__(self, code: int) -> str:
+        value = _ascii_view_char(chr(code))
+        self[code] = value
+        return value
+
+
+_VIEW = _ViewTable()
+
+
+def ascii_view(text: str) -> str:
+    """``text`` with full-width forms and foreign digits as ASCII, same length."""
+    return text.translate(_VIEW)
+
+
+_SEP = r"[ \-.·•/]?"  # one optional separator between digits, as people write them
+
+_CN_MOBILE = re.compile(
+    r"(?<![\d])(?:(?:\+|00)?86[ \-]?)?1" + _SEP + r"[3-9]" + rf"(?:{_SEP}\d){{9}}(?![\d])"
+)
+_INTL_PHONE = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[ \-.()·]{0,2}\d){6,14}(?![\d])")
+_CN_LANDLINE = re.compile(r"(?<![\d])\(?0\d{2,3}\)?[ \-]?\d{3,4}[ \-]?\d{4}(?![\d])")
+_PRC_ID = re.compile(
+    r"(?<![\dA-Za-z])[1-9]\d{5}[ \-]?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])"
+    r"(?:0[1-9]|[12]\d|3[01])[ \-]?\d{3}[\dXx](?![\dA-Za-z])"
+)
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w])"
+)
+_CN_PLATE = re.compile(
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领]"
+    r"[ ]?[A-HJ-NP-Za-hj-np-z][ ·•\-]?[A-HJ-NP-Za-hj-np-z0-9]{4,5}[挂学警港澳]?"
+    r"(?![A-Za-z0-9])"
+)
+_PLATE_CONTEXT = re.compile(
+    r"(?:licen[cs]e\s*plate|number\s*plate|plate(?:\s*(?:no\.?|number))?|registration|"
+    r"车牌号?码?|牌照|车号)\s*[:：#]?\s*"
+    r"(?P<plate>[A-Za-z0-9][A-Za-z0-9 \-·]{2,9}[A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_COORD = re.compile(
+    r"(?<![\d.])(?P<lat>[-+]?\d{1,2}\.\d{3,})(?:\s*°)?(?:\s*[NSns])?\s*[,;/ ]\s*"
+    r"(?P<lon>[-+]?\d{1,3}\.\d{3,})(?:\s*°)?(?:\s*[EWew](?![A-Za-z]))?(?![\d.])"
+)
+_IPV4 = re.compile(
+    r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
+    r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.]*\d)"
+)
+_IPV6_CANDIDATE = re.compile(r"(?<![0-9A-Fa-f:])[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*")
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def prc_id_valid(number: str) -> bool:
+    """True for an 18-character PRC resident ID whose ISO 7064 MOD 11-2 check holds."""
+    digits = re.sub(r"[ \-]", "", number).upper()
+    if len(digits) != 18 or not digits[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == digits[17]
+
+
+def _digits(s: str) -> int:
+    return sum(c.isdigit() for c in s)
+
+
+def _phones(view: str) -> Iterator[tuple[int, int]]:
+    for rx in (_CN_MOBILE, _INTL_PHONE, _CN_LANDLINE):
+        for m in rx.finditer(view):
+            if 7 <= _digits(m.group()) <= 15:
+                yield m.start(), m.end()
+
+
+def _ids(view: str) -> Iterator[tuple[int, int]]:
+    for m in _PRC_ID.finditer(view):
+        if prc_id_valid(m.group()):
+            yield m.start(), m.end()
+
+
+def _emails(view: str) -> Iterator[tuple[int, int]]:
+    for m in _EMAIL.finditer(view):
+        yield m.start(), m.end()
+
+
+def _plates(view: str) -> Iterator[tuple[int, int]]:
+    for m in _CN_PLATE.finditer(view):
+        yield m.start(), m.end()
+    for m in _PLATE_CONTEXT.finditer(view):
+        plate = m.group("plate")
+        if any(c.isdigit() for c in plate):
+            yield m.start("plate"), m.end("plate")
+
+
+def _coordinates(view: str) -> Iterator[tuple[int, int]]:
+    for m in _COORD.finditer(view):
+        lat, lon = float(m.group("lat")), float(m.group("lon"))
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            yield m.start(), m.end()
+
+
+def _ips(view: str) -> Iterator[tuple[int, int]]:
+    for m in _IPV4.finditer(view):
+        yield m.start(), m.end()
+    for m in _IPV6_CANDIDATE.finditer(view):
+        candidate = m.group().rstrip(".:")
+        if candidate.count(":") < 2:
+            continue
+        try:
+            ipaddress.IPv6Address(candidate)
+        except ValueError:
+            continue
+        yield m.start(), m.start() + len(candidate)
+
+
+#: Detector kind → finder over the ASCII view. Order matters for overlaps: an ID number
+#: wins over the phone number that its digits could also spell.
+DETECTORS: dict[str, Callable[[str], Iterator[tuple[int, int]]]] = {
+    "id_number": _ids,
+    "email": _emails,
+    "coordinates": _coordinates,
+    "ip": _ips,
+    "phone": _phones,
+    "plate": _plates,
+}
+
+
+def detect(text: str) -> list[Detection]:
+    """Everything the detectors find in ``text``, as disjoint spans in text order.
+
+    Where two findings overlap, the one found first in :data:`DETECTORS` order is kept and
+    the other is merged into it, so every character any detector flagged is covered.
+    """
+    view = ascii_view(text)
+    found: list[Detection] = []
+    for kind, finder in DETECTORS.items():
+        for start, end in finder(view):
+            found.append(Detection(kind, start, end))
+    rank = {kind: i for i, kind in enumerate(DETECTORS)}
+    found.sort(key=lambda d: (d.start, rank[d.kind]))
+    merged: list[Detection] = []
+    for d in found:
+        if merged and d.start < merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Detection(last.kind, last.start, max(last.end, d.end))
+        else:
+            merged.append(d)
+    return merged

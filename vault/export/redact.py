@@ -16,10 +16,10 @@ id ever leaves the device.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 

@@ -22,6 +22,8 @@ from vault.errors import EXIT_FAILED, EXIT_USAGE, VaultError
 COMMAND_MODULES = [
     "tui.cli.vault_cmds",
     "tui.cli.record_cmds",
+    "tui.cli.search_cmds",
+    "tui.cli.import_cmds",
     "tui.cli.attachment_cmds",
     "tui.cli.export_cmds",
     "tui.cli.bundle_cmds",

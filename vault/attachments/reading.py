@@ -133,6 +133,8 @@ def _write_verified_file(chunks: Iterator[bytes], dest: Path, total: int,
                 out.write(chunk)
                 done += len(chunk)
                 _report(progress, cancel, done, total)
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("cancelled; no file was written")
             out.flush()
             os.fsync(out.fileno())
         if os.path.lexists(dest):

@@ -153,7 +153,7 @@ class AttachmentService:
         """The attachments of a record, oldest first."""
         rid = ids.resolve(self._vault.store, "records", record_id, "record")
         rows = self._vault.store.query(
-            f"SELECT {COLUMNS} FROM attachments WHERE record_id = ? ORDER BY ingested, id",
+            f"SELECT {COLUMNS} FROM attachments WHERE record_id = ? ORDER BY rowid",
             (rid,))
         return [Attachment.from_row(row) for row in rows]
 

@@ -65,7 +65,7 @@ class Finding:
     """Something a detector found in free text, for review."""
 
     id: str
-    """Stable id (keyed hash of record, field, kind and value): pass it to release."""
+    """Stable id (keyed hash of kind and folded value): pass it to release."""
     record_id: str
     field: str
     kind: str
@@ -143,6 +143,8 @@ class Identifiers:
 
     forbidden: Matcher[Owner]
     allowed: Matcher[Owner]
+    forbidden_values: list[tuple[str, Owner]]
+    """The raw values behind ``forbidden`` (the gate also searches their byte forms)."""
 
 
 def collect(records: Iterable[Record], registry: Registry, clearance: Level,
@@ -158,7 +160,7 @@ def collect(records: Iterable[Record], registry: Registry, clearance: Level,
             (forbidden if owner.level > clearance else allowed).append((text, owner))
     forbidden_keys = {skeleton(t) for t, _ in forbidden}
     allowed = [(t, o) for t, o in allowed if skeleton(t) not in forbidden_keys]
-    return Identifiers(Matcher(forbidden), Matcher(allowed))
+    return Identifiers(Matcher(forbidden), Matcher(allowed), forbidden)
 
 
 class Redactor:
@@ -235,8 +237,9 @@ class Redactor:
         for d in detect(text):
             value = text[d.start:d.end]
             key = skeleton(value)
-            digest = hmac.new(self._finding_key,
-                              "\x00".join((record_id, field_name, d.kind, key)).encode(),
+            # The id depends on the value only (keyed, so it reveals nothing): releasing
+            # a finding releases that value wherever it occurs, and the gate agrees.
+            digest = hmac.new(self._finding_key, f"{d.kind}\x00{key}".encode(),
                               hashlib.sha256).hexdigest()
             known = self.ids.allowed.search(value)
             automatic = known is not None and known.key == key

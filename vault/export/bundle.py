@@ -1,0 +1,164 @@
+"""Assembling a bundle's zip in memory: manifest, signature, records, attachments, README.
+
+Why these choices:
+- Entries are *stored*, not compressed: the leak gate then reads in the container exactly
+  the bytes it read in each file, and a bundle cannot be a compression bomb.
+- Everything is deterministic (sorted names, the bundle's own time on every entry, fixed
+  permissions, no extra fields): two exports of the same data differ only in bundle id and
+  time, which makes a bundle easy to audit.
+- The manifest lists every file but itself and its signature with size and SHA-256; the
+  signature (minisign, prehashed) covers the manifest, and its trusted comment repeats the
+  bundle id, the time and the manifest's SHA-256, so ``minisign -Vm manifest.json -P …``
+  checks everything with no evault installed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from crypto.signing import SigningKey, sign_prehashed
+
+FORMAT = "evault-bundle/1"
+RECORD_FORMAT = "evault-record/1"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.json.minisig"
+README = "README.txt"
+#: Names a bundle may hold: plain ASCII path components, no "..", no leading slash.
+SAFE_NAME = re.compile(r"^(?:README\.txt|manifest\.json(?:\.minisig)?|"
+                       r"(?:records|attachments|dossier)/[A-Za-z0-9][A-Za-z0-9._-]{0,99})$")
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """A bundle zip ready for the gate and for encryption."""
+
+    bundle_id: str
+    zip: bytes
+    names: list[str]
+    """Entry names in zip order."""
+    manifest: bytes
+    manifest_sha256: str
+
+
+def trusted_comment(bundle_id: str, created: str, manifest_sha256: str) -> str:
+    """The signed comment: what ``minisign -V`` prints once the signature verifies."""
+    return f"evault bundle {bundle_id} created {created} manifest-sha256 {manifest_sha256}"
+
+
+def record_json(doc: Mapping[str, Any]) -> bytes:
+    """A record file: UTF-8 JSON (not ASCII-escaped, so the gate reads what people read)."""
+    body = {"format": RECORD_FORMAT, **doc}
+    return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        if all(isinstance(v, str) for v in value):
+            return "; ".join(value)
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def records_csv(docs: Sequence[Mapping[str, Any]], field_order: list[str]) -> bytes:
+    """One CSV per record kind (UTF-8 with a BOM so spreadsheets read Chinese right)."""
+    present = [f for f in field_order if any(f in d["fields"] for d in docs)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["id", "label", *present, "withheld"])
+    for d in docs:
+        writer.writerow([d["id"], d["label"], *(_cell(d["fields"].get(f)) for f in present),
+                         "; ".join(d["withheld"])])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def readme(bundle_id: str, clearance: str, created: str, public_key_line: str,
+           plain: bool) -> bytes:
+    """What the bundle is and how to check it, for whoever opens it."""
+    how = ("This bundle is a plain signed zip (public material)." if plain else
+           "This bundle was encrypted with age to its recipients; you decrypted it.")
+    text = f"""evault export bundle {bundle_id}
+created {created}, clearance {clearance}
+
+{how}
+
+Contents
+  manifest.json          every other file with its size and SHA-256
+  manifest.json.minisig  minisign signature of manifest.json by the sender
+  records/<id>.json      one file per record (format {RECORD_FORMAT}, see docs/bundles.md)
+  records/<kind>.csv     the same records as spreadsheets, one per record kind
+  attachments/           sanitized files (pictures re-encoded, PDFs rewritten)
+  dossier/               generated documents, if any
+
+People who may not be named appear under pseudonyms such as Source-7KQ2-XM4P. A field
+that was withheld is named in "withheld"; what it held is not in this bundle.
+
+Verify (the sender's public key must reach you by another channel):
+  age -d -i key.txt -o bundle.zip bundle.age      (skip for a plain bundle)
+  unzip bundle.zip -d bundle && cd bundle
+  minisign -Vm manifest.json -P {public_key_line}
+  sha256sum the files and compare with manifest.json
+or simply: evault bundle verify bundle.age --identity key.txt --signer <key>
+"""
+    return text.encode("utf-8")
+
+
+def _zip_time(created: datetime) -> tuple[int, int, int, int, int, int]:
+    t = created.timetuple()
+    return (max(t.tm_year, 1980), t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min,
+            t.tm_sec - t.tm_sec % 2)
+
+
+def assemble(files: Mapping[str, bytes], *, bundle_id: str, created: datetime,
+             clearance: str, counts: Mapping[str, int], key: SigningKey,
+             tool_version: str) -> Assembled:
+    """The zip holding ``files`` plus README, manifest and its signature."""
+    created_text = created.isoformat(timespec="seconds")
+    public = key.public_key()
+    for name in files:
+        if not SAFE_NAME.match(name) or name in (MANIFEST, SIGNATURE):
+            raise ValueError(f"not a bundle file name: {name!r}")
+    names = sorted(files)
+    manifest = {
+        "format": FORMAT,
+        "bundle_id": bundle_id,
+        "created": created_text,
+        "clearance": clearance,
+        "tool": f"evault {tool_version}",
+        "sender_key": public.base64_line(),
+        "sender_key_id": public.key_id_hex,
+        "counts": dict(sorted(counts.items())),
+        "files": [{"path": n, "size": len(files[n]),
+                   "sha256": hashlib.sha256(files[n]).hexdigest()} for n in names],
+    }
+    manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
+    digest = hashlib.sha256(manifest_bytes).hexdigest()
+    signature = sign_prehashed(key, manifest_bytes,
+                               trusted_comment(bundle_id, created_text, digest),
+                               untrusted_comment=f"evault bundle {bundle_id}")
+    order = [README, MANIFEST, SIGNATURE, *[n for n in names if n != README]]
+    content = {**files, MANIFEST: manifest_bytes, SIGNATURE: signature.encode("ascii")}
+    out = io.BytesIO()
+    stamp = _zip_time(created)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in order:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
+            zf.writestr(info, content[name])
+    return Assembled(bundle_id, out.getvalue(), order, manifest_bytes, digest)

@@ -1,0 +1,240 @@
+"""THE LEAK GATE: the last check before a bundle is encrypted.
+
+Everything a bundle holds has already been redacted and sanitized; the gate does not
+trust that. It reads the assembled zip again, file by file and as a whole, looking for
+every identifier the bundle may not carry (every identifier above the clearance known to
+the vault, and every detector finding left redacted). One hit refuses the whole export.
+
+What it reads, and how:
+- Text files (``.json``, ``.csv``, ``.txt``, ``.md``, ``.minisig``) must be UTF-8. Each is
+  searched with the normalising matcher of :mod:`vault.export.normalize` (the same rule the
+  rewriter used: NFKD, case folding, full-width forms, separators inside numbers), JSON
+  files a second time string by string after parsing (so an escape such as ``\\n`` cannot
+  split a name), and the raw bytes are searched for each identifier encoded as UTF-16
+  (both byte orders) and GB18030.
+- Images and PDFs must pass the structural checks (:mod:`vault.export.structure`,
+  :func:`vault.export.sanitize_pdf.check_pdf`): no segment, chunk or key that can hold
+  metadata. Their bytes are searched for every identifier in UTF-8, UTF-16 and GB18030,
+  verbatim and as its folded forms; PDF strings are searched with the matcher and PDF
+  streams decoded by qpdf are searched as bytes.
+- The zip container itself: only the expected names, no comment, no extra fields, every
+  entry stored (not compressed, so every byte above is also the container's), and its raw
+  bytes searched like an image's.
+
+Honest limits (docs/bundles.md): compressed image data is noise to any search, so there
+the byte search only uses encodings of at least :data:`MIN_OPAQUE_BYTES` bytes (shorter
+ones would match by chance in megabytes of pixels and refuse innocent bundles); what a
+picture *shows* (a face, a name tag) no byte search can see.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from vault.errors import PolicyRefused
+from vault.export.normalize import Matcher, skeleton
+from vault.export.redact import Owner
+from vault.export.structure import StructureError, check_jpeg, check_png
+
+#: Shortest encoded identifier searched for inside opaque (compressed) data.
+MIN_OPAQUE_BYTES = 8
+#: Shortest encoded identifier searched for as UTF-16/GB18030 inside UTF-8 text.
+MIN_TEXT_BYTES = 4
+TEXT_SUFFIXES = (".json", ".csv", ".txt", ".md", ".minisig")
+_ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "gb18030")
+
+
+@dataclass(frozen=True)
+class Leak:
+    """One identifier found in the bundle. Names places, never the value."""
+
+    path: str
+    """The file in the bundle (``<container>`` for the zip itself)."""
+    owner: Owner
+    """Whose identifier it is: the vault record and field it came from."""
+    field: str | None = None
+    """For a record file: the bundle field that carried it."""
+
+    def describe(self) -> str:
+        """One line for the local report."""
+        where = f"{self.path}" + (f" (field {self.field})" if self.field else "")
+        what = self.owner.field if not self.owner.kind.startswith("finding:") else \
+            f"{self.owner.field}, a {self.owner.kind[8:]} the detectors found"
+        return f"an identifier of record {self.owner.record_id} ({what}) is in {where}"
+
+
+class LeakFound(PolicyRefused):
+    """The gate found an identifier the bundle may not carry; nothing was written."""
+
+    def __init__(self, leaks: list[Leak]) -> None:
+        first = leaks[0]
+        more = f" and {len(leaks) - 1} more" if len(leaks) > 1 else ""
+        super().__init__(f"the leak gate refused the bundle: {first.describe()}{more}; "
+                         "nothing was written")
+        self.leaks = leaks
+
+
+def _forms(value: str) -> set[str]:
+    nfkc = unicodedata.normalize("NFKC", value)
+    forms = {value, unicodedata.normalize("NFC", value), nfkc, nfkc.casefold(),
+             skeleton(value), " ".join(nfkc.split())}
+    return {f for f in forms if f}
+
+
+def _byte_trie(keys: Iterable[bytes]) -> bytes:
+    trie: dict[int, dict] = {}  # type: ignore[type-arg]
+    for key in keys:
+        node = trie
+        for b in key:
+            node = node.setdefault(b, {})
+        node[-1] = {}
+
+    def build(node: dict) -> bytes:  # type: ignore[type-arg]
+        alts = [re.escape(bytes([b])) + build(child) for b, child in sorted(node.items())
+                if b >= 0]
+        if not alts:
+            return b""
+        body = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
+        return b"(?:" + body + b")?" if -1 in node else body
+
+    return build(trie)
+
+
+class _ByteNeedles:
+    """Exact byte encodings of identifiers, searched case-insensitively (ASCII)."""
+
+    def __init__(self, pairs: Iterable[tuple[bytes, Owner]]) -> None:
+        self.owners: dict[bytes, Owner] = {}
+        for data, owner in pairs:
+            self.owners.setdefault(data.lower(), owner)
+        pattern = _byte_trie(self.owners)
+        self.regex = re.compile(pattern, re.IGNORECASE) if self.owners else None
+
+    def search(self, data: bytes) -> Owner | None:
+        if self.regex is None:
+            return None
+        m = self.regex.search(data)
+        return None if m is None else self.owners[m.group().lower()]
+
+
+class Gate:
+    """The leak gate for one bundle's forbidden identifiers."""
+
+    def __init__(self, identifiers: Iterable[tuple[str, Owner]]) -> None:
+        values = list(identifiers)
+        self.matcher: Matcher[Owner] = Matcher(values)
+        opaque: list[tuple[bytes, Owner]] = []
+        text: list[tuple[bytes, Owner]] = []
+        for value, owner in values:
+            if len(skeleton(value)) < 2:
+                continue  # too short to search (listed by the plan)
+            for form in _forms(value):
+                for enc in _ENCODINGS:
+                    try:
+                        data = form.encode(enc)
+                    except UnicodeEncodeError:
+                        continue
+                    if len(data) >= MIN_OPAQUE_BYTES:
+                        opaque.append((data, owner))
+                    if enc != "utf-8" and len(data) >= MIN_TEXT_BYTES and \
+                            not (enc == "gb18030" and form.isascii()):
+                        text.append((data, owner))
+        self.opaque = _ByteNeedles(opaque)
+        self.text_bytes = _ByteNeedles(text)
+
+    # -- one file ------------------------------------------------------------------------
+
+    def scan_file(self, path: str, data: bytes) -> list[Leak]:
+        """Leaks in one file of the bundle (structural problems raise StructureError)."""
+        if path.endswith(TEXT_SUFFIXES):
+            return self._scan_text(path, data)
+        if path.endswith((".jpg", ".jpeg")):
+            check_jpeg(data)
+        elif path.endswith(".png"):
+            check_png(data)
+        elif path.endswith(".pdf"):
+            return self._scan_pdf(path, data)
+        else:
+            raise StructureError(f"the bundle holds a file of unknown type ({path})")
+        owner = self.opaque.search(data)
+        return [Leak(path, owner)] if owner else []
+
+    def _scan_text(self, path: str, data: bytes) -> list[Leak]:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise StructureError(f"{path} is not UTF-8 text") from None
+        leaks = [Leak(path, m.owners[0]) for m in self.matcher.iter_find(text)][:1]
+        owner = self.text_bytes.search(data)
+        if owner is not None:
+            leaks.append(Leak(path, owner))
+        if path.endswith(".json"):
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                raise StructureError(f"{path} is not valid JSON") from None
+            for field, string in _json_strings(doc, None):
+                m = self.matcher.search(string)
+                if m is not None:
+                    leaks.append(Leak(path, m.owners[0], field))
+                    break
+        return leaks
+
+    def _scan_pdf(self, path: str, data: bytes) -> list[Leak]:
+        from vault.export.sanitize_pdf import check_pdf, pdf_texts
+
+        check_pdf(data)
+        owner = self.opaque.search(data)
+        if owner is not None:
+            return [Leak(path, owner)]
+        for piece in pdf_texts(data):
+            if isinstance(piece, str):
+                m = self.matcher.search(piece)
+                if m is not None:
+                    return [Leak(path, m.owners[0])]
+            else:
+                owner = self.opaque.search(piece) or self.text_bytes.search(piece)
+                if owner is not None:
+                    return [Leak(path, owner)]
+        return []
+
+    # -- the whole bundle ------------------------------------------------------------------
+
+    def check(self, container: bytes, expected: Iterable[str]) -> None:
+        """Scan every file of the zip and the zip itself; LeakFound or StructureError."""
+        names = list(expected)
+        leaks: list[Leak] = []
+        with zipfile.ZipFile(io.BytesIO(container)) as zf:
+            infos = zf.infolist()
+            if [i.filename for i in infos] != names:
+                raise StructureError("the bundle's file list is not the one assembled")
+            if zf.comment:
+                raise StructureError("the bundle carries a zip comment")
+            for info in infos:
+                if info.extra or info.comment or info.compress_type != zipfile.ZIP_STORED:
+                    raise StructureError(f"{info.filename} carries zip extras")
+                leaks.extend(self.scan_file(info.filename, zf.read(info)))
+        owner = self.opaque.search(container)
+        if owner is not None:
+            leaks.append(Leak("<container>", owner))
+        if leaks:
+            raise LeakFound(leaks)
+
+
+def _json_strings(doc: object, field: str | None) -> Iterator[tuple[str | None, str]]:
+    if isinstance(doc, str):
+        yield field, doc
+    elif isinstance(doc, list):
+        for item in doc:
+            yield from _json_strings(item, field)
+    elif isinstance(doc, dict):
+        for key, value in doc.items():
+            yield field, str(key)
+            yield from _json_strings(value, field if field is not None else
+                                     (key if key != "fields" else None))

@@ -311,7 +311,7 @@ def test_record_service_writes_are_searchable(new_vault: Vault) -> None:
 def test_cli_search_json_and_safe_text(new_vault: Vault, cli: Any) -> None:
     records: Any = new_vault.service("records")
     tid = records.add("testimony", {"title": "Interview \x1b]0;pwned\x07 K",
-                                    "narrative": "Beaten in a \x1b[31mblack jail\x1b[0m; 黑监狱",
+                                    "narrative": "Beaten in a black jail \x1b[31m\x1b[0m; 黑监狱",
                                     "interview_date": "2019-02"})
     other = records.add("act", {"type": "torture", "description": "black jail again"})
     case = records.add("case", {"title": "File", "records": [tid]})
@@ -336,4 +336,8 @@ def test_cli_search_json_and_safe_text(new_vault: Vault, cli: Any) -> None:
     assert bad.code == 1 and bad.err.startswith("error: ")
     assert cli("search", "x", "--kind", "nosuchkind").code == 1
     assert cli("search", "x", "--from", "2019-02-30").code == 1
-    assert cli("search", "x", "--limit", "0").code == 2
+    try:
+        usage = cli("search", "x", "--limit", "0").code
+    except SystemExit as exc:  # argparse exits by itself on a usage error
+        usage = int(exc.code or 0)
+    assert usage == 2

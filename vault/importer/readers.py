@@ -1,0 +1,208 @@
+"""Rows out of the files people keep: CSV (any delimiter Excel writes), XLSX and JSON
+Lines. Everything is read in memory: an import never writes a temporary file.
+
+Row numbers are the ones a person sees: in a CSV or a workbook the header is row 1 and
+the first record row 2 (a quoted cell with line breaks is still one row); in JSON Lines
+the line number. Only the first sheet of a workbook is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from vault.errors import InvalidInput
+from vault.importer.encoding import decode
+
+FIELD_LIMIT = 64 * 1024 * 1024  # characters in one CSV cell; validation says what is too long
+_DELIMITERS = [",", ";", "\t", "|"]
+_TABLE_SUFFIXES = {".csv": "CSV", ".tsv": "CSV", ".txt": "CSV"}
+_JSON_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+_XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+_ZIP = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row: its number in the file and its cells (by column position for tables, by
+    key for JSON), or why it could not be read."""
+
+    number: int
+    values: dict[Any, Any]
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """What was read from a file."""
+
+    format: str
+    """``CSV``, ``XLSX`` or ``JSON Lines``."""
+    encoding: str | None
+    """How the text was decoded (None for XLSX)."""
+    columns: list[str] | None
+    """The header of a table; None for JSON, whose keys are per row."""
+    rows: list[Row]
+    sheets: int = 1
+    """Sheets in a workbook (only the first is read)."""
+
+
+def describe(path: Path) -> str:
+    """The path for a message, or a description when it holds unprintable characters."""
+    text = str(path)
+    return text if text.isprintable() and len(text) <= 200 else "the file"
+
+
+def read(path: Path, encoding: str | None = None) -> Sheet:
+    """Read ``path`` (format from its content and name); InvalidInput when it cannot be."""
+    name = describe(path)
+    if not path.exists():
+        raise InvalidInput(f"no file at {name}")
+    if path.is_dir():
+        raise InvalidInput(f"{name} is a directory; name a CSV, XLSX or JSON Lines file")
+    if not path.is_file():
+        raise InvalidInput(f"{name} is not a regular file")
+    suffix = path.suffix.lower()
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic == _ZIP or suffix in _XLSX_SUFFIXES:
+        if magic != _ZIP:
+            raise InvalidInput(f"{name} is not an XLSX workbook (it is not a zip file)")
+        return _read_xlsx(path)
+    if suffix == ".xls":
+        raise InvalidInput("old Excel .xls files cannot be read; save it as .xlsx or CSV")
+    if suffix not in _TABLE_SUFFIXES and suffix not in _JSON_SUFFIXES:
+        raise InvalidInput(f"{name} is not a CSV, XLSX or JSON Lines file (by its name: "
+                           "use .csv, .tsv, .xlsx, .jsonl or .json)")
+    decoded = decode(path.read_bytes(), encoding)
+    if suffix in _JSON_SUFFIXES:
+        return Sheet("JSON Lines", decoded.encoding, None, _json_rows(decoded.text))
+    delimiter = "\t" if suffix == ".tsv" else _delimiter(decoded.text)
+    columns, rows = _csv_rows(decoded.text, delimiter)
+    return Sheet("CSV", decoded.encoding, columns, rows)
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter of the header line: the candidate it holds most of (comma on a tie)."""
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _table(records: list[tuple[int, list[Any]]]) -> tuple[list[str], list[Row]]:
+    """Header and rows from ``(row number, cells)``; blank rows are skipped."""
+    if not records:
+        raise InvalidInput("the file is empty: no header row")
+    _, header_cells = records[0]
+    columns = ["" if c is None else str(c).strip() for c in header_cells]
+    while columns and not columns[-1]:
+        columns.pop()
+    if not columns:
+        raise InvalidInput("row 1 (the header) is empty")
+    rows: list[Row] = []
+    for number, cells in records[1:]:
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            continue
+        extra = cells[len(columns):]
+        if any(c is not None and (not isinstance(c, str) or c.strip()) for c in extra):
+            rows.append(Row(number, {}, "more cells than the header has columns"))
+            continue
+        rows.append(Row(number, {i: c for i, c in enumerate(cells[:len(columns)])}))
+    return columns, rows
+
+
+def _csv_rows(text: str, delimiter: str) -> tuple[list[str], list[Row]]:
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[tuple[int, list[Any]]] = []
+    try:
+        for number, cells in enumerate(reader, start=1):
+            records.append((number, list(cells)))
+    except csv.Error as exc:
+        # csv's messages describe structure ("unexpected end of data"), never content.
+        raise InvalidInput(f"row {len(records) + 1}: the CSV is malformed ({exc})") from None
+    return _table(records)
+
+
+def _cell(value: Any) -> Any:
+    """A workbook cell as a JSON-ish value: dates as ISO text, whole floats as ints."""
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _read_xlsx(path: Path) -> Sheet:
+    import openpyxl  # only when a workbook is read: it is a large import
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - a damaged workbook raises many kinds of error
+        raise InvalidInput(f"{describe(path)} is not a readable XLSX workbook") from None
+    try:
+        sheets = len(book.worksheets)
+        if not sheets:
+            raise InvalidInput("the workbook has no sheet")
+        records: list[tuple[int, list[Any]]] = []
+        number = 0
+        try:
+            for cells in book.worksheets[0].iter_rows():
+                rows_at = [c.row for c in cells if getattr(c, "row", None)]
+                number = rows_at[0] if rows_at else number + 1
+                records.append((number, [_cell(c.value) for c in cells]))
+        except InvalidInput:
+            raise
+        except Exception:  # noqa: BLE001 - damaged sheet XML
+            raise InvalidInput(f"row {number + 1} of the workbook cannot be read; the file "
+                               "is damaged") from None
+    finally:
+        book.close()
+    columns, rows = _table(records)
+    return Sheet("XLSX", None, columns, rows, sheets)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _json_rows(text: str) -> list[Row]:
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            items = json.loads(stripped, parse_constant=_no_constants)
+        except (ValueError, RecursionError):
+            raise InvalidInput("the file is not valid JSON (a JSON array of records, or "
+                               "one record per line)") from None
+        if not isinstance(items, list):
+            raise InvalidInput("the file is not a JSON array of records")
+        return [_json_row(i, item) for i, item in enumerate(items, start=1)]
+    rows: list[Row] = []
+    # Split on "\n" only: str.splitlines() would also split on U+2028 inside strings.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            item = json.loads(line, parse_constant=_no_constants)
+        except (ValueError, RecursionError):
+            rows.append(Row(number, {}, "not valid JSON"))
+            continue
+        rows.append(_json_row(number, item))
+    return rows
+
+
+def _json_row(number: int, item: Any) -> Row:
+    if not isinstance(item, dict):
+        return Row(number, {}, "not a JSON object of field names and values")
+    return Row(number, item)

@@ -1,0 +1,2 @@
+"""The evidence model: the field registry, record types, redaction levels and the
+records service (``vault.service("records")``). See docs/records.md."""

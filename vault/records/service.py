@@ -1,0 +1,377 @@
+"""The records service: the one place records are written, read and listed.
+
+Every write is one ``store.transaction``: the record row, its links, its search index
+entries and its audit entries commit together or not at all. Audit entries name the
+record and the field, never a value. A refused attempt to lower a pinned field is audited
+in a transaction of its own (the attempt is a fact worth keeping) and then raised.
+
+Registered as ``vault.session.SERVICES["records"]``; front ends call
+``vault.service("records")``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import sqlcipher3
+
+from vault import ids, session
+from vault.errors import InvalidInput
+from vault.records import custom
+from vault.records.errors import FieldError, PinnedField
+from vault.records.model import Record, RecordSummary, index_texts, main_date, title_of
+from vault.records.registry import BUILTIN, Registry
+from vault.records.spec import FieldKind, FieldSpec, Level, RecordType
+from vault.records.validate import clean_record, parse_level, refuse_pinned
+from vault.store import Store, Transaction
+
+Progress = Callable[[int, int], None]
+# The service has a ``list`` method, which hides the builtin inside the class body.
+Summaries = list[RecordSummary]
+Ids = list[str]
+
+
+def _search_module() -> Any | None:
+    """``vault.search`` when it is part of this build, else None (records still work)."""
+    try:
+        import vault.search as search
+    except ModuleNotFoundError as exc:
+        if exc.name == "vault.search":
+            return None
+        raise
+    return search if hasattr(search, "index_record") else None
+
+
+class RecordService:
+    """Records of one unlocked vault."""
+
+    def __init__(self, vault: session.Vault) -> None:
+        self._vault = vault
+        self._registry: Registry | None = None
+
+    @property
+    def store(self) -> Store:
+        """The open store (VaultLocked when the vault was locked)."""
+        return self._vault.store
+
+    # -- the registry ----------------------------------------------------------------
+
+    @property
+    def registry(self) -> Registry:
+        """The built-in registry with this vault's custom fields."""
+        if self._registry is None:
+            registry = BUILTIN
+            rows = self.store.query("SELECT kind, spec FROM custom_fields ORDER BY created, name")
+            for kind, spec in rows:
+                if registry.has(kind):
+                    registry = registry.with_fields(kind, [custom.spec_from_json(spec)])
+            self._registry = registry
+        return self._registry
+
+    def add_field(self, kind: str, name: str, field_kind: str, *, label: str | None = None,
+                  level: str | None = None, identifier: bool = False, multi: bool = False,
+                  ref_kinds: Iterable[str] = ()) -> FieldSpec:
+        """Add a custom field to ``kind`` (stored in the vault, audited)."""
+        spec = custom.make_spec(self.registry, kind, name, field_kind, label=label,
+                                level=level, identifier=identifier, multi=multi,
+                                ref_kinds=ref_kinds)
+        with self.store.transaction("adding a custom field") as tx:
+            tx.execute("INSERT INTO custom_fields(kind, name, spec, created) VALUES (?,?,?,?)",
+                       (kind, name, custom.spec_to_json(spec), self._now()))
+            tx.audit("field.add", field=name, kind=kind, field_kind=spec.kind.value,
+                     level=spec.default_level.value, identifier=spec.identifier)
+        self._registry = None
+        return spec
+
+    # -- ids -------------------------------------------------------------------------
+
+    def resolve(self, prefix: str) -> str:
+        """The full id of the one record whose id starts with ``prefix``."""
+        return ids.resolve(self.store, "records", prefix)
+
+    def lookup(self, prefix: str) -> tuple[str, str]:
+        """``(id, kind)`` of the record ``prefix`` names (NotFound, InvalidInput)."""
+        rid = self.resolve(prefix)
+        row = self.store.query_one("SELECT kind FROM records WHERE id = ?", (rid,))
+        return rid, str(row[0])
+
+    # -- validation ------------------------------------------------------------------
+
+    def validate(self, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` checked and made canonical, ``levels`` included if given. Raises
+        FieldError (exit 1) or PinnedField (exit 5); writes nothing."""
+        fields, levels = clean_record(self.registry, kind, data, self.lookup)
+        if levels:
+            return {**fields, "levels": {k: v.value for k, v in levels.items()}}
+        return fields
+
+    def _clean(self, kind: str, data: Any, levels: dict[str, str] | None,
+               ) -> tuple[RecordType, dict[str, Any], dict[str, Level]]:
+        rtype = self.registry.type(kind)
+        if levels is not None:
+            if not isinstance(data, dict):
+                raise InvalidInput(f"a {kind} record must be a JSON object")
+            data = {**data, "levels": {**(data.get("levels") or {}), **levels}}
+        fields, asked = clean_record(self.registry, kind, data, self.lookup)
+        return rtype, fields, asked
+
+    # -- writes ----------------------------------------------------------------------
+
+    def add(self, kind: str, data: dict[str, Any], levels: dict[str, str] | None = None,
+            ) -> str:
+        """Add one record; returns its id."""
+        try:
+            rtype, fields, asked = self._clean(kind, data, levels)
+        except PinnedField as exc:
+            self._audit_refusal(exc, None)
+            raise
+        search = _search_module()
+        with self.store.transaction(f"adding a {kind} record") as tx:
+            return self._insert(tx, rtype, fields, asked, search)
+
+    def add_many(self, kind: str, rows: Iterable[dict[str, Any]],
+                 progress: Progress | None = None,
+                 cancel: threading.Event | None = None) -> Ids:
+        """Add many records in one transaction: all of them or none. A bad row raises
+        FieldError with ``.row`` (1-based position in ``rows``)."""
+        batch = list(rows)
+        rtype = self.registry.type(kind)
+        search = _search_module()
+        added: Ids = []
+        refused: PinnedField | None = None
+        try:
+            with self.store.transaction(f"importing {kind} records") as tx:
+                for number, row in enumerate(batch, start=1):
+                    if cancel is not None and number % 500 == 0 and cancel.is_set():
+                        raise InvalidInput("the import was cancelled; nothing was written")
+                    try:
+                        _, fields, asked = self._clean(kind, row, None)
+                    except FieldError as exc:
+                        raise exc.at_row(number) from None
+                    except PinnedField as exc:
+                        refused = exc
+                        raise
+                    added.append(self._insert(tx, rtype, fields, asked, search))
+                    if progress is not None and (number % 1000 == 0 or number == len(batch)):
+                        progress(number, len(batch))
+                if not added:
+                    tx.audit("record.import", kind=kind, count=0)
+        except PinnedField:
+            if refused is not None:
+                self._audit_refusal(refused, None)
+            raise
+        return added
+
+    def _insert(self, tx: Transaction, rtype: RecordType, fields: dict[str, Any],
+                asked: dict[str, Level], search: Any | None) -> str:
+        rid = ids.new_id()
+        levels = self._levels_for(rtype, fields, {}, asked)
+        now = self._now()
+        tx.execute(
+            "INSERT INTO records(id, kind, data, levels, title, date, created, updated) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (rid, rtype.name, _dump(fields), _dump(levels), title_of(rtype, fields),
+             main_date(rtype, fields), now, now),
+        )
+        self._write_links(tx, rid, rtype, fields)
+        tx.audit("record.add", record=rid, kind=rtype.name, fields=sorted(fields),
+                 levels={k: v.value for k, v in sorted(asked.items())})
+        if search is not None:
+            search.index_record(tx, rid, rtype.name, index_texts(rtype, fields, levels),
+                                main_date(rtype, fields))
+        return rid
+
+    def edit(self, id: str, changes: dict[str, Any]) -> Record:
+        """Change fields (``None`` removes one) and, with a ``levels`` key, levels."""
+        record = self.get(id)
+        rtype = self.registry.type(record.kind)
+        try:
+            delta, asked = clean_record(self.registry, record.kind, changes, self.lookup,
+                                        partial=True)
+        except PinnedField as exc:
+            self._audit_refusal(exc, record.id)
+            raise
+        if not delta and not asked:
+            raise InvalidInput("nothing to change")
+        fields = {k: v for k, v in {**record.fields, **delta}.items() if v is not None}
+        for spec in rtype.fields.values():
+            if spec.required and spec.name not in fields:
+                raise FieldError(spec.name, "is required", record.kind)
+        levels = self._levels_for(rtype, fields, record.levels, asked)
+        search = _search_module()
+        with self.store.transaction(f"editing a {record.kind} record") as tx:
+            tx.execute("UPDATE records SET data = ?, levels = ?, title = ?, date = ?, "
+                       "updated = ? WHERE id = ?",
+                       (_dump(fields), _dump(levels), title_of(rtype, fields),
+                        main_date(rtype, fields), self._now(), record.id))
+            tx.execute("DELETE FROM links WHERE src = ?", (record.id,))
+            self._write_links(tx, record.id, rtype, fields)
+            for name in sorted(delta):
+                change = "removed" if delta[name] is None else "set"
+                tx.audit("record.edit", record=record.id, field=name, change=change)
+            for name, level in sorted(asked.items()):
+                tx.audit("level.change", record=record.id, field=name,
+                         old=_level_name(record.levels.get(name)), new=level.value)
+            self._reindex(tx, search, record.id, rtype, fields, levels)
+        return self.get(record.id)
+
+    def set_level(self, id: str, field: str, level: str) -> Record:
+        """Set one field's level on one record. Lowering a pinned field raises
+        PinnedField (exit 5) after auditing the attempt."""
+        record = self.get(id)
+        rtype = self.registry.type(record.kind)
+        spec = self.registry.field(record.kind, field)
+        new = parse_level(level, field, record.kind)
+        try:
+            refuse_pinned(record.kind, spec, new)
+        except PinnedField as exc:
+            self._audit_refusal(exc, record.id, requested=new.value)
+            raise
+        levels = {**record.levels, field: new}
+        old = record.levels.get(field, spec.default_level)
+        search = _search_module()
+        with self.store.transaction("changing a level") as tx:
+            tx.execute("UPDATE records SET levels = ?, updated = ? WHERE id = ?",
+                       (_dump(levels), self._now(), record.id))
+            tx.audit("level.change", record=record.id, field=field, old=old.value,
+                     new=new.value)
+            self._reindex(tx, search, record.id, rtype, record.fields, levels)
+        return self.get(record.id)
+
+    def delete(self, id: str) -> None:
+        """Delete a record no other record refers to."""
+        rid = self.resolve(id)
+        refs = self.references_to(rid)
+        if refs:
+            listed = ", ".join(r.id for r in refs[:5])
+            raise InvalidInput(f"record {rid} is referred to by {len(refs)} record(s) "
+                               f"({listed}); remove those references first")
+        search = _search_module()
+        with self.store.transaction("deleting a record") as tx:
+            kind = self.store.query_one("SELECT kind FROM records WHERE id = ?", (rid,))[0]
+            try:
+                tx.execute("DELETE FROM records WHERE id = ?", (rid,))
+            except sqlcipher3.IntegrityError:
+                raise InvalidInput(f"record {rid} still has attachments or other data bound "
+                                   "to it; remove them first") from None
+            if search is not None:
+                search.remove_record(tx, rid)
+            tx.audit("record.delete", record=rid, kind=kind)
+
+    def _audit_refusal(self, exc: PinnedField, record: str | None, **detail: Any) -> None:
+        with self.store.transaction("recording a refused level change") as tx:
+            tx.audit("level.refused", record=record, field=exc.field, kind=exc.kind, **detail)
+
+    def _levels_for(self, rtype: RecordType, fields: dict[str, Any],
+                    current: dict[str, Level], asked: dict[str, Level]) -> dict[str, Level]:
+        """Every field with a value keeps its level or gets the default; asked levels win;
+        a pinned field is private whatever is stored (defence in depth)."""
+        levels = dict(current)
+        for name in fields:
+            levels.setdefault(name, rtype.fields[name].default_level)
+        levels.update(asked)
+        for name, spec in rtype.fields.items():
+            if spec.pinned and name in levels:
+                levels[name] = Level.PRIVATE
+        return levels
+
+    def _write_links(self, tx: Transaction, rid: str, rtype: RecordType,
+                     fields: dict[str, Any]) -> None:
+        rows = []
+        for name, value in fields.items():
+            if rtype.fields[name].kind == FieldKind.REFERENCE:
+                for dst in value if isinstance(value, list) else [value]:
+                    rows.append((rid, name, dst))
+        if rows:
+            tx.executemany("INSERT OR IGNORE INTO links(src, field, dst) VALUES (?,?,?)", rows)
+
+    def _reindex(self, tx: Transaction, search: Any | None, rid: str, rtype: RecordType,
+                 fields: dict[str, Any], levels: dict[str, Level]) -> None:
+        if search is not None:
+            # index_record replaces what the index held for this record.
+            search.index_record(tx, rid, rtype.name, index_texts(rtype, fields, levels),
+                                main_date(rtype, fields))
+
+    def _now(self) -> str:
+        return self.store.clock().isoformat(timespec="seconds")
+
+    # -- reads -----------------------------------------------------------------------
+
+    def get(self, id_or_prefix: str) -> Record:
+        """The record ``id_or_prefix`` names (NotFound, InvalidInput)."""
+        rid = self.resolve(id_or_prefix)
+        row = self.store.query_one(
+            "SELECT id, kind, data, levels, title, created, updated FROM records WHERE id = ?",
+            (rid,))
+        return self._record(row)
+
+    def iter_records(self, kind: str | None = None) -> Iterator[Record]:
+        """Every record (of ``kind``), oldest first, without loading all of them."""
+        sql = "SELECT id, kind, data, levels, title, created, updated FROM records"
+        params: tuple[str, ...] = ()
+        if kind is not None:
+            self.registry.type(kind)
+            sql, params = sql + " WHERE kind = ?", (kind,)
+        rows = self.store.query(sql + " ORDER BY created, id", params)
+        for row in rows:
+            yield self._record(row)
+
+    def _record(self, row: Any) -> Record:
+        rid, kind, data, levels_json, title, created, updated = row
+        fields: dict[str, Any] = json.loads(data)
+        stored = {k: Level(v) for k, v in json.loads(levels_json).items()}
+        rtype = self.registry.type(kind)
+        levels = self._levels_for(rtype, fields, stored, {})
+        return Record(rid, kind, fields, levels, created, updated, title)
+
+    def list(self, kind: str | None = None, case: str | None = None,
+             limit: int | None = None, offset: int = 0) -> Summaries:
+        """Records (of ``kind``, in ``case``), oldest first."""
+        where, params = [], []
+        sql = "SELECT r.id, r.kind, r.title FROM records r"
+        if case is not None:
+            cid, ckind = self.lookup(case)
+            if ckind != "case":
+                raise InvalidInput(f"record {cid} is a {ckind}, not a case")
+            sql += " JOIN links l ON l.dst = r.id"
+            where.append("l.src = ? AND l.field = 'records'")
+            params.append(cid)
+        if kind is not None:
+            self.registry.type(kind)
+            where.append("r.kind = ?")
+            params.append(kind)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY r.created, r.id LIMIT ? OFFSET ?"
+        rows = self.store.query(sql, (*params, -1 if limit is None else limit, offset))
+        return [RecordSummary(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    def count(self, kind: str | None = None) -> int:
+        """How many records (of ``kind``)."""
+        if kind is None:
+            return int(self.store.query_one("SELECT count(*) FROM records")[0])
+        self.registry.type(kind)
+        return int(self.store.query_one("SELECT count(*) FROM records WHERE kind = ?",
+                                        (kind,))[0])
+
+    def references_to(self, id: str) -> Summaries:
+        """Records that refer to this one, in any reference field."""
+        rid = self.resolve(id)
+        rows = self.store.query(
+            "SELECT DISTINCT r.id, r.kind, r.title, r.created FROM links l "
+            "JOIN records r ON r.id = l.src WHERE l.dst = ? ORDER BY r.created, r.id", (rid,))
+        return [RecordSummary(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _level_name(level: Level | None) -> str | None:
+    return None if level is None else level.value
+
+
+session.SERVICES["records"] = RecordService

@@ -1,0 +1,34 @@
+"""The partner side of bundles: verify, open, import.
+
+``verify_bundle`` decrypts in memory and checks the signature and every hash;
+``open_bundle`` writes a verified bundle into a folder; ``import_bundle`` stores its
+records in the partner's own vault. Nothing is written unless everything verified.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from crypto.signing import PublicKey
+from vault.bundle.importer import Imported, import_verified
+from vault.bundle.reader import Identity, load_identity
+from vault.bundle.unpack import unpack
+from vault.bundle.verify import Verified, parse_signer, verify_bundle
+
+__all__ = ["Identity", "Imported", "Verified", "import_bundle", "load_identity",
+           "open_bundle", "parse_signer", "verify_bundle"]
+
+
+def open_bundle(path: Path, identity: Identity | None, dest: Path,
+                signer: PublicKey | None = None) -> tuple[Verified, list[str]]:
+    """Verify, then write the bundle's files into ``dest`` (new or empty folder)."""
+    verified = verify_bundle(path, identity, signer)
+    return verified, unpack(verified, dest)
+
+
+def import_bundle(vault: Any, path: Path, identity: Identity | None,
+                  signer: PublicKey | None = None) -> tuple[Verified, Imported]:
+    """Verify, then import the bundle's records into ``vault`` (all or nothing)."""
+    verified = verify_bundle(path, identity, signer)
+    return verified, import_verified(vault, verified)

@@ -1,0 +1,188 @@
+"""Importing a verified bundle into the partner's own vault.
+
+- All or nothing: every record, its provenance row and the audit entry are written in one
+  transaction through the records service's own insert path (validation, links, search
+  index and audit included).
+- Idempotent: a bundle id already imported is a no-op; a record a sender already sent
+  (bundle record ids are stable per audience) is found again rather than duplicated.
+- Records keep their pseudonyms: a person or source the sender could not name is stored
+  under its pseudonym (``name`` of a person, the working ``label`` of a source).
+- Provenance: each record's sender key and bundle id (table ``bundle_records``) and each
+  bundle's sender key, whether that key was pinned with ``--signer``, and its time.
+- References to records outside the bundle become stub records for people and sources
+  (named by their pseudonym) and are dropped otherwise; fields this vault does not know
+  (a sender's custom fields) are dropped; attachments stay in the bundle (use ``bundle
+  open``): the attachments service ingests files from disk and a bundle's plaintext must
+  not be written to disk for that. All of this is counted in the result.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from vault.bundle.verify import Verified
+from vault.errors import IntegrityError
+from vault.export.bundle import RECORD_FORMAT
+from vault.records.spec import FieldKind
+from vault.store import Transaction
+
+_RECORD_FILE = re.compile(r"^records/([0-9a-f]{16})\.json$")
+_STUB_FIELD = {"person": "name", "source": "label"}
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did (counts only)."""
+
+    bundle_id: str
+    already: bool
+    added: int = 0
+    reused: int = 0
+    stubs: int = 0
+    skipped: int = 0
+    """Records whose required fields were withheld by the sender."""
+    dropped_fields: int = 0
+    dropped_references: int = 0
+    attachments_left: int = 0
+
+
+def _docs(bundle: Verified, registry: Any) -> dict[str, dict[str, Any]]:
+    docs: dict[str, dict[str, Any]] = {}
+    for name, body in bundle.files.items():
+        m = _RECORD_FILE.match(name)
+        if m is None:
+            continue
+        try:
+            doc = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise IntegrityError(f"{name} is not valid JSON") from None
+        if not (isinstance(doc, dict) and doc.get("format") == RECORD_FORMAT
+                and doc.get("id") == m.group(1) and isinstance(doc.get("kind"), str)
+                and registry.has(doc["kind"]) and isinstance(doc.get("fields"), dict)
+                and isinstance(doc.get("label"), str)
+                and isinstance(doc.get("references", {}), dict)):
+            raise IntegrityError(f"{name} is not an evault record this vault can import")
+        docs[doc["id"]] = doc
+    return docs
+
+
+class _Importer:
+    def __init__(self, vault: Any, bundle: Verified) -> None:
+        self.records = vault.service("records")
+        self.registry = self.records.registry
+        self.store = vault.store
+        self.bundle = bundle
+        self.docs = _docs(bundle, self.registry)
+        self.local: dict[str, str] = {
+            str(b): str(lid) for b, lid in self.store.query(
+                "SELECT bundle_record_id, local_id FROM bundle_records WHERE sender_key = ?",
+                (bundle.sender_key,))}
+        self.reused = sum(1 for d in self.docs if d in self.local)
+        self.added = self.stubs = self.skipped = self.dropped_fields = self.dropped_refs = 0
+
+    def run(self, tx: Transaction) -> None:
+        # Private insert path of the records service, so the whole bundle is one
+        # transaction (RecordService.add commits per record); see the report.
+        from vault.records.service import _search_module
+
+        self._search = _search_module()
+        state: dict[str, str] = {}
+        for bid in sorted(self.docs):
+            self._visit(tx, bid, state)
+
+    def _visit(self, tx: Transaction, bid: str, state: dict[str, str]) -> None:
+        if bid in self.local or state.get(bid):
+            return
+        state[bid] = "visiting"  # a cycle's back edge is dropped, never followed twice
+        doc = self.docs[bid]
+        for target in _refs(doc, self.registry):
+            if target in self.docs and target not in state:
+                self._visit(tx, target, state)
+        self._insert(tx, doc)
+        state[bid] = "done"
+
+    def _map_ref(self, tx: Transaction, target: str, doc: dict[str, Any]) -> str | None:
+        if target in self.local:
+            return self.local[target]
+        info = doc.get("references", {}).get(target)
+        if target not in self.docs and isinstance(info, dict) and \
+                info.get("kind") in _STUB_FIELD and isinstance(info.get("label"), str):
+            local = self._store(tx, info["kind"], {_STUB_FIELD[info["kind"]]: info["label"]})
+            self.local[target] = local
+            self._provenance(tx, target, local)
+            self.stubs += 1
+            return local
+        self.dropped_refs += 1
+        return None
+
+    def _insert(self, tx: Transaction, doc: dict[str, Any]) -> None:
+        kind = doc["kind"]
+        rtype = self.registry.type(kind)
+        data: dict[str, Any] = {}
+        for name, value in doc["fields"].items():
+            spec = rtype.fields.get(name)
+            if spec is None:
+                self.dropped_fields += 1
+                continue
+            if spec.kind == FieldKind.REFERENCE:
+                items = value if isinstance(value, list) else [value]
+                mapped = [m for m in (self._map_ref(tx, str(v), doc) for v in items) if m]
+                if not mapped:
+                    continue
+                value = mapped if spec.multi else mapped[0]
+            data[name] = value
+        stub_field = _STUB_FIELD.get(kind)
+        if stub_field and not any(data.get(f) for f in ("name", "name_original", stub_field)):
+            data[stub_field] = doc["label"]  # the pseudonym stays the record's name
+        if any(spec.required and name not in data for name, spec in rtype.fields.items()):
+            self.skipped += 1
+            return
+        local = self._store(tx, kind, data)
+        self.local[doc["id"]] = local
+        self._provenance(tx, doc["id"], local)
+        self.added += 1
+
+    def _store(self, tx: Transaction, kind: str, data: dict[str, Any]) -> str:
+        rtype, fields, asked = self.records._clean(kind, data, None)
+        return str(self.records._insert(tx, rtype, fields, asked, self._search))
+
+    def _provenance(self, tx: Transaction, bid: str, local: str) -> None:
+        tx.execute("INSERT INTO bundle_records(sender_key, bundle_record_id, local_id, "
+                   "bundle_id) VALUES (?,?,?,?)",
+                   (self.bundle.sender_key, bid, local, self.bundle.bundle_id))
+
+
+def _refs(doc: dict[str, Any], registry: Any) -> list[str]:
+    rtype = registry.type(doc["kind"])
+    found: list[str] = []
+    for name, value in doc["fields"].items():
+        spec = rtype.fields.get(name)
+        if spec is not None and spec.kind == FieldKind.REFERENCE:
+            found.extend(str(v) for v in (value if isinstance(value, list) else [value]))
+    return found
+
+
+def import_verified(vault: Any, bundle: Verified) -> Imported:
+    """Import a verified bundle (see the module docstring)."""
+    store = vault.store
+    if store.query_one("SELECT 1 FROM bundles_imported WHERE bundle_id = ?",
+                       (bundle.bundle_id,)):
+        return Imported(bundle.bundle_id, already=True)
+    importer = _Importer(vault, bundle)
+    attachments = sum(1 for n in bundle.files if n.startswith("attachments/"))
+    with store.transaction("importing a bundle") as tx:
+        importer.run(tx)
+        tx.execute("INSERT INTO bundles_imported(bundle_id, sender_key, signer_pinned, "
+                   "created, imported, records) VALUES (?,?,?,?,?,?)",
+                   (bundle.bundle_id, bundle.sender_key, int(bundle.signer_pinned),
+                    bundle.created, store.clock().isoformat(timespec="seconds"),
+                    importer.added))
+        tx.audit("bundle.import", bundle_id=bundle.bundle_id,
+                 sender_key=bundle.sender_key, signer_pinned=bundle.signer_pinned,
+                 added=importer.added, reused=importer.reused, stubs=importer.stubs)
+    return Imported(bundle.bundle_id, False, importer.added, importer.reused, importer.stubs,
+                    importer.skipped, importer.dropped_fields, importer.dropped_refs,
+                    attachments)

@@ -8,6 +8,7 @@ import hashlib
 import io
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,7 @@ def _two_blobs(new_vault: Vault, svc: Any, rid: str, tmp_path: Path) -> tuple[An
 def _blob(new_vault: Vault, att_id: str) -> Path:
     row = new_vault.store.query_one("SELECT blob_name FROM attachments WHERE id = ?",
                                     (att_id,))
-    return new_vault.layout.blobs / row[0]
+    return new_vault.layout.blobs / str(row[0])
 
 
 def _swap(a: Path, b: Path) -> None:
@@ -142,9 +143,11 @@ def test_tampered_blob_detected_by_extract_and_check(new_vault: Vault, svc: Any,
                                                      tmp_path: Path, tamper: str) -> None:
     a, b = _two_blobs(new_vault, svc, rid, tmp_path)
     blob_a, blob_b = _blob(new_vault, a.id), _blob(new_vault, b.id)
-    {"swap": lambda: _swap(blob_a, blob_b), "truncate": lambda: _truncate(blob_a),
-     "extend": lambda: _extend(blob_a), "flip": lambda: _flip(blob_a),
-     "delete": blob_a.unlink}[tamper]()
+    actions: dict[str, Callable[[], None]] = {
+        "swap": lambda: _swap(blob_a, blob_b), "truncate": lambda: _truncate(blob_a),
+        "extend": lambda: _extend(blob_a), "flip": lambda: _flip(blob_a),
+        "delete": blob_a.unlink}
+    actions[tamper]()
     outdir = tmp_path / "out"
     outdir.mkdir()
     with pytest.raises(IntegrityError) as caught:

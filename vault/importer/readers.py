@@ -119,7 +119,9 @@ def _table(records: list[tuple[int, list[Any]]]) -> tuple[list[str], list[Row]]:
 
 def _csv_rows(text: str, delimiter: str) -> tuple[list[str], list[Row]]:
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: an unterminated quote must be an error, not a cell that swallows the rest
+    # of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[Any]]] = []
     try:
         for number, cells in enumerate(reader, start=1):

@@ -39,6 +39,8 @@ def sniff(head: bytes) -> str:
     """The media type of a file whose first bytes are ``head`` (64 KiB is plenty)."""
     if not head:
         return EMPTY
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and _is_text(head):
+        return "text/plain"  # a UTF-16 byte-order mark would otherwise pass for MP3 sync
     found = (
         _image(head) or _riff(head) or _ftyp(head) or _document(head) or _audio(head)
         or _zip(head)

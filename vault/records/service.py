@@ -64,7 +64,7 @@ class RecordService:
         """The built-in registry with this vault's custom fields."""
         if self._registry is None:
             registry = BUILTIN
-            rows = self.store.query("SELECT kind, spec FROM custom_fields ORDER BY created, name")
+            rows = self.store.query("SELECT kind, spec FROM custom_fields ORDER BY rowid")
             for kind, spec in rows:
                 if registry.has(kind):
                     registry = registry.with_fields(kind, [custom.spec_from_json(spec)])
@@ -315,7 +315,7 @@ class RecordService:
         if kind is not None:
             self.registry.type(kind)
             sql, params = sql + " WHERE kind = ?", (kind,)
-        rows = self.store.query(sql + " ORDER BY created, id", params)
+        rows = self.store.query(sql + " ORDER BY rowid", params)
         for row in rows:
             yield self._record(row)
 
@@ -345,7 +345,7 @@ class RecordService:
             params.append(kind)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY r.created, r.id LIMIT ? OFFSET ?"
+        sql += " ORDER BY r.rowid LIMIT ? OFFSET ?"
         rows = self.store.query(sql, (*params, -1 if limit is None else limit, offset))
         return [RecordSummary(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
@@ -362,7 +362,7 @@ class RecordService:
         rid = self.resolve(id)
         rows = self.store.query(
             "SELECT DISTINCT r.id, r.kind, r.title, r.created FROM links l "
-            "JOIN records r ON r.id = l.src WHERE l.dst = ? ORDER BY r.created, r.id", (rid,))
+            "JOIN records r ON r.id = l.src WHERE l.dst = ? ORDER BY r.rowid", (rid,))
         return [RecordSummary(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 

@@ -40,6 +40,10 @@ class RecordSummary:
     id: str
     kind: str
     title: str
+    date: str | None = None
+    """The record's main date (for lists; not part of the ``list --json`` output)."""
+    updated: str | None = None
+    """When it last changed (for lists; not part of the ``list --json`` output)."""
 
     def to_json(self) -> dict[str, str]:
         """The ``list --json`` item."""

@@ -44,4 +44,13 @@ MIGRATIONS = [
         )
         """
     )),
+    # Sort orders of RecordService.list (the TUI's list): a page in any order is an
+    # index walk, never a sort of the whole table.
+    Migration("records_0002_list_orders", sql(
+        """
+        CREATE INDEX records_updated ON records(updated);
+        CREATE INDEX records_title ON records(title);
+        CREATE INDEX records_date ON records(date)
+        """
+    )),
 ]

@@ -74,7 +74,7 @@ def parse_date(text: str) -> PartialDate:
     mark, year_s, month_s, day_s = match.groups()
     year = int(year_s)
     if year == 0:
-        raise BadDate("year 0000 does not exist")
+        raise BadDate("the year must be 0001 or later")
     month = int(month_s) if month_s else None
     day = int(day_s) if day_s else None
     if month is not None and not 1 <= month <= 12:

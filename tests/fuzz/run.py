@@ -10,6 +10,7 @@ prints ``Done N runs`` on stderr at the end.
 from __future__ import annotations
 
 import os
+import tempfile
 import sys
 from pathlib import Path
 
@@ -33,7 +34,10 @@ def main() -> None:
         target(data)
 
     seeds = CORPUS / name
-    argv = [sys.argv[0], *options]
+    # libFuzzer writes new inputs into the first corpus directory: a scratch one, so the
+    # committed seeds stay as they are.
+    scratch = tempfile.mkdtemp(prefix=f"evault-fuzz-{name}-")
+    argv = [sys.argv[0], *options, scratch]
     if seeds.is_dir():
         argv.append(str(seeds))
     atheris.Setup(argv, one)

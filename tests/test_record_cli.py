@@ -228,3 +228,9 @@ def test_fields_listing_and_custom_fields(cli_vault: Any, tmp_path: Path) -> Non
 def test_unknown_ids(cli_vault: Any) -> None:
     assert "no record" in _one_error_line(cli_vault("get", "abcdef0123"))
     assert "not a record id" in _one_error_line(cli_vault("get", "xyz"))
+
+
+def test_fields_without_a_vault_lists_the_built_in_types(cli: Any) -> None:
+    result = cli("fields", "detention", "--json", passphrase=False, stdin="")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["kind"] == "detention"

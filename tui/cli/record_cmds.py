@@ -16,9 +16,10 @@ from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info, safe
 from tui.cli.secrets import UsageError
 from vault.errors import InvalidInput, VaultError
+from vault.layout import Layout
 from vault.records import demo
 from vault.records.model import Record
-from vault.records.registry import Registry
+from vault.records.registry import BUILTIN, Registry
 from vault.records.service import RecordService
 from vault.records.spec import FieldKind, FieldSpec, RecordType
 from vault.records.validate import from_text
@@ -315,8 +316,10 @@ def cmd_fields(ctx: Context) -> int:
         return 0
     if len(words) > 1:
         raise UsageError("usage: evault fields [KIND] | evault fields add KIND NAME --kind K")
-    with ctx.unlocked_vault() as vault:
-        registry = _records(vault).registry
+    registry: Registry = BUILTIN
+    if Layout(ctx.vault_path).exists():  # with a vault, include its custom fields
+        with ctx.unlocked_vault() as vault:
+            registry = _records(vault).registry
     types = [registry.type(words[0])] if words else registry.types()
     if ctx.json:
         emit_json(type_json(types[0]) if words else [type_json(t) for t in types])

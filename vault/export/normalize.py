@@ -11,13 +11,14 @@ a map from the skeleton back to the original text, so the rewriter replaces exac
 characters that spelled the identifier.
 
 The boundary rule keeps short values from matching inside ordinary words (an alias ``Li``
-must not refuse every bundle that says "political"): an edge of a match that is a letter
-of a script written with spaces must not touch another such letter or a digit; an edge
-that is a digit must not touch a letter or digit unless the value has at least
-:data:`LONG_NUMBER` characters (a phone number glued to its country code ``+86138…`` is
-still found). Scripts written without spaces (Chinese, Japanese, Thai, Tibetan, Burmese,
-Khmer, Lao) have no boundary: a name inside a Chinese sentence is always found. The rule
-errs towards redacting too much.
+must not refuse every bundle that says "political"): for a value shorter than
+:data:`LONG_WORD` characters, an edge that is a letter of a script written with spaces
+must not touch another such letter or a digit; for a value shorter than
+:data:`LONG_NUMBER`, an edge that is a digit must not touch a letter or digit. Longer
+values match wherever they occur (a name glued to the next word by a missing space, a
+phone number glued to its country code ``+86138…``). Scripts written without spaces
+(Chinese, Japanese, Thai, Tibetan, Burmese, Khmer, Lao) have no boundary: a name inside a
+Chinese sentence is always found. The rule errs towards redacting too much.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ T = TypeVar("T")
 MIN_KEY = 2
 #: Digit-edged values at least this long need no boundary at their digit edges.
 LONG_NUMBER = 7
+#: Letter-edged values at least this long need no word boundary either.
+LONG_WORD = 6
 
 # Scripts written without spaces between words: no word boundary can be required there.
 _UNSPACED = (
@@ -108,6 +111,8 @@ def _edge_ok(edge: str, neighbour: str, key_len: int) -> bool:
     if not neighbour:
         return True  # start or end of the text, or a separator
     if _spaced_letter(edge):
+        if key_len >= LONG_WORD:
+            return True
         return not (_spaced_letter(neighbour) or neighbour.isdigit())
     if edge.isdigit():
         if key_len >= LONG_NUMBER:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pikepdf
 
-from vault.errors import PolicyRefused
+from vault.export.sanitize import Unsanitizable, strip_jpeg_metadata
 from vault.export.structure import StructureError
 
 #: Dictionary keys removed from every object: metadata (Metadata, PieceInfo, LastModified),
@@ -27,7 +27,7 @@ _BAD_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/Rendit
                 "/GoToE", "/Sound", "/Movie", "/RichMediaExecute", "/ResetForm"}
 
 
-class PdfRefused(PolicyRefused):
+class PdfRefused(Unsanitizable):
     """A PDF that cannot be made safe."""
 
 
@@ -68,8 +68,6 @@ def _clean(pdf: pikepdf.Pdf) -> None:
             del obj["/A"]
         if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image" and \
                 obj.get("/Filter") == "/DCTDecode":
-            from vault.export.sanitize import strip_jpeg_metadata
-
             try:
                 obj.write(strip_jpeg_metadata(obj.read_raw_bytes()), filter=pikepdf.Name.DCTDecode)
             except StructureError:
@@ -92,7 +90,10 @@ def sanitize_pdf(data: bytes) -> bytes:
     except (pikepdf.PdfError, ValueError, RuntimeError):
         raise PdfRefused("the PDF is damaged and cannot be rewritten safely") from None
     result = out.getvalue()
-    check_pdf(result)
+    try:
+        check_pdf(result)
+    except StructureError as exc:
+        raise PdfRefused(f"the rewritten PDF failed its check: {exc.message}") from None
     return result
 
 

@@ -65,6 +65,8 @@ class EvaultApp(App[int]):
         self.idle = InactivityLock(clock=clock)
         self.lock_poll_seconds = lock_poll_seconds
         self.locked_count = 0
+        self.data_version = 0
+        """Bumped by every write the app makes, so lists know to reload when shown again."""
         """How many times the vault was locked in this run (tests and the status line)."""
 
     # -- crash handling: one line, never a traceback or locals -------------------------

@@ -12,14 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Footer, Header, LoadingIndicator, Static
 
 from tui.app.i18n import N_, _
-from tui.app.messages import DemoReady, Failed
+from tui.app.messages import DemoReady, Failed, Unlocked
 from tui.app.screens.base import BaseScreen
 from vault.errors import VaultError
 from vault.layout import Layout
-
-#: The demo vault's passphrase, set by ``vault.records.demo`` (its data is fictional).
-DEMO_PASSPHRASE = "demo"  # noqa: S105 - the demo vault holds fictional data only
-
 
 def demo_path_for(path: Path) -> Path:
     """Where the demo vault lives by default: beside the real one, never in its place."""
@@ -77,19 +73,20 @@ class StartScreen(BaseScreen[None]):
         self.query_one("#busy").remove_class("hidden")
         self._make_demo(target)
 
-    @work(thread=True, exclusive=True, group="demo")
+    @work(thread=True, exclusive=True, group="long-demo")
     def _make_demo(self, target: Path) -> None:
         try:
-            if not Layout(target).exists():
-                from vault.records import demo
+            if Layout(target).exists():
+                self.post_message(DemoReady(target))
+                return
+            from vault.records import demo
 
-                made = demo.create_demo(target)
-                close = getattr(made, "close", None)
-                if callable(close):
-                    close()
-            self.post_message(DemoReady(target))
+            created = demo.create(target)
         except VaultError as exc:
             self.post_message(Failed(exc))
+            return
+        # Made just now with the public passphrase "demo": open it straight away.
+        self.post_message(Unlocked(created.vault, demo=True))
 
     def on_demo_ready(self, message: DemoReady) -> None:
         from tui.app.screens.unlock import UnlockScreen

@@ -1,0 +1,369 @@
+"""Browse: record types and cases on the left, the lazily loaded list or the search
+results on the right, filters above."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from tui.app.i18n import N_, _
+from tui.app.messages import CountsLoaded, Failed, PageLoaded, SearchDone
+from tui.app.screens.base import BaseScreen
+from tui.app.widgets.fields import type_label
+from tui.app.widgets.record_table import PAGE, RecordTable
+from vault.errors import InvalidInput, VaultError
+
+#: Seconds after the last keystroke before a search runs.
+DEBOUNCE = 0.15
+#: Results shown for a search (ranked; refine the query to see others).
+SEARCH_LIMIT = 100
+#: Sort orders ``s`` cycles through: (order, descending, label).
+ORDERS: list[tuple[str, bool, str]] = [
+    ("updated", True, N_("recently changed first")),
+    ("created", False, N_("oldest first")),
+    ("title", False, N_("by title")),
+    ("kind", False, N_("by kind")),
+    ("date", True, N_("by date, latest first")),
+]
+_COLUMN_ORDER = {"title": "title", "kind": "kind", "date": "date", "updated": "updated"}
+
+
+class BrowseScreen(BaseScreen[None]):
+    """The home screen once the vault is unlocked."""
+
+    BINDINGS = [
+        Binding("slash", "search", N_("Search"), id="browse.search"),
+        Binding("escape", "clear_search", N_("Clear search"), id="browse.clear"),
+        Binding("n", "new", N_("New record"), id="browse.new"),
+        Binding("s", "sort", N_("Sort"), id="browse.sort"),
+        Binding("f", "filters", N_("Filters"), id="browse.filters"),
+        Binding("x", "export", N_("Export"), id="browse.export"),
+        Binding("b", "bundles", N_("Received bundles"), id="browse.bundles"),
+        Binding("u", "audit", N_("Audit log"), id="browse.audit"),
+        Binding("o", "settings", N_("Settings"), id="browse.settings"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kind: str | None = None
+        self.case: str | None = None
+        self.order_index = 0
+        self.query_text = ""
+        self.generation = 0
+        self.page_loading = False
+        self.total: int | None = None
+        self.version_seen = -1
+        self._debounce: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            with Vertical(id="sidebar"):
+                yield Static(Text(_("Record types")), classes="sidebar-title")
+                yield OptionList(id="kinds")
+                yield Static(Text(_("Cases")), classes="sidebar-title")
+                yield OptionList(id="cases")
+            with Vertical(id="main"):
+                yield Input(placeholder=_("Search in any language… (/)"), id="search")
+                with Horizontal(id="filters", classes="hidden"):
+                    yield Input(placeholder=_("From date (YYYY-MM-DD)"), id="date-from")
+                    yield Input(placeholder=_("To date"), id="date-to")
+                    yield Select[str]([(_("values at public level only"), "public"),
+                                       (_("values up to partner level"), "partner")],
+                                      prompt=_("Search all levels"), id="level")
+                yield RecordTable(id="records")
+                yield Static("", id="list-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(RecordTable).focus()
+
+    def on_screen_resume(self) -> None:
+        if self.version_seen != self.evault.data_version:
+            self.reload()
+
+    # -- loading -----------------------------------------------------------------------
+
+    def _filters(self) -> dict[str, Any]:
+        date_from = self.query_one("#date-from", Input).value.strip() or None
+        date_to = self.query_one("#date-to", Input).value.strip() or None
+        level = self.query_one("#level", Select).value
+        return {"date_from": date_from, "date_to": date_to,
+                "level": None if level is Select.NULL else str(level)}
+
+    def reload(self) -> None:
+        """Start again from the first page (or re-run the search) and refresh counts."""
+        self.version_seen = self.evault.data_version
+        self._load_counts()
+        if self.query_text:
+            self._run_search()
+        else:
+            self._start_list()
+
+    def _start_list(self) -> None:
+        self.generation += 1
+        self.page_loading = True
+        self.total = None
+        self.query_one(RecordTable).setup("list")
+        order, descending, _label = ORDERS[self.order_index]
+        self._load_page(self.generation, 0, self.kind, self.case, order, descending,
+                        self._filters())
+
+    @work(thread=True, group="browse-page")
+    def _load_page(self, generation: int, offset: int, kind: str | None, case: str | None,
+                   order: str, descending: bool, filters: dict[str, Any]) -> None:
+        try:
+            records = self.vault.service("records")
+            rows = records.list(kind=kind, case=case, limit=PAGE, offset=offset, order=order,
+                                descending=descending, date_from=filters["date_from"],
+                                date_to=filters["date_to"])
+            total = None
+            if offset == 0 and case is None and not filters["date_from"] \
+                    and not filters["date_to"]:
+                total = records.count(kind)
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.post_message(PageLoaded(generation, offset, rows, total))
+
+    def on_page_loaded(self, message: PageLoaded) -> None:
+        message.stop()
+        if message.generation != self.generation:
+            return  # a filter changed while this page was loading
+        table = self.query_one(RecordTable)
+        self.page_loading = False
+        if message.total is not None:
+            self.total = message.total
+        table.add_summaries(message.rows, self._kind_label)
+        if len(message.rows) < PAGE:
+            table.complete = True
+        self._show_status()
+
+    def on_record_table_need_more(self, message: RecordTable.NeedMore) -> None:
+        message.stop()
+        table = self.query_one(RecordTable)
+        if self.page_loading or table.complete or table.mode != "list":
+            return
+        self.page_loading = True
+        order, descending, _label = ORDERS[self.order_index]
+        self._load_page(self.generation, table.row_count, self.kind, self.case, order,
+                        descending, self._filters())
+
+    @work(thread=True, exclusive=True, group="browse-counts")
+    def _load_counts(self) -> None:
+        try:
+            records = self.vault.service("records")
+            counts = {rtype.name: records.count(rtype.name) for rtype in records.registry.types()}
+            cases = records.list(kind="case", limit=500)
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.post_message(CountsLoaded(counts, cases, sum(counts.values())))
+
+    def on_counts_loaded(self, message: CountsLoaded) -> None:
+        message.stop()
+        records = self.vault.service("records")
+        kinds = self.query_one("#kinds", OptionList)
+        kinds.clear_options()
+        kinds.add_option(Option(Text(_("All records ({n:,})").format(n=message.total)),
+                                id="*"))
+        for rtype in records.registry.types():
+            count = message.counts.get(rtype.name, 0)
+            kinds.add_option(Option(Text(f"{type_label(rtype)} ({count:,})"), id=rtype.name))
+        cases = self.query_one("#cases", OptionList)
+        cases.clear_options()
+        cases.add_option(Option(Text(_("All cases")), id="*"))
+        for case in message.cases:
+            cases.add_option(Option(Text(case.title), id=case.id))
+
+    def _kind_label(self, kind: str) -> str:
+        try:
+            return type_label(self.vault.service("records").registry.type(kind))
+        except VaultError:
+            return kind
+
+    def _show_status(self) -> None:
+        table = self.query_one(RecordTable)
+        if table.mode == "search":
+            text = _("{n} results for the search").format(n=table.row_count)
+        else:
+            total = f"{self.total:,}" if self.total is not None else "…"
+            if table.complete:
+                total = f"{table.row_count:,}"
+            text = _("Showing {shown:,} of {total} · {order}").format(
+                shown=table.row_count, total=total, order=_(ORDERS[self.order_index][2]))
+        self.query_one("#list-status", Static).update(Text(text))
+
+    # -- search as you type ------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "search":
+            return
+        event.stop()
+        self.query_text = event.value.strip()
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE, self._after_typing)
+
+    def _after_typing(self) -> None:
+        if self.query_text:
+            self._run_search()
+        else:
+            self._start_list()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "search":
+            self.query_one(RecordTable).focus()
+        else:
+            self.reload()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.reload()
+
+    def _run_search(self) -> None:
+        self.generation += 1
+        self._search(self.generation, self.query_text, self.kind, self.case, self._filters())
+
+    @work(thread=True, exclusive=True, group="browse-search")
+    def _search(self, generation: int, query: str, kind: str | None, case: str | None,
+                filters: dict[str, Any]) -> None:
+        from vault.search import search
+
+        try:
+            vault = self.vault
+            records = vault.service("records")
+            ids = None if case is None else [r.id for r in records.list(case=case)]
+            hits = search(vault.store, query, kind=kind, record_ids=ids,
+                          max_level=filters["level"], date_from=filters["date_from"],
+                          date_to=filters["date_to"], limit=SEARCH_LIMIT)
+            titled = [(hit, records.get(hit.id).title) for hit in hits]
+        except InvalidInput as exc:
+            self.post_message(SearchDone(generation, query, [exc]))
+            return
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.post_message(SearchDone(generation, query, titled))
+
+    def on_search_done(self, message: SearchDone) -> None:
+        message.stop()
+        if message.generation != self.generation:
+            return
+        table = self.query_one(RecordTable)
+        table.setup("search")
+        if message.hits and isinstance(message.hits[0], InvalidInput):
+            self.query_one("#list-status", Static).update(Text(message.hits[0].message))
+            return
+        table.add_hits(message.hits, self._kind_label)
+        table.complete = True
+        self._show_status()
+
+    # -- choosing ----------------------------------------------------------------------
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        chosen = None if event.option.id in (None, "*") else event.option.id
+        if event.option_list.id == "kinds":
+            self.kind = chosen
+        else:
+            self.case = chosen
+        self.reload()
+
+    def on_data_table_row_selected(self, event: RecordTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.open_record(str(event.row_key.value))
+
+    def on_data_table_header_selected(self, event: RecordTable.HeaderSelected) -> None:
+        event.stop()
+        order = _COLUMN_ORDER.get(str(event.column_key.value))
+        if order is None or self.query_text:
+            return
+        same = [i for i, o in enumerate(ORDERS) if o[0] == order]
+        if same:
+            self.order_index = same[0]
+            self._start_list()
+
+    def open_record(self, record_id: str) -> None:
+        """Show one record."""
+        from tui.app.screens.record import RecordScreen
+
+        self.app.push_screen(RecordScreen(record_id))
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        """Type to search every record, in any script."""
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        """Back to the full list."""
+        field = self.query_one("#search", Input)
+        if field.value:
+            field.value = ""
+        self.query_one(RecordTable).focus()
+
+    def action_sort(self) -> None:
+        """Next sort order."""
+        self.order_index = (self.order_index + 1) % len(ORDERS)
+        if not self.query_text:
+            self._start_list()
+
+    def action_filters(self) -> None:
+        """Show or hide the date and level filters."""
+        bar = self.query_one("#filters")
+        bar.toggle_class("hidden")
+        if not bar.has_class("hidden"):
+            self.query_one("#date-from", Input).focus()
+
+    def action_new(self) -> None:
+        """Add a record of a kind you choose."""
+        from tui.app.screens.dialogs import ChoiceDialog
+        from tui.app.screens.editor import EditorScreen
+
+        registry = self.vault.service("records").registry
+        choices = [(t.name, type_label(t)) for t in registry.types()]
+
+        def chosen(kind: str | None) -> None:
+            if kind:
+                self.app.push_screen(EditorScreen(kind))
+
+        self.app.push_screen(ChoiceDialog(_("What kind of record?"), choices), chosen)
+
+    def action_export(self) -> None:
+        """Export records or a case to a partner."""
+        from tui.app.screens.export import ExportScreen
+
+        table = self.query_one(RecordTable)
+        chosen = table.selected_id()
+        self.app.push_screen(ExportScreen(case=self.case, record_ids=[] if self.case
+                                          else ([chosen] if chosen else [])))
+
+    def action_bundles(self) -> None:
+        """Verify, open and import bundles received from partners."""
+        from tui.app.screens.bundles import BundlesScreen
+
+        self.app.push_screen(BundlesScreen())
+
+    def action_audit(self) -> None:
+        """The audit log and its chain status."""
+        from tui.app.screens.audit import AuditScreen
+
+        self.app.push_screen(AuditScreen())
+
+    def action_settings(self) -> None:
+        """Auto-lock, language, recipients, passphrase."""
+        from tui.app.screens.settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen())

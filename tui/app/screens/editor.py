@@ -1,0 +1,272 @@
+"""The editor, built from the registry: every field of the record's type gets the input
+its kind calls for, its level badge and a place for its error. Values are saved together
+(one ``edit`` or ``add``); a level change on an existing record is written at once, so a
+refusal (a pinned field) shows beside the field as soon as it is asked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, LoadingIndicator, Static
+
+from tui.app import drafts
+from tui.app.i18n import N_, _
+from tui.app.messages import Done, Failed, LevelSet, Saved
+from tui.app.screens.base import BaseScreen
+from tui.app.widgets.field_row import EditorRow
+from tui.app.widgets.fields import make_input, next_level, read_input, to_text, type_label
+from vault.errors import PolicyRefused, VaultError
+from vault.records.errors import FieldError
+from vault.records.validate import check_levels, from_text
+
+
+class EditorScreen(BaseScreen[None]):
+    """Add a record of ``kind`` (no ``record_id``) or edit one."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", N_("Save"), id="editor.save", priority=True),
+        Binding("ctrl+t,f2", "cycle_level", N_("Change level"), id="editor.level",
+                tooltip=N_("Public, partner, private: for the field being edited")),
+        Binding("escape", "cancel", N_("Cancel"), id="editor.cancel"),
+    ]
+
+    def __init__(self, kind: str, record_id: str | None = None) -> None:
+        super().__init__()
+        self.kind = kind
+        self.record_id = record_id
+        self.original: dict[str, str] = {}
+        """Field name -> text as loaded; what "unsaved" is measured against."""
+        self.pending_levels: dict[str, str] = {}
+        """Levels chosen for a record not saved yet (given to ``add``)."""
+        self.form_ready = False
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="editor-body"):
+            yield LoadingIndicator()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="editor-load")
+    def _load(self) -> None:
+        try:
+            vault = self.vault
+            record = None
+            if self.record_id is not None:
+                record = vault.service("records").get(self.record_id)
+            draft = drafts.load(vault, self.record_id or f"new:{self.kind}")
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.post_message(Done("loaded", (record, draft)))
+
+    async def on_done(self, message: Done) -> None:
+        message.stop()
+        if message.what == "loaded":
+            record, draft = message.result
+            await self._build(record, draft)
+
+    async def _build(self, record: Any, draft: drafts.Draft | None) -> None:
+        rtype = self.vault.service("records").registry.type(self.kind)
+        values = record.fields if record is not None else {}
+        levels = record.levels if record is not None else {}
+        body = self.query_one("#editor-body", VerticalScroll)
+        await body.remove_children()
+        heading = _("Edit") if record is not None else _("New")
+        widgets: list[Any] = [Static(Text(f"{heading}: {type_label(rtype)}"
+                                          + (f" · {record.id}" if record else "")),
+                                     classes="screen-title")]
+        if draft is not None:
+            widgets.append(Static(Text(_(
+                "Unsaved edits from before the vault was locked are restored below. Save "
+                "them with Ctrl+S, or press Escape to discard them.")), classes="draft-banner"))
+        for name, spec in rtype.fields.items():
+            raw = to_text(spec, values.get(name))
+            self.original[name] = raw
+            if draft is not None and name in draft.values:
+                raw = str(draft.values[name])
+            level = str(levels.get(name, spec.default_level))
+            widgets.append(EditorRow(spec, make_input(spec, raw, f"input-{name}"), level))
+        await body.mount_all(widgets)
+        self.form_ready = True
+        rows = self.query(EditorRow)
+        if rows:
+            rows.first().editor.focus()
+
+    # -- reading the form --------------------------------------------------------------
+
+    def current(self) -> dict[str, str]:
+        """Field name -> text as it stands in the form."""
+        return {row.spec.name: read_input(row.editor) for row in self.query(EditorRow)}
+
+    def changed(self) -> dict[str, str]:
+        """Only the fields whose text differs from what was loaded."""
+        return {k: v for k, v in self.current().items() if v != self.original.get(k, "")}
+
+    def unsaved_draft(self) -> drafts.Draft | None:
+        """What the app keeps, encrypted, if the vault locks now."""
+        if not self.form_ready:
+            return None
+        changed = self.changed()
+        if not changed:
+            return None
+        return drafts.Draft(self.kind, self.record_id, dict(changed))
+
+    def _row(self, name: str) -> EditorRow | None:
+        for row in self.query(EditorRow):
+            if row.spec.name == name:
+                return row
+        return None
+
+    # -- saving ------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        """Check and save every changed field in one write."""
+        if not self.form_ready or self.saving:
+            return
+        registry = self.vault.service("records").registry
+        rtype = registry.type(self.kind)
+        changes: dict[str, Any] = {}
+        problems = 0
+        for row in self.query(EditorRow):
+            row.show_error(None)
+        for name, raw in self.changed().items():
+            try:
+                changes[name] = from_text(rtype.fields[name], raw)
+            except FieldError as exc:
+                problems += 1
+                bad = self._row(name)
+                if bad is not None:
+                    bad.show_error(exc.reason)
+        if problems:
+            return
+        if not changes and not (self.record_id is None and self.pending_levels):
+            self.notify(_("Nothing changed."))
+            self._close()
+            return
+        self.saving = True
+        self._save(changes, dict(self.pending_levels))
+
+    @work(thread=True, exclusive=True, group="editor-save")
+    def _save(self, changes: dict[str, Any], levels: dict[str, str]) -> None:
+        records = self.vault.service("records")
+        try:
+            if self.record_id is None:
+                clean = {k: v for k, v in changes.items() if v is not None}
+                record_id = records.add(self.kind, clean, levels=levels or None)
+            else:
+                record_id = records.edit(self.record_id, changes).id
+            drafts.discard(self.vault, self.record_id or f"new:{self.kind}")
+        except FieldError as exc:
+            self.post_message(Failed(exc, field=exc.field))
+            return
+        except VaultError as exc:
+            self.post_message(Failed(exc, field=getattr(exc, "field", None)))
+            return
+        self.post_message(Saved(record_id))
+
+    def on_saved(self, message: Saved) -> None:
+        message.stop()
+        self.saving = False
+        self.original = self.current()
+        self.evault.data_version += 1
+        self.notify(_("Saved."))
+        if self.record_id is None:
+            from tui.app.screens.record import RecordScreen
+
+            self.app.switch_screen(RecordScreen(message.record_id))
+        else:
+            self._close()
+
+    def on_failed(self, message: Failed) -> None:
+        self.saving = False
+        if message.field is not None:
+            row = self._row(message.field)
+            if row is not None:
+                message.stop()
+                error = message.error
+                row.show_error(error.reason if isinstance(error, FieldError) else error)
+                row.editor.focus()
+                return
+        super().on_failed(message)
+
+    # -- levels ------------------------------------------------------------------------
+
+    def action_cycle_level(self) -> None:
+        """Change the level of the field being edited."""
+        focused = self.focused
+        row = next((r for r in self.query(EditorRow)
+                    if focused is not None and (focused is r.editor
+                                                or r.editor in focused.ancestors_with_self)),
+                   None)
+        if row is None:
+            self.notify(_("Move to a field first (Tab)."))
+            return
+        level = next_level(row.level)
+        if self.record_id is None:
+            rtype = self.vault.service("records").registry.type(self.kind)
+            try:
+                check_levels(rtype, {row.spec.name: level})  # the vault's rule, no write yet
+            except PolicyRefused as exc:
+                row.show_error(exc)
+                return
+            self.pending_levels[row.spec.name] = level
+            row.set_level(level)
+            return
+        self._set_level(row.spec.name, level)
+
+    @work(thread=True, group="editor-level")
+    def _set_level(self, field: str, level: str) -> None:
+        try:
+            assert self.record_id is not None
+            self.vault.service("records").set_level(self.record_id, field, level)
+        except VaultError as exc:
+            self.post_message(Failed(exc, field=field))
+            return
+        self.post_message(LevelSet(field, level))
+
+    def on_level_set(self, message: LevelSet) -> None:
+        message.stop()
+        self.evault.data_version += 1
+        row = self._row(message.field)
+        if row is not None:
+            row.set_level(message.level)
+
+    # -- leaving -----------------------------------------------------------------------
+
+    def action_cancel(self) -> None:
+        """Leave; asks first when there are unsaved changes."""
+        if not self.form_ready or not self.changed():
+            self._close()
+            return
+        from tui.app.screens.dialogs import ConfirmDialog
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self._discard()
+
+        self.app.push_screen(ConfirmDialog(_("Discard your unsaved changes?"),
+                                           yes=_("Discard"), no=_("Keep editing"),
+                                           warning=True), answer)
+
+    @work(thread=True, group="editor-discard")
+    def _discard(self) -> None:
+        try:
+            drafts.discard(self.vault, self.record_id or f"new:{self.kind}")
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.app.call_from_thread(self._close)
+
+    def _close(self) -> None:
+        self.original = self.current() if self.form_ready else {}
+        self.form_ready = False
+        self.app.pop_screen()

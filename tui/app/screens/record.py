@@ -1,0 +1,226 @@
+"""One record, read-only, drawn from the registry: every value with its level badge;
+links to the records it names and from the records that name it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, LoadingIndicator, Static
+
+from tui.app.i18n import N_, _
+from tui.app.messages import Failed, LevelSet, RecordLoaded
+from tui.app.screens.base import BaseScreen
+from tui.app.widgets.field_row import FieldRow, Link
+from tui.app.widgets.fields import field_label, next_level, type_label
+from tui.app.widgets.text import plain
+from vault.errors import NotFound, PolicyRefused, VaultError
+from vault.records.spec import FieldKind
+
+
+def load_record(vault: Any, record_id: str) -> RecordLoaded:
+    """Everything the record view shows, read in one go (called from a worker)."""
+    records = vault.service("records")
+    record = records.get(record_id)
+    rtype = records.registry.type(record.kind)
+    titles: dict[str, str] = {}
+    for name, value in record.fields.items():
+        spec = rtype.fields.get(name)
+        if spec is None or spec.kind != FieldKind.REFERENCE:
+            continue
+        for ref in value if isinstance(value, list) else [value]:
+            try:
+                titles[str(ref)] = records.get(str(ref)).title
+            except NotFound:
+                titles[str(ref)] = str(ref)
+    references = records.references_to(record.id)
+    attachments: list[Any] = []
+    try:
+        attachments = list(vault.service("attachments").list(record.id))
+    except KeyError:
+        pass  # attachments are not part of this build
+    return RecordLoaded(record, references, titles, attachments)
+
+
+class RecordScreen(BaseScreen[None]):
+    """Read a record; change levels; follow links; go to the editor or attachments."""
+
+    BINDINGS = [
+        Binding("escape", "back", N_("Back"), id="record.back"),
+        Binding("e", "edit", N_("Edit"), id="record.edit"),
+        Binding("l", "cycle_level", N_("Change level"), id="record.level",
+                tooltip=N_("Public, partner, private: for the field under the cursor")),
+        Binding("t", "attachments", N_("Attachments"), id="record.attachments"),
+        Binding("x", "export", N_("Export this record"), id="record.export"),
+        Binding("delete", "delete", N_("Delete"), id="record.delete"),
+    ]
+
+    def __init__(self, record_id: str) -> None:
+        super().__init__()
+        self.record_id = record_id
+        self.loaded: RecordLoaded | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="record-body"):
+            yield LoadingIndicator()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load()
+
+    def on_screen_resume(self) -> None:
+        if self.loaded is not None:
+            self._load()
+
+    @work(thread=True, exclusive=True, group="record-load")
+    def _load(self) -> None:
+        try:
+            self.post_message(load_record(self.vault, self.record_id))
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+
+    async def on_record_loaded(self, message: RecordLoaded) -> None:
+        message.stop()
+        focused = self.focused.id if isinstance(self.focused, (FieldRow, Link)) else None
+        self.loaded = message
+        record = message.record
+        self.record_id = record.id
+        registry = self.vault.service("records").registry
+        rtype = registry.type(record.kind)
+        body = self.query_one("#record-body", VerticalScroll)
+        await body.remove_children()
+        widgets: list[Any] = [
+            Static(plain(record.title), classes="screen-title"),
+            Static(Text(f"{type_label(rtype)} · {record.id} · "
+                        + _("updated {when}").format(when=record.updated)), classes="path"),
+        ]
+        for name, spec in rtype.fields.items():
+            if name not in record.fields:
+                continue
+            level = str(record.levels.get(name, spec.default_level))
+            widgets.append(FieldRow(spec, record.fields[name], level, message.titles))
+        links = [(name, ref) for name, spec in rtype.fields.items()
+                 if spec.kind == FieldKind.REFERENCE and name in record.fields
+                 for ref in (record.fields[name] if isinstance(record.fields[name], list)
+                             else [record.fields[name]])]
+        if links:
+            widgets.append(Static(Text(_("Links to")), classes="section-title"))
+            for name, ref in links:
+                label = Text(f"→ {field_label(rtype.fields[name])}: ")
+                label.append_text(plain(message.titles.get(str(ref), str(ref))))
+                widgets.append(Link(str(ref), label))
+        if message.references:
+            widgets.append(Static(Text(_("Linked from")), classes="section-title"))
+            for ref in message.references:
+                label = Text(f"← {type_label(registry.type(ref.kind))}: ")
+                label.append_text(plain(ref.title))
+                widgets.append(Link(ref.id, label))
+        if message.attachments:
+            widgets.append(Static(Text(_("Attachments: {n} (press t)").format(
+                n=len(message.attachments))), classes="section-title"))
+        await body.mount_all(widgets)
+        if focused:
+            found = self.query(f"#{focused}")
+            if found:
+                found.first().focus()
+                return
+        rows = self.query(FieldRow)
+        if rows:
+            rows.first().focus()
+
+    def on_link_open(self, message: Link.Open) -> None:
+        message.stop()
+        self.app.push_screen(RecordScreen(message.record_id))
+
+    # -- levels ------------------------------------------------------------------------
+
+    def action_cycle_level(self) -> None:
+        """Change the level of the field under the cursor."""
+        row = self.focused
+        if not isinstance(row, FieldRow):
+            self.notify(_("Move to a field first (Tab or the arrow keys)."))
+            return
+        self._set_level(row.spec.name, next_level(row.level))
+
+    @work(thread=True, group="record-level")
+    def _set_level(self, field: str, level: str) -> None:
+        try:
+            self.vault.service("records").set_level(self.record_id, field, level)
+        except PolicyRefused as exc:
+            self.post_message(Failed(exc, field=field))
+            return
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.post_message(LevelSet(field, level))
+
+    def on_level_set(self, message: LevelSet) -> None:
+        message.stop()
+        self.evault.data_version += 1
+        for row in self.query(FieldRow):
+            if row.spec.name == message.field:
+                row.set_level(message.level)
+
+    def on_failed(self, message: Failed) -> None:
+        if message.field is not None:
+            message.stop()
+            for row in self.query(FieldRow):
+                if row.spec.name == message.field:
+                    row.show_error(message.error)
+                    return
+        super().on_failed(message)
+
+    # -- elsewhere ---------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        """Back to the list (or the record before)."""
+        self.app.pop_screen()
+
+    def action_edit(self) -> None:
+        """Edit this record's values."""
+        from tui.app.screens.editor import EditorScreen
+
+        if self.loaded is not None:
+            self.app.push_screen(EditorScreen(self.loaded.record.kind, self.record_id))
+
+    def action_attachments(self) -> None:
+        """Files bound to this record."""
+        from tui.app.screens.attachments import AttachmentsScreen
+
+        self.app.push_screen(AttachmentsScreen(self.record_id))
+
+    def action_export(self) -> None:
+        """Export this record to a partner."""
+        from tui.app.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen(record_ids=[self.record_id]))
+
+    def action_delete(self) -> None:
+        """Delete this record (after a question)."""
+        from tui.app.screens.dialogs import ConfirmDialog
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._delete()
+
+        self.app.push_screen(ConfirmDialog(_("Delete this record? This cannot be undone."),
+                                           yes=_("Delete"), no=_("Keep"), warning=True),
+                             answer)
+
+    @work(thread=True, group="record-delete")
+    def _delete(self) -> None:
+        try:
+            self.vault.service("records").delete(self.record_id)
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.app.call_from_thread(self._deleted)
+
+    def _deleted(self) -> None:
+        self.evault.data_version += 1
+        self.app.pop_screen()

@@ -1,0 +1,246 @@
+"""Settings: auto-lock, language, recipients, passphrase and Argon2id recalibration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    LoadingIndicator,
+    Select,
+    Static,
+)
+
+from tui.app import lock
+from tui.app.i18n import N_, _, available_languages
+from tui.app.messages import Done, Failed
+from tui.app.screens.base import BaseScreen
+from tui.app.widgets.text import plain
+from vault.errors import VaultError
+from vault.session import Vault, params_for_new_vault
+
+
+class SettingsScreen(BaseScreen[None]):
+    """Each setting is saved in the vault (encrypted) as soon as it is changed."""
+
+    BINDINGS = [
+        Binding("escape", "back", N_("Back"), id="settings.back"),
+        Binding("p", "passphrase", N_("Change the passphrase"), id="settings.passphrase"),
+        Binding("k", "recalibrate", N_("Recalibrate Argon2id"), id="settings.recalibrate"),
+        Binding("a", "add_recipient", N_("Add a recipient"), id="settings.add_recipient"),
+        Binding("delete", "remove_recipient", N_("Remove the recipient"),
+                id="settings.remove_recipient"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static(Text(_("Settings")), classes="screen-title")
+            with Horizontal(classes="setting-row"):
+                yield Label(Text(_("Language")))
+                yield Select[str]([(name, code) for code, name in available_languages().items()],
+                                  value=self.evault.language, allow_blank=False, id="language")
+            with Horizontal(classes="setting-row"):
+                yield Label(Text(_("Lock after this many minutes without activity")))
+                yield Input(f"{self.evault.idle.minutes:g}", id="minutes", type="number")
+            yield Static(Text(_("Passphrase and key derivation")), classes="section-title")
+            yield Static("", id="kdf")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Change the passphrase"), id="passphrase")
+                yield Button(_("Recalibrate Argon2id for this machine"), id="recalibrate")
+            yield LoadingIndicator(id="busy", classes="hidden")
+            yield Static(Text(_("Recipients (partner organisations' age keys)")),
+                         classes="section-title")
+            table: DataTable[Text] = DataTable(id="recipients", cursor_type="row")
+            yield table
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Add a recipient"), id="add-recipient")
+                yield Button(_("Remove the recipient"), id="remove-recipient")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#recipients", DataTable).add_columns(_("Name"), _("age key"),
+                                                             _("Added"))
+        self._load()
+
+    @work(thread=True, exclusive=True, group="settings-load")
+    def _load(self) -> None:
+        try:
+            vault = self.vault
+            kdf = vault.header_params().describe()
+            recipients: list[Any] = []
+            try:
+                recipients = vault.service("export").recipients.list()
+            except KeyError:
+                pass  # export is not part of this build
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.post_message(Done("loaded", (kdf, recipients)))
+
+    def on_done(self, message: Done) -> None:
+        message.stop()
+        self.query_one("#busy").add_class("hidden")
+        if message.what == "loaded":
+            kdf, recipients = message.result
+            self.query_one("#kdf", Static).update(Text(_("Now: {kdf}").format(kdf=kdf)))
+            table = self.query_one("#recipients", DataTable)
+            table.clear()
+            for r in recipients:
+                table.add_row(plain(r.name), plain(r.age_key), plain(r.added), key=r.name)
+        elif message.what in ("passphrase", "recalibrate"):
+            self.notify(_("Done. The new passphrase slot is written; the data was not "
+                          "re-encrypted (it does not need to be)."))
+            self._load()
+        else:
+            self._load()
+
+    def on_failed(self, message: Failed) -> None:
+        self.query_one("#busy").add_class("hidden")
+        super().on_failed(message)
+
+    # -- language and auto-lock ----------------------------------------------------------
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.select.id == "language" and event.value != self.evault.language \
+                and isinstance(event.value, str):
+            self.evault.switch_language(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "minutes":
+            minutes = self.evault.idle.set_minutes(event.value)
+            event.input.value = f"{minutes:g}"
+            self._save_setting(lock.SETTING, minutes)
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        if event.input.id == "minutes" and event.value.strip():
+            minutes = lock.clamp_minutes(event.value)
+            if minutes != self.evault.idle.minutes:
+                self.evault.idle.set_minutes(minutes)
+                self._save_setting(lock.SETTING, minutes)
+
+    @work(thread=True, group="settings-save")
+    def _save_setting(self, key: str, value: Any) -> None:
+        try:
+            self.vault.store.set_setting(key, value)
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.post_message(Done("setting"))
+
+    # -- passphrase ----------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        actions = {"passphrase": self.action_passphrase,
+                   "recalibrate": self.action_recalibrate,
+                   "add-recipient": self.action_add_recipient,
+                   "remove-recipient": self.action_remove_recipient}
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            action()
+
+    def _ask_current(self, then: Any) -> None:
+        from tui.app.screens.dialogs import PromptDialog
+
+        def got(current: str | None) -> None:
+            if current:
+                then(current)
+
+        self.app.push_screen(PromptDialog(_("Your current passphrase"), password=True), got)
+
+    def action_passphrase(self) -> None:
+        """Change the passphrase (asks the current one first)."""
+        from tui.app.screens.passphrase import NewPassphraseDialog
+
+        def with_current(current: str) -> None:
+            def with_new(new: str | None) -> None:
+                if new:
+                    self.query_one("#busy").remove_class("hidden")
+                    self._change(current, new, "passphrase")
+            self.app.push_screen(NewPassphraseDialog(), with_new)
+
+        self._ask_current(with_current)
+
+    def action_recalibrate(self) -> None:
+        """Measure this machine again and rewrite the slot with new Argon2id costs."""
+        def with_current(current: str) -> None:
+            self.query_one("#busy").remove_class("hidden")
+            self._change(current, current, "recalibrate")
+
+        self._ask_current(with_current)
+
+    @work(thread=True, exclusive=True, group="long-passphrase")
+    def _change(self, current: str, new: str, what: str) -> None:
+        try:
+            vault = self.vault
+            # Check the current passphrase on a separate handle: whoever sits at an
+            # unlocked laptop must not be able to change it.
+            probe = Vault.open(vault.layout.root, actor="app")
+            try:
+                probe.unlock(current)
+            finally:
+                probe.lock()
+            params, note = params_for_new_vault()
+            vault.change_passphrase(new, params, note)
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.post_message(Done(what))
+
+    # -- recipients ----------------------------------------------------------------------
+
+    def action_add_recipient(self) -> None:
+        """Add a partner's age public key under a name."""
+        from tui.app.screens.dialogs import PromptDialog
+
+        def got_name(name: str | None) -> None:
+            if not name:
+                return
+
+            def got_key(key: str | None) -> None:
+                if key:
+                    self._recipients("add", name, key)
+
+            self.app.push_screen(PromptDialog(_("Their age public key (age1…)"),
+                                              placeholder="age1…"), got_key)
+
+        self.app.push_screen(PromptDialog(_("Name of the partner organisation")), got_name)
+
+    def action_remove_recipient(self) -> None:
+        """Forget the recipient under the cursor."""
+        table = self.query_one("#recipients", DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if key is not None:
+            self._recipients("remove", str(key), "")
+
+    @work(thread=True, group="settings-recipients")
+    def _recipients(self, what: str, name: str, key: str) -> None:
+        try:
+            recipients = self.vault.service("export").recipients
+            if what == "add":
+                recipients.add(name, key)
+            else:
+                recipients.remove(name)
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.post_message(Done("recipients"))
+
+    def action_back(self) -> None:
+        """Back."""
+        self.app.pop_screen()

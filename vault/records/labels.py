@@ -46,6 +46,9 @@ FIELD_LABELS_ZH = {
     "status": "状态", "opened": "立案日期", "closed": "结案日期", "lead": "负责人",
     "submitted_by": "提交方", "addressee": "提交对象", "regime": "制裁机制",
     "reference_number": "编号", "targets": "被点名者", "concerning": "涉及记录",
+    "plates": "车牌号", "companies": "拥有或控制的公司", "property": "拥有或控制的财产",
+    "superiors": "上级", "identifier_provenance": "识别信息的来源",
+    "national_interest": "国家利益说明",
 }
 
 

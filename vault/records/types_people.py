@@ -51,6 +51,22 @@ PERSON = record_type("person", "Person", [
     positions("positions", "Positions held", PARTNER,
               help="Posts held: organisation, unit, rank, from, to (for sanctions work)."),
     long_text("notes", "Notes", PRIVATE),
+    # Sanctions work (issue 7, vault.dossier): how officials are tracked, and what a
+    # filing must weigh. Identifiers default to private like phones and addresses.
+    ident("plates", "Vehicle plates", PRIVATE, multi=True),
+    ident("companies", "Companies owned or controlled", PARTNER, multi=True,
+          help="Name and registration number, one company per item."),
+    ident("property", "Property owned or controlled", PRIVATE, multi=True,
+          help="Address or land title, one property per item."),
+    ref("superiors", "Reports to", ("person",), PARTNER, multi=True,
+        help="Chain of command: the persons this person answers to."),
+    long_text("identifier_provenance", "Where the identifiers come from", PARTNER,
+              multi=True, help="One item per identifier: which one, where it came from, "
+              "how reliable it is (e.g. 'plates: photographed 2021, high')."),
+    long_text("exculpatory", "Exculpatory information", PARTNER,
+              help="Anything that speaks for this person (sanctions filings ask)."),
+    long_text("national_interest", "National-interest notes", PARTNER,
+              help="Assets that could be frozen, travel, the message a listing sends."),
 ], title_field="name", title_fallback=("name_original",),
    help="An individual or a group: victim, witness, perpetrator, family, lawyer…")
 

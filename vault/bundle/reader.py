@@ -97,8 +97,8 @@ def _check_entry(info: zipfile.ZipInfo) -> None:
     if not SAFE_NAME.match(name) or "\\" in name or name.startswith("/") or ".." in name:
         raise IntegrityError("the bundle holds a file with an unsafe name (absolute, '..', "
                              "or unexpected); refused")
-    mode = info.external_attr >> 16
-    if info.is_dir() or (mode and not stat.S_ISREG(mode)):
+    kind = stat.S_IFMT(info.external_attr >> 16)  # 0: no Unix type recorded (a plain file)
+    if info.is_dir() or kind not in (0, stat.S_IFREG):
         raise IntegrityError("the bundle holds a link, directory or special file; refused")
     if info.flag_bits & 0x1:
         raise IntegrityError("the bundle holds an encrypted zip entry; refused")

@@ -47,21 +47,30 @@ def verified_chunks(blobs_dir: Path, ref: BlobRef) -> Iterator[bytes]:
     SHA-256 differ from those recorded. Only an iteration that ends without error has
     produced the authentic file.
     """
+    path = blobs_dir / ref.blob_name
+    if not path.is_file():
+        raise _missing(ref)  # now, before the caller creates any output
+    return _verify(path, ref)
+
+
+def _missing(ref: BlobRef) -> IntegrityError:
+    return IntegrityError(
+        f"attachment {ref.attachment_id} is damaged: its encrypted file is missing")
+
+
+def _unreadable(ref: BlobRef, exc: OSError) -> StorageError:
+    return StorageError(
+        f"cannot read the encrypted file of attachment {ref.attachment_id} ({exc.strerror})")
+
+
+def _verify(path: Path, ref: BlobRef) -> Iterator[bytes]:
+    # Opened inside the generator, so a generator closed before it started leaks nothing.
     try:
-        source = open(blobs_dir / ref.blob_name, "rb")  # noqa: SIM115 - closed by _verify
+        source = open(path, "rb")  # noqa: SIM115 - closed by the with below
     except FileNotFoundError:
-        raise IntegrityError(
-            f"attachment {ref.attachment_id} is damaged: its encrypted file is missing"
-        ) from None
+        raise _missing(ref) from None
     except OSError as exc:
-        raise StorageError(
-            f"cannot read the encrypted file of attachment {ref.attachment_id} "
-            f"({exc.strerror})"
-        ) from None
-    return _verify(source, ref)
-
-
-def _verify(source: BinaryIO, ref: BlobRef) -> Iterator[bytes]:
+        raise _unreadable(ref, exc) from None
     digest = hashlib.sha256()
     done = 0
     with source:
@@ -77,10 +86,7 @@ def _verify(source: BinaryIO, ref: BlobRef) -> Iterator[bytes]:
             # extension: the stream format tells them apart from nothing, by design.
             raise damaged(ref.attachment_id) from None
         except OSError as exc:
-            raise StorageError(
-                f"cannot read the encrypted file of attachment {ref.attachment_id} "
-                f"({exc.strerror})"
-            ) from None
+            raise _unreadable(ref, exc) from None
     if done != ref.size or digest.hexdigest() != ref.sha256:
         raise damaged(ref.attachment_id)
 

@@ -277,7 +277,7 @@ class AttachmentService:
                                "deleted")
         try:
             original.unlink()
-            fsutil.fsync_dir(original.parent if str(original.parent) else Path("."))
+            fsutil.fsync_dir(original.parent)
         except OSError as exc:
             raise fsutil.storage_error(exc, "deleting the original") from None
         with self._vault.store.transaction("recording the removal of the original") as tx:

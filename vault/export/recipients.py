@@ -45,7 +45,7 @@ def parse_age_key(text: str) -> pyrage.x25519.Recipient:
 
 def looks_like_age_key(text: str) -> bool:
     """True when ``text`` is meant as a key rather than a recipient name."""
-    return text.strip().startswith("age1") and len(text.strip()) > 20
+    return text.strip().lower().startswith("age1")
 
 
 class Recipients:

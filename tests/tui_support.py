@@ -104,7 +104,8 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], object],
             pass
     app = pilot.app
     original = getattr(app, "original_error", None)
-    raise AssertionError(f"timed out; screen={type(app.screen).__name__}; "
+    shown = getattr(getattr(app.screen, "error", None), "message", "")
+    raise AssertionError(f"timed out; screen={type(app.screen).__name__} {shown}; "
                          f"error={original!r}")
 
 

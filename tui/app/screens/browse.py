@@ -28,7 +28,7 @@ SEARCH_LIMIT = 100
 #: Sort orders ``s`` cycles through: (order, descending, label).
 ORDERS: list[tuple[str, bool, str]] = [
     ("updated", True, N_("recently changed first")),
-    ("created", False, N_("oldest first")),
+    ("added", False, N_("oldest first")),
     ("title", False, N_("by title")),
     ("kind", False, N_("by kind")),
     ("date", True, N_("by date, latest first")),

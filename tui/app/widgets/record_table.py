@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from tui.app.i18n import _
+from tui.app.i18n import N_, _
 from tui.app.widgets.text import plain, snippet
 
 #: Rows fetched per page. Small enough that the first page paints at once.
@@ -24,6 +25,12 @@ AHEAD = 30
 
 class RecordTable(DataTable[Text]):
     """Rows keyed by record id; a page loader lives in the screen."""
+
+    # Home and End go to the first and last row (DataTable's own scroll sideways).
+    BINDINGS = [
+        Binding("home", "scroll_top", N_("First row"), show=False, id="list.home"),
+        Binding("end", "scroll_bottom", N_("Last loaded row"), show=False, id="list.end"),
+    ]
 
     class NeedMore(Message):
         """The user is near the end of what is loaded."""
@@ -37,6 +44,7 @@ class RecordTable(DataTable[Text]):
         self.mode = "list"
         self.complete = False
         """True when the last page has been loaded."""
+        self._filling = False
 
     def setup(self, mode: str) -> None:
         """Clear and set the columns for ``list`` or ``search`` results."""
@@ -55,6 +63,13 @@ class RecordTable(DataTable[Text]):
 
     def add_summaries(self, rows: list[Any], kind_label: Any) -> None:
         """Append list rows (``RecordSummary``-like objects)."""
+        self._filling = True  # the cursor moves while rows arrive: no requests meanwhile
+        try:
+            self._add_summaries(rows, kind_label)
+        finally:
+            self._filling = False
+
+    def _add_summaries(self, rows: list[Any], kind_label: Any) -> None:
         for row in rows:
             if row.id in self.rows:
                 continue
@@ -82,7 +97,7 @@ class RecordTable(DataTable[Text]):
         return None if key.value is None else str(key.value)
 
     def _near_end(self) -> bool:
-        if self.complete or self.mode != "list" or not self.row_count:
+        if self._filling or self.complete or self.mode != "list" or not self.row_count:
             return False
         if self.cursor_row >= self.row_count - AHEAD:
             return True

@@ -1,0 +1,151 @@
+"""Browsing: the lazily filled list, the sidebar, sorting, filters, search as you type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, OptionList
+
+from tests.tui_support import PASSPHRASE, TestApp, make_vault, run_async, unlock, wait_for
+from tui.app.screens.browse import BrowseScreen
+from tui.app.widgets.record_table import PAGE, RecordTable
+from tui.app.widgets.text import HIGHLIGHT
+from vault.session import Vault
+
+EXTRA = 3 * PAGE + 20
+
+
+def big_vault(path: Path) -> dict[str, str]:
+    """The small vault plus a few pages of persons (one in Uyghur, one in Farsi)."""
+    ids = make_vault(path)
+    vault = Vault.open(path)
+    vault.unlock(PASSPHRASE)
+    try:
+        records = vault.service("records")
+        rows = [{"name": f"Person {n:04d}"} for n in range(EXTRA - 2)]
+        rows += [{"name": "Ablajan", "name_original": "ئابلاجان"},
+                 {"name": "Nasrin", "name_original": "نسرین"}]
+        records.add_many("person", rows)
+    finally:
+        vault.close()
+    return ids
+
+
+def table(app: TestApp) -> RecordTable:
+    return app.screen.query_one(RecordTable)
+
+
+def titles(app: TestApp) -> list[str]:
+    t = table(app)
+    col = 1 if t.mode == "search" else 0
+    return [t.get_row_at(i)[col].plain for i in range(t.row_count)]
+
+
+@run_async
+async def test_the_list_loads_page_by_page(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    big_vault(path)
+    total = EXTRA + 5
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await unlock(pilot)
+        t = table(app)
+        await wait_for(pilot, lambda: "Showing" in str(app.screen.query_one("#list-status")
+                                                        .render()))
+        assert t.row_count == PAGE  # one page, never the whole vault
+        assert f"of {total:,}" in str(app.screen.query_one("#list-status").render())
+        t.focus()
+        loaded = [t.row_count]
+        while not t.complete:
+            await pilot.press("end")
+            await wait_for(pilot, lambda: t.row_count > loaded[-1] or t.complete)
+            loaded.append(t.row_count)
+        assert loaded[:4] == [PAGE, 2 * PAGE, 3 * PAGE, 4 * PAGE] or loaded[-1] == total
+        assert t.row_count == total
+        assert len({k.value for k in t.rows}) == total  # no duplicates across pages
+
+
+@run_async
+async def test_sidebar_kinds_cases_and_sorting(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await unlock(pilot)
+        screen = app.screen
+        assert isinstance(screen, BrowseScreen)
+        kinds = screen.query_one("#kinds", OptionList)
+        labels = [str(kinds.get_option_at_index(i).prompt) for i in range(kinds.option_count)]
+        assert "All records (5)" in labels and "Testimony (1)" in labels
+        index = next(i for i, label in enumerate(labels) if label.startswith("Person"))
+        kinds.highlighted = index
+        kinds.action_select()
+        await wait_for(pilot, lambda: table(app).row_count == 1)
+        assert titles(app) == ["Wang Quanzhang"]
+        # A case shows its records.
+        kinds.highlighted = 0
+        kinds.action_select()
+        await wait_for(pilot, lambda: table(app).row_count == 5)
+        cases = screen.query_one("#cases", OptionList)
+        await wait_for(pilot, lambda: cases.option_count == 2)
+        cases.highlighted = 1
+        cases.action_select()
+        await wait_for(pilot, lambda: table(app).row_count == 2)
+        assert {k.value for k in table(app).rows} == {ids["person"], ids["detention"]}
+        cases.highlighted = 0
+        cases.action_select()
+        await wait_for(pilot, lambda: table(app).row_count == 5)
+        # Sorting by title (the third order), then by date, latest first.
+        table(app).focus()
+        await pilot.press("s", "s")
+        await wait_for(pilot, lambda: "by title" in str(screen.query_one("#list-status")
+                                                        .render()))
+        await wait_for(pilot, lambda: table(app).row_count == 5)
+        assert titles(app) == sorted(titles(app))
+        await pilot.press("s", "s")
+        await wait_for(pilot, lambda: "by date" in str(screen.query_one("#list-status")
+                                                       .render()))
+        await wait_for(pilot, lambda: table(app).row_count == 5)
+        assert titles(app)[0] == "Account of the night raid"  # 2019, the latest date
+
+
+@run_async
+async def test_date_filter(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await unlock(pilot)
+        screen = app.screen
+        table(app).focus()
+        await pilot.press("f")
+        screen.query_one("#date-from", Input).value = "2016"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: table(app).row_count == 1)
+        assert titles(app) == ["Account of the night raid"]
+
+
+@run_async
+async def test_search_as_you_type_in_chinese_highlights_the_match(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    ids = big_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await unlock(pilot)
+        await pilot.press("slash")
+        assert app.focused is app.screen.query_one("#search", Input)
+        await pilot.press("律", "师")
+        await wait_for(pilot, lambda: table(app).mode == "search" and table(app).row_count)
+        t = table(app)
+        # The testimony's narrative, and the person whose role is 律师 (lawyer).
+        found = [k.value for k in t.rows]
+        assert set(found) == {ids["testimony"], ids["person"]}
+        snippet = t.get_row_at(found.index(ids["testimony"]))[2]
+        marked = [snippet.plain[s.start:s.end] for s in snippet.spans if s.style == HIGHLIGHT]
+        assert "律师" in marked
+        # Right-to-left and other scripts are found and shown as stored.
+        app.screen.query_one("#search", Input).value = "ئابلاجان"
+        await wait_for(pilot, lambda: t.row_count == 1 and "Ablajan" in titles(app)[0])
+        # Escape goes back to the whole list.
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: t.mode == "list" and t.row_count == PAGE)

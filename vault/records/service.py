@@ -170,19 +170,18 @@ class RecordService:
                 asked: dict[str, Level], search: Any | None) -> str:
         rid = ids.new_id()
         levels = self._levels_for(rtype, fields, {}, asked)
-        now = self._now()
+        now, date = self._now(), main_date(rtype, fields)
         tx.execute(
             "INSERT INTO records(id, kind, data, levels, title, date, created, updated) "
             "VALUES (?,?,?,?,?,?,?,?)",
-            (rid, rtype.name, _dump(fields), _dump(levels), title_of(rtype, fields),
-             main_date(rtype, fields), now, now),
+            (rid, rtype.name, _dump(fields), _dump(levels), title_of(rtype, fields), date,
+             now, now),
         )
         self._write_links(tx, rid, rtype, fields)
         tx.audit("record.add", record=rid, kind=rtype.name, fields=sorted(fields),
                  levels={k: v.value for k, v in sorted(asked.items())})
         if search is not None:
-            search.index_record(tx, rid, rtype.name, index_texts(rtype, fields, levels),
-                                main_date(rtype, fields))
+            search.index_record(tx, rid, rtype.name, index_texts(rtype, fields, levels), date)
         return rid
 
     def edit(self, id: str, changes: dict[str, Any]) -> Record:

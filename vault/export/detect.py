@@ -70,7 +70,9 @@ def ascii_view(text: str) -> str:
     return text.translate(_VIEW)
 
 
-_SEP = r"[ \-.·•/]?"  # one optional separator between digits, as people write them
+# An optional separator between digits, as people write them: "138 1234", "138-1234",
+# "138 - 1234", "138·1234".
+_SEP = r"(?: {0,2}[\-.·•/]? {0,2})"
 
 _CN_MOBILE = re.compile(
     r"(?<![\d])(?:(?:\+|00)?86[ \-]?)?1" + _SEP + r"[3-9]" + rf"(?:{_SEP}\d){{9}}(?![\d])"

@@ -18,7 +18,10 @@ from PIL import Image
 from vault.attachments import metadata
 from vault.attachments.sniff import EMPTY, OCTET_STREAM, sniff
 
-GPS_PHOTOS = Path("/work/shared/corpus/photos/jpg/gps")
+# shared/ sits beside the work tree (and beside CI's fresh clone).
+GPS_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "photos" / "jpg" / "gps"
+if not GPS_PHOTOS.is_dir():
+    GPS_PHOTOS = Path("/work/shared/corpus/photos/jpg/gps")
 
 
 def _ftyp(major: bytes, *compatible: bytes) -> bytes:
@@ -123,7 +126,9 @@ def test_metadata_never_fails(data: bytes, media_type: str) -> None:
 
 
 def test_metadata_of_a_real_gps_photo() -> None:
-    for photo in sorted(GPS_PHOTOS.glob("*.jpg"))[:3]:
+    photos = sorted(GPS_PHOTOS.glob("*.jpg"))[:3]
+    assert photos, "the photo corpus is missing"
+    for photo in photos:
         with open(photo, "rb") as fh:
             found = metadata.extract(fh, "image/jpeg")
         assert "latitude" in found["gps"] and "longitude" in found["gps"]

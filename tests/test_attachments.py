@@ -24,7 +24,10 @@ from vault.attachments.metadata import UNREADABLE
 from vault.errors import IntegrityError, InvalidInput, NotFound
 from vault.session import REPAIRS, Vault
 
-GPS_PHOTOS = Path("/work/shared/corpus/photos/jpg/gps")
+# shared/ sits beside the work tree (and beside CI's fresh clone).
+GPS_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "photos" / "jpg" / "gps"
+if not GPS_PHOTOS.is_dir():
+    GPS_PHOTOS = Path("/work/shared/corpus/photos/jpg/gps")
 CANARY = "CANARY-7f3a9c-Xinjiang-证人"
 
 

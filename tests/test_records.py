@@ -242,6 +242,20 @@ def test_reading_forces_pinned_fields_private(svc: RecordService) -> None:
     assert svc.get(rid).levels["name"] == Level.PRIVATE
 
 
+def test_check_reports_inconsistent_records(new_vault: Vault, svc: RecordService) -> None:
+    person = svc.add("person", {"name": "A"})
+    sid = svc.add("source", {"name": "n"})
+    svc.add("detention", {"detainee": person, "type": "rsdl"})
+    assert new_vault.check().ok
+    with svc.store.transaction("test: tamper") as tx:
+        tx.execute("UPDATE records SET levels = ? WHERE id = ?", ('{"name":"public"}', sid))
+        tx.execute("DELETE FROM links")
+        tx.audit("test.tamper")
+    problems = new_vault.check().problems
+    assert any(sid in p and "pinned" in p for p in problems)
+    assert any("link" in p for p in problems)
+
+
 def test_custom_identifier_on_source_is_pinned(svc: RecordService) -> None:
     with pytest.raises(PinnedField):
         svc.add_field("source", "signal_number", "identifier", level="partner")
@@ -360,6 +374,9 @@ def test_records_are_indexed_for_search(svc: RecordService) -> None:
     did = svc.add("detention", {"detainee": svc.add("person", {"name": "X"}), "type": "rsdl"})
     assert {h.id for h in search.search(svc.store, "酷刑")} == {tid}
     assert did in {h.id for h in search.search(svc.store, "指定居所监视居住")}
+    mixed = svc.add("testimony", {"narrative": MIXED[1], "translation": MIXED[2]})
+    assert mixed in {h.id for h in search.search(svc.store, "سولاپ")}
+    assert mixed in {h.id for h in search.search(svc.store, "بازداشت")}
     svc.edit(tid, {"narrative": "nothing here"})
     assert search.search(svc.store, "酷刑") == []
     svc.delete(did)

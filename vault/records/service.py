@@ -395,3 +395,5 @@ def _level_name(level: Level | None) -> str | None:
 
 
 session.SERVICES["records"] = RecordService
+
+from vault.records import checks as _checks  # noqa: E402,F401 - registers the records check

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from crypto.stream import CHUNK_SIZE, ciphertext_size
-from vault.attachments.ingest import Cancelled, FileChanged
+from vault.attachments.ingest import Cancelled
 from vault.attachments.metadata import UNREADABLE
+from vault.attachments.source import FileChanged
 from vault.errors import IntegrityError, InvalidInput, NotFound
 from vault.session import REPAIRS, Vault
 

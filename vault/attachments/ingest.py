@@ -27,7 +27,6 @@ import io
 import os
 import queue
 import secrets
-import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +38,8 @@ from crypto import stream
 from vault import fsutil
 from vault.attachments import metadata as meta
 from vault.attachments.sniff import sniff
-from vault.errors import InvalidInput, VaultError
+from vault.attachments.source import FileChanged, SourceReader, open_source, same_version
+from vault.errors import VaultError
 
 if os.name == "posix":
     import fcntl
@@ -47,9 +47,7 @@ if os.name == "posix":
 __all__ = [
     "TMP_PREFIX",
     "Cancelled",
-    "FileChanged",
     "StagedBlob",
-    "hash_file",
     "ingest_file",
     "is_in_use",
     "new_blob_name",
@@ -71,13 +69,6 @@ class Cancelled(VaultError):
     """The user cancelled a long operation; nothing was stored."""
 
     title = "Cancelled"
-
-
-class FileChanged(InvalidInput):
-    """The file changed while it was read, so its hash would describe no real version of
-    it. Nothing was stored; close whatever is writing it and attach it again."""
-
-    title = "The file changed while it was read"
 
 
 def new_blob_name() -> str:
@@ -157,75 +148,6 @@ class StagedBlob:
         self.release()
 
 
-def _open_source(path: Path) -> int:
-    """Open a regular file for reading, refusing everything else with a clear reason.
-
-    Messages never name the file: its name is private content.
-    """
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise InvalidInput("the file to attach does not exist; check the path") from None
-    except PermissionError:
-        raise InvalidInput("no permission to read the file to attach") from None
-    except OSError as exc:
-        raise InvalidInput(f"cannot read the file to attach ({exc.strerror})") from None
-    _require_regular(st.st_mode)
-    try:
-        # O_NONBLOCK: if a FIFO is swapped in after the stat, open must not hang waiting
-        # for a writer (the fstat below then refuses it). O_NOCTTY: never adopt a tty.
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
-    except PermissionError:
-        raise InvalidInput("no permission to read the file to attach") from None
-    except OSError as exc:
-        raise InvalidInput(f"cannot open the file to attach ({exc.strerror})") from None
-    try:
-        _require_regular(os.fstat(fd).st_mode)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _require_regular(mode: int) -> None:
-    if stat.S_ISDIR(mode):
-        raise InvalidInput("that is a directory; attach the files in it one at a time")
-    if not stat.S_ISREG(mode):
-        raise InvalidInput(
-            "that is not a regular file (a pipe, device or socket); only files can be "
-            "attached"
-        )
-
-
-class _Source(io.RawIOBase):
-    """The file being attached, read through the descriptor we checked (so a file
-    renamed or replaced at its path meanwhile cannot slip in); read errors become a
-    clear message. Never closes the descriptor: its owner does."""
-
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        return os.lseek(self._fd, offset, whence)
-
-    def tell(self) -> int:
-        return os.lseek(self._fd, 0, os.SEEK_CUR)
-
-    def readinto(self, buffer: Any) -> int:
-        try:
-            return os.readv(self._fd, [buffer])
-        except OSError as exc:
-            raise InvalidInput(
-                f"the file to attach could not be read ({exc.strerror}); nothing was stored"
-            ) from None
-
-
 class _ParallelSha256:
     """SHA-256 of the plaintext, computed on a second core while this one encrypts and
     writes. hashlib releases the GIL on large updates, so this nearly doubles ingest
@@ -252,10 +174,6 @@ class _ParallelSha256:
         return self._hash.hexdigest()
 
 
-def _same(before: os.stat_result, after: os.stat_result) -> bool:
-    return (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
-
-
 def ingest_file(blobs_dir: Path, source: Path, *, progress: Progress | None = None,
                 cancel: threading.Event | None = None) -> StagedBlob:
     """Encrypt ``source`` into a new blob in ``blobs_dir`` in constant memory.
@@ -265,33 +183,13 @@ def ingest_file(blobs_dir: Path, source: Path, *, progress: Progress | None = No
     changes while it is read, :class:`Cancelled`, or :class:`~vault.errors.StorageError`
     (disk full…); in every case no blob and no temporary file is left behind.
     """
-    src_fd = _open_source(source)
+    src_fd = open_source(source)
     try:
         before = os.fstat(src_fd)
-        reader = io.BufferedReader(_Source(src_fd), buffer_size=stream.CHUNK_SIZE)
+        reader = io.BufferedReader(SourceReader(src_fd), buffer_size=stream.CHUNK_SIZE)
         return _ingest_open(blobs_dir, reader, src_fd, before, progress, cancel)
     finally:
         os.close(src_fd)
-
-
-def hash_file(source: Path) -> tuple[str, int]:
-    """SHA-256 (hex) and size of a regular file, read in constant memory; refuses the
-    same things as :func:`ingest_file`, and a file that changes while read."""
-    fd = _open_source(source)
-    try:
-        before = os.fstat(fd)
-        digest = hashlib.sha256()
-        size = 0
-        reader = _Source(fd)
-        buffer = bytearray(stream.CHUNK_SIZE)
-        while got := reader.readinto(buffer):
-            digest.update(memoryview(buffer)[:got])
-            size += got
-        if size != before.st_size or not _same(before, os.fstat(fd)):
-            raise FileChanged("the file changed while it was being read")
-        return digest.hexdigest(), size
-    finally:
-        os.close(fd)
 
 
 def _ingest_open(blobs_dir: Path, reader: BinaryIO, src_fd: int, before: os.stat_result,
@@ -342,12 +240,12 @@ def _ingest_open(blobs_dir: Path, reader: BinaryIO, src_fd: int, before: os.stat
             size = stream.seal_stream(key, reader, sink, on_chunk=on_chunk,
                                       progress=on_progress)
             digest = hasher.finish()
-            if size != expected or not _same(before, os.fstat(src_fd)):
+            if size != expected or not same_version(before, os.fstat(src_fd)):
                 raise FileChanged("the file changed while it was being read; nothing was "
                                   "stored")
             media_type = sniff(bytes(head))
             found = meta.extract(reader, media_type)
-            if not _same(before, os.fstat(src_fd)):
+            if not same_version(before, os.fstat(src_fd)):
                 raise FileChanged("the file changed while it was being read; nothing was "
                                   "stored")
             sink.flush()

@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 from vault import fsutil, ids, session
 from vault.attachments.checks import check_attachments, repair_attachments
-from vault.attachments.ingest import FileChanged, hash_file, ingest_file
+from vault.attachments.ingest import ingest_file
 from vault.attachments.model import COLUMNS, Attachment, BlobRef
 from vault.attachments.reading import (
     verified_chunks,
     write_verified_file,
     write_verified_stream,
 )
+from vault.attachments.source import FileChanged, hash_file
 from vault.audit import AuditEntry, rows_to_entries
 from vault.errors import InvalidInput, NotFound, StorageError
 from vault.records.registry import Level

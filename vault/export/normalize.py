@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -89,13 +91,28 @@ def fold(ch: str) -> str:
     return _TABLE[ord(ch)]
 
 
-def _origins(text: str) -> list[int]:
-    origins: list[int] = []
-    for i, ch in enumerate(text):
-        n = len(_TABLE[ord(ch)])
-        if n:
-            origins.extend([i] * n)
-    return origins
+class _LengthTable(dict[int, str]):
+    """How many skeleton characters each character folds to, as a one-character string
+    (so ``str.translate`` computes all the lengths at C speed)."""
+
+    def __missing__(self, code: int) -> str:
+        value = chr(min(len(_TABLE[code]), 255))
+        self[code] = value
+        return value
+
+
+_LENGTHS = _LengthTable()
+
+
+class _Origins:
+    """Maps a skeleton position back to the character of the text it came from."""
+
+    def __init__(self, text: str) -> None:
+        # cumulative[i] = skeleton characters produced by text[:i + 1]
+        self._cumulative = list(accumulate(text.translate(_LENGTHS).encode("latin-1")))
+
+    def __getitem__(self, position: int) -> int:
+        return bisect_right(self._cumulative, position)
 
 
 def _unspaced(c: str) -> bool:
@@ -193,13 +210,13 @@ class Matcher(Generic[T]):
         if self._regex is None or not text:
             return
         skel = skeleton(text)
-        origins: list[int] | None = None
+        origins: _Origins | None = None
         for m in self._regex.finditer(skel):
             s, e = m.start(1), m.end(1)
             if e <= s:
                 continue
             if origins is None:
-                origins = _origins(text)
+                origins = _Origins(text)
             # The longest value starting here, or the longest shorter value that is
             # itself an identifier and respects the boundary rule.
             for end in range(e, s, -1):
@@ -209,7 +226,7 @@ class Matcher(Generic[T]):
                     yield Match(start_o, end_o, key, self._owners[key])
                     break
 
-    def _bounded(self, text: str, origins: list[int], skel: str, s: int, e: int) -> bool:
+    def _bounded(self, text: str, origins: _Origins, skel: str, s: int, e: int) -> bool:
         n = e - s
         left_i, right_i = origins[s] - 1, origins[e - 1] + 1
         left = fold(text[left_i])[-1:] if left_i >= 0 else ""

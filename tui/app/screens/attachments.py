@@ -187,7 +187,6 @@ class AttachmentsScreen(BaseScreen[None]):
 
     def on_failed(self, message: Failed) -> None:
         self.query_one("#progress").add_class("hidden")
-        super().on_failed(message)
 
     # -- extract, level, detach --------------------------------------------------------
 

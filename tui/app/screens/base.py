@@ -55,7 +55,8 @@ class BaseScreen(Relabel, Screen[T], Generic[T]):
         self.app.push_screen(ErrorDialog(error))
 
     def on_failed(self, message: Failed) -> None:
-        """Default handling of a failed worker call: a modal."""
+        """Default handling of a failed worker call: a modal. Textual calls this after a
+        subclass's own ``on_failed`` unless that one calls ``message.prevent_default()``."""
         message.stop()
         self.show_error(message.error)
 

@@ -137,7 +137,6 @@ class CreateScreen(BaseScreen[None]):
 
     def on_failed(self, message: Failed) -> None:
         self.query_one("#steps", ContentSwitcher).current = "choose"
-        super().on_failed(message)
 
     def on_vault_created(self, message: VaultCreated) -> None:
         message.stop()

@@ -192,11 +192,11 @@ class EditorScreen(BaseScreen[None]):
             row = self._row(message.field)
             if row is not None:
                 message.stop()
+                message.prevent_default()  # shown beside the field: not the base's modal
                 error = message.error
                 row.show_error(error.reason if isinstance(error, FieldError) else error)
                 row.editor.focus()
                 return
-        super().on_failed(message)
 
     # -- levels ------------------------------------------------------------------------
 

@@ -281,6 +281,7 @@ class ExportScreen(BaseScreen[None]):
     def on_failed(self, message: Failed) -> None:
         if isinstance(message.error, PolicyRefused) and self.plan is not None:
             message.stop()
+            message.prevent_default()  # shown in the gate line: not the modal
             self.leaks = list(getattr(message.error, "leaks", []))
             gate = self.query_one("#gate", Static)
             gate.set_classes("gate-failed")
@@ -291,7 +292,6 @@ class ExportScreen(BaseScreen[None]):
                 and self.plan is None:
             self.query_one("#export-steps", ContentSwitcher).current = "choose"
         self.query_one("#seal-now", Button).disabled = False
-        super().on_failed(message)
 
     def action_save_report(self) -> None:
         """Save the local report (ids, field names and counts; no content)."""

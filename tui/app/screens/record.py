@@ -87,7 +87,6 @@ class RecordScreen(BaseScreen[None]):
     async def on_record_loaded(self, message: RecordLoaded) -> None:
         message.stop()
         focused = self.focused.id if isinstance(self.focused, (FieldRow, Link)) else None
-        self.loaded = message
         record = message.record
         self.record_id = record.id
         registry = self.vault.service("records").registry
@@ -124,6 +123,7 @@ class RecordScreen(BaseScreen[None]):
             widgets.append(Static(Text(_("Attachments: {n} (press t)").format(
                 n=len(message.attachments))), classes="section-title"))
         await body.mount_all(widgets)
+        self.loaded = message  # set last: "loaded" means drawn
         if focused:
             found = self.query(f"#{focused}")
             if found:
@@ -168,12 +168,12 @@ class RecordScreen(BaseScreen[None]):
 
     def on_failed(self, message: Failed) -> None:
         if message.field is not None:
-            message.stop()
             for row in self.query(FieldRow):
                 if row.spec.name == message.field:
+                    message.stop()
+                    message.prevent_default()  # shown beside the field: not the modal
                     row.show_error(message.error)
                     return
-        super().on_failed(message)
 
     # -- elsewhere ---------------------------------------------------------------------
 

@@ -107,7 +107,6 @@ class SettingsScreen(BaseScreen[None]):
 
     def on_failed(self, message: Failed) -> None:
         self.query_one("#busy").add_class("hidden")
-        super().on_failed(message)
 
     # -- language and auto-lock ----------------------------------------------------------
 

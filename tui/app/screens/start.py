@@ -17,6 +17,7 @@ from tui.app.screens.base import BaseScreen
 from vault.errors import VaultError
 from vault.layout import Layout
 
+
 def demo_path_for(path: Path) -> Path:
     """Where the demo vault lives by default: beside the real one, never in its place."""
     return path.with_name(path.name + "-demo")
@@ -96,4 +97,3 @@ class StartScreen(BaseScreen[None]):
 
     def on_failed(self, message: Failed) -> None:
         self.query_one("#busy").add_class("hidden")
-        super().on_failed(message)

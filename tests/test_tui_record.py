@@ -1,0 +1,180 @@
+"""Reading and editing records: the registry drives the view and the editor; levels show
+as badges and change with a key; a pinned field refuses to be lowered; links both ways."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from tests.tui_support import PASSPHRASE, TestApp, make_vault, run_async, unlock, wait_for
+from tui.app.screens.editor import EditorScreen
+from tui.app.screens.record import RecordScreen
+from tui.app.widgets.badge import LevelBadge
+from tui.app.widgets.field_row import EditorRow, FieldRow, Link
+from vault.session import Vault
+
+
+def rows(app: TestApp) -> dict[str, FieldRow]:
+    return {r.spec.name: r for r in app.screen.query(FieldRow)}
+
+
+async def open_record(pilot, app: TestApp, record_id: str) -> RecordScreen:  # type: ignore[no-untyped-def]
+    app.screen.open_record(record_id)
+    await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen)
+                   and app.screen.loaded is not None and app.screen.record_id == record_id)
+    assert isinstance(app.screen, RecordScreen)
+    return app.screen
+
+
+def stored(path: Path, record_id: str):  # type: ignore[no-untyped-def]
+    vault = Vault.open(path)
+    vault.unlock(PASSPHRASE)
+    try:
+        audit = [(e.action, e.field) for e in vault.store.audit_entries()]
+        return vault.service("records").get(record_id), audit
+    finally:
+        vault.close()
+
+
+@run_async
+async def test_level_badge_and_change(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        await open_record(pilot, app, ids["person"])
+        notes = rows(app)["notes"]
+        badge = notes.query_one(LevelBadge)
+        assert str(badge.render()) == "[PRIVATE]"  # the word, not only the colour
+        notes.focus()
+        await pilot.pause()
+        await pilot.press("l")  # private -> public
+        await wait_for(pilot, lambda: rows(app)["notes"].level == "public")
+        assert str(rows(app)["notes"].query_one(LevelBadge).render()) == "[PUBLIC]"
+    record, audit = stored(path, ids["person"])
+    assert record.levels["notes"] == "public"
+    assert ("level.change", "notes") in audit
+
+
+@run_async
+async def test_a_pinned_field_refuses_to_be_lowered(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        await open_record(pilot, app, ids["source"])
+        phones = rows(app)["phones"]
+        assert "🔒" in str(phones.query_one(LevelBadge).render())
+        phones.focus()
+        await pilot.pause()
+        await pilot.press("l")
+        await wait_for(pilot, lambda: rows(app)["phones"].error_text)
+        text = rows(app)["phones"].error_text
+        assert "Refused to protect a source" in text and "pinned" in text
+        assert rows(app)["phones"].level == "private"
+        assert isinstance(app.screen, RecordScreen)  # shown beside the field, not a modal
+    record, audit = stored(path, ids["source"])
+    assert record.levels["phones"] == "private"
+    assert ("level.refused", "phones") in audit
+
+
+@run_async
+async def test_links_are_navigable_both_ways(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        screen = await open_record(pilot, app, ids["testimony"])
+        # testimony -> its source
+        link = next(lk for lk in screen.query(Link) if lk.record_id == ids["source"])
+        link.focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen)
+                       and app.screen.record_id == ids["source"]
+                       and app.screen.loaded is not None)
+        # source <- testimony ("linked from")
+        back = [lk for lk in app.screen.query(Link) if lk.record_id == ids["testimony"]]
+        assert back and "Account of the night raid" in str(back[0].render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+
+
+@run_async
+async def test_edit_validation_and_save(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        await open_record(pilot, app, ids["person"])
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditorScreen)
+                       and app.screen.form_ready)
+        editor = app.screen
+        assert isinstance(editor, EditorScreen)
+        # Every registry field has a row (the editor is built from the registry).
+        registry = app.session().service("records").registry
+        assert {r.spec.name for r in editor.query(EditorRow)} == set(
+            registry.type("person").fields)
+        editor.query_one("#input-birth_date", Input).value = "1976-02-30"
+        editor.query_one("#input-occupation", Input).value = "律师 / lawyer"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: editor._row("birth_date").error_text)  # type: ignore[union-attr]
+        assert isinstance(app.screen, EditorScreen)  # nothing saved, still editing
+        editor.query_one("#input-birth_date", Input).value = "1976-02-03"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen)
+                       and "occupation" in rows(app))
+    record, _audit = stored(path, ids["person"])
+    assert record.fields["birth_date"] == "1976-02-03"
+    assert record.fields["occupation"] == "律师 / lawyer"
+
+
+@run_async
+async def test_a_new_registry_field_appears_with_no_tui_change(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    vault = Vault.open(path)
+    vault.unlock(PASSPHRASE)
+    vault.service("records").add_field("person", "prison_number", "identifier",
+                                       label="Prison number")
+    vault.service("records").edit(ids["person"], {"prison_number": "A-1234"})
+    vault.close()
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        await open_record(pilot, app, ids["person"])
+        row = rows(app)["prison_number"]
+        assert "Prison number" in str(row.query_one(".field-label").render())
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditorScreen)
+                       and app.screen.form_ready)
+        assert app.screen.query_one("#input-prison_number", Input).value == "A-1234"
+
+
+@run_async
+async def test_editor_level_change_on_a_pinned_field_is_refused_beside_it(tmp_path: Path,
+                                                                           ) -> None:
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        await open_record(pilot, app, ids["source"])
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditorScreen)
+                       and app.screen.form_ready)
+        editor = app.screen
+        assert isinstance(editor, EditorScreen)
+        editor.query_one("#input-name", Input).focus()
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        row = editor._row("name")
+        assert row is not None
+        await wait_for(pilot, lambda: row.error_text)
+        assert "pinned" in row.error_text and row.level == "private"

@@ -38,8 +38,10 @@ T = TypeVar("T")
 MIN_KEY = 2
 #: Digit-edged values at least this long need no boundary at their digit edges.
 LONG_NUMBER = 7
-#: Letter-edged values at least this long need no word boundary either.
+#: Letter-edged values at least this long need no word boundary either…
 LONG_WORD = 6
+#: …unless their first or last word is shorter than this (an initial, a letter code).
+SHORT_EDGE_WORD = 3
 
 # Scripts written without spaces between words: no word boundary can be required there.
 _UNSPACED = (
@@ -124,6 +126,22 @@ def _spaced_letter(c: str) -> bool:
     return c.isalpha() and not _unspaced(c)
 
 
+def _edge_words(value: str) -> tuple[int, int]:
+    """Skeleton lengths of the first and last words of ``value``."""
+    words: list[int] = []
+    run = 0
+    for ch in value:
+        n = len(fold(ch))
+        if n:
+            run += n
+        elif run:
+            words.append(run)
+            run = 0
+    if run:
+        words.append(run)
+    return (words[0], words[-1]) if words else (0, 0)
+
+
 def _edge_ok(edge: str, neighbour: str, key_len: int) -> bool:
     if not neighbour:
         return True  # start or end of the text, or a separator
@@ -176,6 +194,7 @@ class Matcher(Generic[T]):
 
     def __init__(self, values: Iterable[tuple[str, T]]) -> None:
         owners: dict[str, list[T]] = {}
+        self._edges: dict[str, tuple[int, int]] = {}
         self.too_short: list[T] = []
         for value, owner in values:
             key = skeleton(value)
@@ -184,6 +203,10 @@ class Matcher(Generic[T]):
                     self.too_short.append(owner)
                 continue
             owners.setdefault(key, []).append(owner)
+            left, right = _edge_words(value)
+            old = self._edges.get(key, (0, 0))
+            # Several spellings of one skeleton: keep the longer edge (matches more).
+            self._edges[key] = (max(old[0], left), max(old[1], right))
         self._owners = {k: tuple(v) for k, v in owners.items()}
         pattern = _trie_pattern(self._owners) if self._owners else ""
         # A lookahead finds a candidate at every position, overlapping ones included:
@@ -237,7 +260,12 @@ class Matcher(Generic[T]):
             left = skel[s - 1]
         if e < len(skel) and origins[e] == origins[e - 1]:
             right = skel[e]
-        return _edge_ok(skel[s], left, n) and _edge_ok(skel[e - 1], right, n)
+        # A one- or two-character edge word ("Source K", "Li Na") is held to the
+        # boundary rule even in a long value: else "Source K" matches inside
+        # "Source-K7Q2…" (a pseudonym) or "source kept", and "Li Na" inside "Li Nana".
+        lw, rw = self._edges.get(skel[s:e], (n, n))
+        return (_edge_ok(skel[s], left, n if lw >= SHORT_EDGE_WORD else lw)
+                and _edge_ok(skel[e - 1], right, n if rw >= SHORT_EDGE_WORD else rw))
 
     def search(self, text: str) -> Match[T] | None:
         """The first occurrence, or None."""

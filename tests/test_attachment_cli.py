@@ -210,3 +210,23 @@ def test_disk_full_during_attach_leaves_nothing(cli: Any, rid: str, tmp_path: Pa
     assert os.listdir(vault_path / "blobs") == []
     assert _attached(vault_path, rid) == []
     assert cli("check").code == 0
+
+
+def test_extract_to_a_terminal_is_refused(cli: Any, rid: str, tmp_path: Path,
+                                          vault_path: Path) -> None:
+    import pty
+
+    src = tmp_path / "esc.bin"
+    src.write_bytes(b"\x1b]0;owned\x07\x1b[2J")  # escape sequences a terminal would obey
+    att = _attach(cli, rid, src)
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tui.cli.main", "--vault", str(vault_path), "extract", att,
+             "--out", "-", "--passphrase-stdin"], input=(PASSPHRASE + "\n").encode(),
+            stdout=follower, stderr=subprocess.PIPE, cwd=ROOT, timeout=60,
+            env={**os.environ, INSECURE_TEST_KDF_ENV: "1"})
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert proc.returncode == 1 and b"terminal" in proc.stderr

@@ -112,6 +112,10 @@ def cmd_extract(ctx: Context) -> int:
             if sink is None:
                 raise InvalidInput("standard output does not take binary data here; use "
                                    "--out FILE")
+            if sys.stdout.isatty():
+                # Raw file bytes on a terminal could hold escape sequences that act on it.
+                raise InvalidInput("standard output is a terminal; redirect it to a file "
+                                   "or a pipe, or use --out FILE")
             service.extract(ctx.args.attachment, "-", stdout=sink)
         else:
             service.extract(ctx.args.attachment, out, progress=_progress_line("decrypting"))

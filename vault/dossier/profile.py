@@ -1,0 +1,144 @@
+"""A perpetrator's profile, gathered from the vault's records as they are stored.
+
+This is the vault-side view (nothing redacted): the readiness check reads it to say what a
+filing lacks, and :mod:`vault.dossier.content` turns it into what a recipient may see by
+passing every record through the export pipeline's redactor. Nothing here leaves the
+device by itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from vault.errors import InvalidInput
+from vault.records.dates import BadDate, parse_date
+from vault.records.model import Record
+
+#: Person fields that track an official (the "identifiers" section of a dossier).
+TRACKING_FIELDS = ("phones", "emails", "handles", "plates", "companies", "property",
+                   "addresses")
+#: Evidence kinds an involvement or act may cite.
+EVIDENCE_KINDS = ("testimony", "source", "detention", "act")
+
+
+@dataclass
+class ActLink:
+    """One act the person is involved in, with everything that supports it."""
+
+    involvement: Record
+    act: Record
+    detention: Record | None
+    victims: list[Record]
+    evidence: list[Record]
+    """Records cited as evidence by the involvement or the act, without repeats."""
+    attachments: dict[str, list[Any]] = field(default_factory=dict)
+    """Attachments by record id: on the act, the involvement and every evidence record."""
+    position: dict[str, str] | None = None
+    """The post (from ``positions``) the person held on the act's date, if one is known."""
+
+    @property
+    def date(self) -> str | None:
+        """The act's date, else its detention's start."""
+        value = self.act.fields.get("date")
+        if value is None and self.detention is not None:
+            value = self.detention.fields.get("start")
+        return value if isinstance(value, str) else None
+
+    def origins(self) -> set[str]:
+        """Independent origins of the evidence: each interviewee of a testimony, each
+        protected source, each other evidence record, and the files attached to the act
+        or the involvement themselves. Two testimonies from one person are one origin."""
+        found: set[str] = set()
+        for record in self.evidence:
+            if record.kind == "testimony":
+                found.add(str(record.fields.get("source") or record.id))
+            else:
+                found.add(record.id)
+        if self.attachments.get(self.act.id) or self.attachments.get(self.involvement.id):
+            found.add(f"files:{self.act.id}")
+        return found
+
+    def attachment_count(self) -> int:
+        """Files attached anywhere behind this act."""
+        return sum(len(items) for items in self.attachments.values())
+
+
+@dataclass
+class Profile:
+    """Everything the vault holds about one person that a dossier may draw on."""
+
+    person: Record
+    acts: list[ActLink]
+    superiors: list[Record]
+    subordinates: list[Record]
+    records: dict[str, Record]
+    """Every record of the vault by id (the redactor needs them all to know identifiers)."""
+
+
+def _covers(position: dict[str, str], when: str) -> bool:
+    try:
+        act = parse_date(when)
+        start = parse_date(position["from"]).first_day() if position.get("from") else None
+        end = parse_date(position["to"]).last_day() if position.get("to") else None
+    except BadDate:
+        return False
+    if start is None and end is None:
+        return False  # a post with no dates says nothing about the time of the act
+    low = start or dt.date.min
+    high = end or dt.date.max
+    # Overlap of the act's span (a year, a month or a day) with the post's span.
+    return act.first_day() <= high and act.last_day() >= low
+
+
+def position_at(person: Record, when: str | None) -> dict[str, str] | None:
+    """The post ``person`` held at ``when`` according to their ``positions``, if any."""
+    if not when:
+        return None
+    for position in person.fields.get("positions") or []:
+        if isinstance(position, dict) and _covers(position, when):
+            return {k: str(v) for k, v in position.items()}
+    return None
+
+
+def gather(vault: Any, person_id: str) -> Profile:
+    """The profile of the person ``person_id`` (an id or unambiguous prefix). InvalidInput
+    when the record is not a person."""
+    records_service = vault.service("records")
+    person = records_service.get(person_id)
+    if person.kind != "person":
+        raise InvalidInput(f"record {person.id} is a {person.kind}, not a person; a dossier "
+                           "is drafted for a person")
+    by_id: dict[str, Record] = {r.id: r for r in records_service.iter_records()}
+    attachments_service = vault.service("attachments")
+    files: dict[str, list[Any]] = {}
+
+    def attached(record_id: str) -> list[Any]:
+        if record_id not in files:
+            files[record_id] = list(attachments_service.list(record_id))
+        return files[record_id]
+
+    links: list[ActLink] = []
+    for record in by_id.values():
+        if record.kind != "involvement" or record.fields.get("perpetrator") != person.id:
+            continue
+        act = by_id.get(str(record.fields.get("act")))
+        if act is None:
+            continue
+        detention = by_id.get(str(act.fields.get("detention", "")))
+        victims = [by_id[v] for v in act.fields.get("victims") or [] if v in by_id]
+        cited = [*(record.fields.get("evidence") or []), *(act.fields.get("evidence") or [])]
+        evidence = [by_id[e] for e in dict.fromkeys(cited) if e in by_id]
+        link = ActLink(record, act, detention, victims, evidence)
+        for rid in (act.id, record.id, *(e.id for e in evidence)):
+            items = attached(rid)
+            if items:
+                link.attachments[rid] = items
+        link.position = position_at(person, link.date)
+        links.append(link)
+    links.sort(key=lambda link: (link.date or "9999", link.act.id))
+    superiors = [by_id[s] for s in person.fields.get("superiors") or [] if s in by_id]
+    subordinates = [r for r in by_id.values() if r.kind == "person"
+                    and person.id in (r.fields.get("superiors") or [])]
+    return Profile(person, links, superiors, subordinates, by_id)

@@ -1,0 +1,175 @@
+"""The dossier as Markdown: the text a person edits, checks and files.
+
+Every section is always present (an empty one says so), so a reader can see at once what
+the submission does not contain. Values from records are escaped: a name or a note holding
+Markdown or HTML cannot change the document's structure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vault.dossier.content import ActEntry, Dossier, EvidenceItem
+
+#: The sections, in order (the tests and the PDF renderer use the same titles).
+SECTIONS = (
+    "Legal basis",
+    "Submitting organisation",
+    "Target identification",
+    "Summary of conduct",
+    "Acts and the criteria they meet",
+    "Evidence and corroboration",
+    "Exculpatory information",
+    "National interest",
+    "Confidentiality request",
+)
+DRAFT_NOTE = ("Drafted with evault from the submitting organisation's documentation. A draft "
+              "only: every statement must be checked against the evidence, and the legal "
+              "basis against the current law, by the people who file it.")
+SOURCES_NOTE = ("Sources and witnesses who must stay anonymous are named by pseudonym only; "
+                "their identities are withheld for their safety. Files are identified by the "
+                "SHA-256 of the original at the time it was secured; the originals can be "
+                "made available on request, under conditions that protect the sources.")
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
+_LINE_START = re.compile(r"^(?:(?=[#+=>-])|(\d+)(?=[.)]))")
+WITHHELD = "withheld at this clearance"
+
+
+def esc(text: str) -> str:
+    """``text`` as literal Markdown inline content (one line): no emphasis, link, code,
+    HTML or table cell can be opened by it, nor a heading or list at a line's start."""
+    inline = _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _LINE_START.sub(lambda m: (m.group(1) or "") + "\\", inline, count=1)
+
+
+def para(text: str) -> str:
+    """A paragraph of record text: escaped, its own line breaks kept."""
+    lines = [esc(line) for line in text.splitlines() if line.strip()]
+    return "  \n".join(lines)
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _identification(d: Dossier) -> list[str]:
+    t = d.target
+    out = ["| | |", "|---|---|"]
+    rows = [("Name (romanised)", t.name), ("Name (original script)", t.name_original),
+            ("Aliases", "; ".join(t.aliases)), ("Date of birth", t.birth_date),
+            ("Place of birth", t.birth_place), ("Nationality", ", ".join(t.nationality)),
+            ("Sex", t.sex), ("Identity documents", "; ".join(t.id_documents))]
+    for key, value in rows:
+        out.append(_row(key, esc(value) if value else "not recorded, or withheld"))
+    out += ["", "### Positions held", ""]
+    if t.positions:
+        out += [_row("Organisation", "Unit", "Rank", "From", "To"), _row(*["---"] * 5)]
+        for p in t.positions:
+            out.append(_row(*(esc(p.get(k, "")) or ("present" if k == "to" else "")
+                              for k in ("organisation", "unit", "rank", "from", "to"))))
+    else:
+        out.append("No position is recorded at this clearance.")
+    out += ["", "### Chain of command", "",
+            f"- Reports to: {esc('; '.join(t.superiors)) or 'not recorded'}",
+            f"- Superior of: {esc('; '.join(t.subordinates)) or 'not recorded'}",
+            "", "### Identifiers", ""]
+    if t.identifiers:
+        out += [f"- {esc(kind)}: {esc(value)}" for kind, value in t.identifiers]
+    else:
+        out.append("No tracking identifier (phone, plate, account, company, property) is "
+                   "included at this clearance.")
+    if t.identifier_provenance:
+        out += ["", "Where the identifiers come from, and how reliable they are:", ""]
+        out += [f"- {para(p)}" for p in t.identifier_provenance]
+    if t.withheld:
+        out += ["", f"Withheld at this clearance: {esc(', '.join(sorted(set(t.withheld))))}."]
+    return out
+
+
+def _act(d: Dossier, a: ActEntry) -> list[str]:
+    head = f"### Act {a.number}: {esc(a.type_label)}"
+    if a.date:
+        head += f", {esc(a.date)}"
+    out = [head, ""]
+    def shown(value: str | None, *fields: str) -> str:
+        if value:
+            return value
+        return WITHHELD if any(f in a.withheld for f in fields) else "not recorded"
+
+    victims = "; ".join(a.victims) if a.victims else (
+        f"{a.victim_count} person(s)" if a.victim_count else shown(None, "victims"))
+    items = [("Date", shown(a.date, "date")), ("Place", shown(a.place, "place")),
+             ("Victims", victims), ("During", a.detention),
+             ("Target's role", a.degree + (f": {a.role}" if a.role else "")),
+             ("Post held at the time", shown(a.position, "position_at_time")),
+             ("Verification", a.verification)]
+    out += [f"- **{k}:** {para(v)}" for k, v in items if v]
+    if a.description:
+        out += ["", para(a.description)]
+    out += ["", "Criteria met:" if a.criteria else
+            "Criteria met: none of this regime's criteria, in our assessment."]
+    out += [f"- {esc(c.citation)}: {esc(c.text)}" for c in a.criteria]
+    evidence = (f"Evidence: {', '.join(a.evidence)} ({a.origins} independent origin(s))"
+                if a.evidence else "Evidence: none cited.")
+    out += ["", evidence, ""]
+    return out
+
+
+def _evidence_row(e: EvidenceItem) -> str:
+    files = "; ".join(f"{esc(f.media_type)}, {f.size} bytes, SHA-256 `{f.sha256}`"
+                      for f in e.files) or "none"
+    if e.files_withheld:
+        files += f" (and {e.files_withheld} withheld at this clearance)"
+    return _row(e.ref, esc(e.description), esc(e.date or ""), esc(e.language or ""),
+                esc(e.reliability or "not assessed, or withheld"), files)
+
+
+def render(d: Dossier) -> str:
+    """The dossier as Markdown text."""
+    r = d.regime
+    out = [f"# Recommendation for targeted sanctions: {esc(d.target.label)}", "",
+           f"- **Regime:** {esc(r.name)}", f"- **Submitted to:** {esc(r.authority)}",
+           f"- **Date:** {d.created}", f"- **Clearance:** {d.clearance.value}", "",
+           f"> {DRAFT_NOTE}", ""]
+    sec = iter(enumerate(SECTIONS, start=1))
+
+    def heading() -> list[str]:
+        n, title = next(sec)
+        return [f"## {n}. {title}", ""]
+
+    out += heading()
+    out += [f"- **{esc(b.citation)}.** {esc(b.text)}" for b in r.legal_basis]
+    out += ["", f"Standard: {esc(r.standard)}", "",
+            "Measures requested: " + esc("; ".join(r.measures)) + ".", ""]
+    out += heading()
+    out += [esc(d.organisation) if d.organisation else
+            "Not set (evault settings set organisation NAME).", ""]
+    out += heading() + _identification(d) + [""]
+    out += heading() + [esc(d.summary()), ""]
+    out += heading()
+    for act in d.acts:
+        out += _act(d, act)
+    if not d.acts:
+        out += ["No act is recorded.", ""]
+    if r.involvement_note:
+        out += [f"On the target's role: {esc(r.involvement_note)}", ""]
+    out += heading() + [SOURCES_NOTE, ""]
+    if d.evidence:
+        out += [_row("Ref", "Evidence", "Date", "Language", "Reliability", "Files"),
+                _row(*["---"] * 6)]
+        out += [_evidence_row(e) for e in d.evidence]
+    else:
+        out.append("No evidence is cited.")
+    out += [""] + heading()
+    out += [f"- {para(x)}" for x in d.exculpatory] or [
+        "None is recorded in the submitting organisation's documentation."]
+    out += [""] + heading()
+    out += [para(d.national_interest) if d.national_interest else "No notes are recorded."]
+    out += [""] + heading() + [esc(r.confidentiality), ""]
+    return "\n".join(out)
+
+
+def render_bytes(d: Dossier) -> bytes:
+    """UTF-8 bytes of :func:`render`."""
+    return render(d).encode("utf-8")

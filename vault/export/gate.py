@@ -48,6 +48,10 @@ MIN_OPAQUE_BYTES = 8
 MIN_TEXT_BYTES = 4
 TEXT_SUFFIXES = (".json", ".csv", ".txt", ".md", ".minisig")
 _ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "gb18030")
+#: Fixed PDF/PostScript words blanked in decoded streams before the byte search: every
+#: ToUnicode CMap says "/CIDInit /ProcSet findresource begin" and "defineresource pop",
+#: in which "source b" and "source p" (a source labelled "Source B") would be "found".
+_PDF_KEYWORDS = re.compile(rb"(?:find|define)resource")
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,7 @@ class Gate:
                 if m is not None:
                     return [Leak(path, m.owners[0])]
             else:
+                piece = _PDF_KEYWORDS.sub(b" ", piece)
                 owner = self.opaque.search(piece) or self.text_bytes.search(piece)
                 if owner is not None:
                     return [Leak(path, owner)]

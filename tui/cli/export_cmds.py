@@ -92,6 +92,10 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report", metavar="FILE",
                    help="write the local report (JSON, counts and ids, no content) here")
     p.add_argument("--yes", action="store_true", help="seal without asking")
+    p.add_argument("--dossier", metavar="PERSON",
+                   help="also put a sanctions dossier on this person under dossier/")
+    p.add_argument("--regime", choices=["us", "uk", "eu", "ca"],
+                   help="the dossier's sanctions regime (with --dossier)")
 
 
 def _confirm(ctx: Context, plan: Plan) -> bool:
@@ -124,13 +128,18 @@ def cmd_export(ctx: Context) -> int:
     out = Path(args.out)
     if out.exists():
         raise InvalidInput(f"{out} already exists; choose a new file name")
+    if bool(args.dossier) != bool(args.regime):
+        raise UsageError("--dossier PERSON and --regime R go together")
     with ctx.unlocked_vault() as vault:
         service = _export(vault)
+        documents = vault.service("dossier").documents(
+            args.dossier, args.regime, args.clearance, args.to or [], args.plain,
+        ) if args.dossier else None  # gated here, and again with the whole bundle
         plan = service.plan(
             clearance=args.clearance, to=args.to or [], plain=args.plain, case=args.case,
             ids=_split_ids(args.ids), include_attachments=args.include_attachments,
             skip_unsanitizable=args.skip_unsanitizable, release=args.release or [],
-            progress=None)
+            documents=documents, progress=None)
         if plan.refusals():  # an attachment without a sanitizer: exit 5, say which
             _write_report(args.report, export_report.build(plan))
             plan.require_sealable()

@@ -83,6 +83,6 @@ async def test_demo_vault_is_made_beside_the_path_and_marked_fictional(tmp_path:
         await wait_for(pilot, lambda: isinstance(app.screen, BrowseScreen)
                        and app.screen.query_one("#records").row_count > 0, timeout=60)
         assert app.demo
-        assert "fictional" in app.sub_title
+        assert "fictional" in (app.screen.sub_title or "")
     assert Layout(demo_path_for(path)).exists()
     assert not path.exists()  # the real vault's place stays free

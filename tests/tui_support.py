@@ -140,3 +140,10 @@ def browsing(app: Any) -> bool:
 
     return isinstance(app.screen, BrowseScreen) and app.screen.query_one(
         "#kinds").option_count > 0
+
+
+def shown(app: Any, screen_type: type) -> bool:
+    """True once a screen of ``screen_type`` is on top and fully mounted (its header's
+    title is drawn). Leaving a test before that races Textual's own mounting."""
+    screen = app.screen
+    return isinstance(screen, screen_type) and bool(screen.query("HeaderTitle"))

@@ -110,7 +110,6 @@ class EvaultApp(App[int]):
     def on_mount(self) -> None:
         crash.install_loop_handler()
         self.set_interval(self.lock_poll_seconds, self.check_auto_lock, name="auto-lock")
-        self.sub_title = str(self.vault_path)
         from tui.app.screens.start import StartScreen
         from tui.app.screens.unlock import UnlockScreen
 
@@ -118,6 +117,13 @@ class EvaultApp(App[int]):
             self.push_screen(UnlockScreen(self.vault_path, demo=self.demo))
         else:
             self.push_screen(StartScreen(self.vault_path))
+
+    def subtitle(self) -> str:
+        """What the header says under the title: the vault, or that it is the demo.
+
+        Set on each screen (not on the App): a change of the App's sub-title reaches the
+        headers of screens being removed, which Textual does not survive."""
+        return _("DEMO VAULT — fictional data") if self.demo else str(self.vault_path)
 
     def session(self) -> Vault:
         """The unlocked vault (VaultLocked when the app is locked)."""
@@ -130,8 +136,6 @@ class EvaultApp(App[int]):
         self.vault = message.vault
         self.vault_path = message.vault.layout.root
         self.demo = message.demo or bool(self._setting("demo", False))
-        self.sub_title = (_("DEMO VAULT — fictional data") if self.demo
-                          else str(self.vault_path))
         self.idle.set_minutes(self._setting(LOCK_SETTING, self.idle.minutes))
         saved = self._setting(LANGUAGE_SETTING, None)
         if isinstance(saved, str) and saved != self.language:
@@ -183,9 +187,26 @@ class EvaultApp(App[int]):
 
     def lock_now(self, *, auto: bool) -> None:
         """Keep unsaved edits as encrypted drafts, drop the keys, clear every screen."""
-        vault = self.vault
-        if vault is None:
+        if self.vault is None:
             return
+        kept, problem = self._lock_vault()
+        from tui.app.screens.unlock import UnlockScreen
+
+        note = _("Locked after {m:g} minutes without activity.").format(m=self.idle.minutes) \
+            if auto else _("Locked.")
+        if kept and problem is None:
+            note += " " + _("Your unsaved edits were kept, encrypted, as drafts.")
+        self._reset_to(UnlockScreen(self.vault_path, demo=self.demo, note=note))
+        if problem is not None:
+            from tui.app.screens.dialogs import ErrorDialog
+
+            self.push_screen(ErrorDialog(problem))
+
+    def _lock_vault(self) -> tuple[list[drafts.Draft], VaultError | None]:
+        """Save drafts, stop workers, drop the keys. Returns the drafts kept and the error
+        that prevented keeping them, if any (the vault locks either way)."""
+        vault = self.vault
+        assert vault is not None
         kept: list[drafts.Draft] = []
         for screen in self.screen_stack:
             get = getattr(screen, "unsaved_draft", None)
@@ -202,23 +223,12 @@ class EvaultApp(App[int]):
         vault.lock()
         self.vault = None
         self.locked_count += 1
-        from tui.app.screens.unlock import UnlockScreen
-
-        note = _("Locked after {m:g} minutes without activity.").format(m=self.idle.minutes) \
-            if auto else _("Locked.")
-        if kept and problem is None:
-            note += " " + _("Your unsaved edits were kept, encrypted, as drafts.")
-        self.sub_title = str(self.vault_path)
-        self._reset_to(UnlockScreen(self.vault_path, demo=self.demo, note=note))
-        if problem is not None:
-            from tui.app.screens.dialogs import ErrorDialog
-
-            self.push_screen(ErrorDialog(problem))
+        return kept, problem
 
     async def action_quit(self) -> None:
-        """Lock (keeping drafts) and leave."""
+        """Keep drafts, lock and leave."""
         if self.vault is not None:
-            self.lock_now(auto=False)
+            self._lock_vault()
         self.exit(0)
 
     # -- language ----------------------------------------------------------------------
@@ -233,8 +243,9 @@ class EvaultApp(App[int]):
             relabel = getattr(screen, "relabel", None)
             if callable(relabel):
                 relabel()
-        if self.demo:
-            self.sub_title = _("DEMO VAULT — fictional data")
+        for screen in self.screen_stack:
+            if screen.sub_title is not None:
+                screen.sub_title = self.subtitle()
 
     # -- help and the command palette ---------------------------------------------------
 

@@ -13,13 +13,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from tui.app.i18n import N_, _
 from tui.app.messages import Done, Failed, Progress
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.badge import badge_text
 from tui.app.widgets.fields import next_level
+from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
 from vault.errors import VaultError
 
@@ -56,7 +57,7 @@ class AttachmentsScreen(BaseScreen[None]):
         self.cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         yield Static(Text(_("Attachments")), classes="screen-title")
         table: DataTable[Text] = DataTable(id="attachment-list", cursor_type="row")
         yield table

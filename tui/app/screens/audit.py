@@ -9,11 +9,12 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, LoadingIndicator, Static
+from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
 from tui.app.i18n import N_, _
 from tui.app.messages import AuditLoaded, Failed
 from tui.app.screens.base import BaseScreen
+from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
 from vault.errors import VaultError
 
@@ -36,7 +37,7 @@ class AuditScreen(BaseScreen[None]):
         self.shown = 0
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         yield Static(Text(_("Verifying the audit chain…")), id="audit-status")
         yield LoadingIndicator(id="busy")
         table: DataTable[Text] = DataTable(id="audit", cursor_type="row", zebra_stripes=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+from textual._context import active_app
 from textual.screen import ModalScreen, Screen
 
 from tui.app.bindings import translate_bindings
@@ -37,6 +38,12 @@ class BaseScreen(Relabel, Screen[T], Generic[T]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._setup_labels()
+        # Every screen's header names the vault (or says it is the demo). Set before the
+        # header exists: changing it later races the removal of screens on lock.
+        app = active_app.get(None)
+        subtitle = getattr(app, "subtitle", None)
+        if callable(subtitle):
+            self.sub_title = subtitle()
 
     @property
     def evault(self) -> EvaultApp:

@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, OptionList, Select, Static
+from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from tui.app.i18n import N_, _
 from tui.app.messages import CountsLoaded, Failed, PageLoaded, SearchDone
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.fields import type_label
+from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.record_table import PAGE, RecordTable
 from vault.errors import InvalidInput, VaultError
 
@@ -64,7 +65,7 @@ class BrowseScreen(BaseScreen[None]):
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         with Horizontal():
             with Vertical(id="sidebar"):
                 yield Static(Text(_("Record types")), classes="sidebar-title")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from tui.app.i18n import N_, _
 from tui.app.screens.base import BaseScreen
+from tui.app.widgets.header import SafeHeader
 
 
 class BundlesScreen(BaseScreen[None]):
@@ -17,7 +18,7 @@ class BundlesScreen(BaseScreen[None]):
     BINDINGS = [Binding("escape", "back", N_("Back"), id="bundles.back")]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         yield Static(Text(_("Received bundles")), classes="screen-title")
         yield Static(Text(_("Not available in this build.")))
         yield Footer()

@@ -16,7 +16,6 @@ from textual.widgets import (
     Checkbox,
     ContentSwitcher,
     Footer,
-    Header,
     Input,
     LoadingIndicator,
     Static,
@@ -25,6 +24,7 @@ from textual.widgets import (
 from tui.app.i18n import N_, _
 from tui.app.messages import Failed, Unlocked, VaultCreated
 from tui.app.screens.base import BaseScreen
+from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.strength import StrengthMeter, estimate
 from vault.errors import VaultError
 from vault.session import Created, Vault, params_for_new_vault
@@ -43,7 +43,7 @@ class CreateScreen(BaseScreen[None]):
         """Which group of the recovery key (0-based) the user must type back."""
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         with ContentSwitcher(initial="choose", id="steps"):
             with Vertical(id="choose", classes="centre-box"):
                 yield Static(Text(_("Create a vault")), classes="screen-title")

@@ -12,7 +12,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, LoadingIndicator, Static
+from textual.widgets import Footer, LoadingIndicator, Static
 
 from tui.app import drafts
 from tui.app.i18n import N_, _
@@ -20,6 +20,7 @@ from tui.app.messages import Done, Failed, LevelSet, Saved
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.field_row import EditorRow
 from tui.app.widgets.fields import make_input, next_level, read_input, to_text, type_label
+from tui.app.widgets.header import SafeHeader
 from vault.errors import PolicyRefused, VaultError
 from vault.records.errors import FieldError
 from vault.records.validate import check_levels, from_text
@@ -47,7 +48,7 @@ class EditorScreen(BaseScreen[None]):
         self.saving = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         with VerticalScroll(id="editor-body"):
             yield LoadingIndicator()
         yield Footer()

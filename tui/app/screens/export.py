@@ -20,7 +20,6 @@ from textual.widgets import (
     Checkbox,
     ContentSwitcher,
     Footer,
-    Header,
     Input,
     Label,
     OptionList,
@@ -35,6 +34,7 @@ from textual.widgets.option_list import Option
 from tui.app.i18n import N_, _
 from tui.app.messages import Done, Failed, Progress
 from tui.app.screens.base import BaseScreen
+from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.preview import render_view
 from tui.app.widgets.text import plain
 from vault.errors import PolicyRefused, VaultError
@@ -60,7 +60,7 @@ class ExportScreen(BaseScreen[None]):
         self.cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         with ContentSwitcher(initial="choose", id="export-steps"):
             with VerticalScroll(id="choose", classes="step"):
                 yield Static(Text(_("Export: what, for whom")), classes="screen-title")

@@ -9,11 +9,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from tui.app.bindings import declared
 from tui.app.i18n import N_, _
 from tui.app.screens.base import BaseScreen
+from tui.app.widgets.header import SafeHeader
 
 #: (module, class, heading) of every screen whose keys the help lists, in this order.
 SCREENS: list[tuple[str, str, str]] = [
@@ -60,7 +61,7 @@ class HelpScreen(BaseScreen[None]):
     BINDINGS = [Binding("escape", "close", N_("Back"), id="help.close")]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         with VerticalScroll():
             yield Static(Text(_("Keys")), classes="screen-title")
             yield Static(Text(_(

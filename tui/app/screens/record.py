@@ -10,13 +10,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, LoadingIndicator, Static
+from textual.widgets import Footer, LoadingIndicator, Static
 
 from tui.app.i18n import N_, _
 from tui.app.messages import Failed, LevelSet, RecordLoaded
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.field_row import FieldRow, Link
 from tui.app.widgets.fields import field_label, next_level, type_label
+from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
 from vault.errors import NotFound, PolicyRefused, VaultError
 from vault.records.spec import FieldKind
@@ -65,7 +66,7 @@ class RecordScreen(BaseScreen[None]):
         self.loaded: RecordLoaded | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         with VerticalScroll(id="record-body"):
             yield LoadingIndicator()
         yield Footer()

@@ -13,7 +13,6 @@ from textual.widgets import (
     Button,
     DataTable,
     Footer,
-    Header,
     Input,
     Label,
     LoadingIndicator,
@@ -25,6 +24,7 @@ from tui.app import lock
 from tui.app.i18n import N_, _, available_languages
 from tui.app.messages import Done, Failed
 from tui.app.screens.base import BaseScreen
+from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
 from vault.errors import VaultError
 from vault.session import Vault, params_for_new_vault
@@ -43,7 +43,7 @@ class SettingsScreen(BaseScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         with VerticalScroll():
             yield Static(Text(_("Settings")), classes="screen-title")
             with Horizontal(classes="setting-row"):

@@ -9,11 +9,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Footer, Header, LoadingIndicator, Static
+from textual.widgets import Button, Checkbox, Footer, LoadingIndicator, Static
 
 from tui.app.i18n import N_, _
 from tui.app.messages import DemoReady, Failed, Unlocked
 from tui.app.screens.base import BaseScreen
+from tui.app.widgets.header import SafeHeader
 from vault.errors import VaultError
 from vault.layout import Layout
 
@@ -36,7 +37,7 @@ class StartScreen(BaseScreen[None]):
         self.path = path
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         with Vertical(classes="centre-box"):
             yield Static(Text(_("Welcome to evault")), classes="screen-title")
             yield Static(Text(_("There is no vault at {path} yet.").format(path=self.path)))

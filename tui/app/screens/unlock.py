@@ -10,11 +10,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Static
+from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
 
 from tui.app.i18n import N_, _
 from tui.app.messages import Unlocked, UnlockFailed
 from tui.app.screens.base import BaseScreen
+from tui.app.widgets.header import SafeHeader
 from vault.errors import VaultError, WrongKey
 from vault.session import Vault
 
@@ -35,7 +36,7 @@ class UnlockScreen(BaseScreen[None]):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield SafeHeader()
         with Vertical(classes="centre-box"):
             yield Static(Text(_("Unlock the vault")), classes="screen-title")
             yield Static(Text(str(self.path)), classes="path")

@@ -1,0 +1,143 @@
+"""Locking: the binding locks at once, inactivity locks after the set minutes (injected
+clock), keys and every decrypted value leave the UI, and unsaved edits are kept as
+encrypted drafts and offered back after unlocking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from tests.tui_support import (
+    PASSPHRASE,
+    FakeClock,
+    TestApp,
+    make_vault,
+    run_async,
+    shown,
+    unlock,
+    wait_for,
+)
+from tui.app import drafts
+from tui.app.screens.editor import EditorScreen
+from tui.app.screens.record import RecordScreen
+from tui.app.screens.unlock import UnlockScreen
+from vault.session import Vault
+
+
+def all_text(app: Any) -> str:
+    """Everything every widget of every screen would draw."""
+    parts: list[str] = []
+    for screen in app.screen_stack:
+        for widget in screen.walk_children(Widget, with_self=True):
+            try:
+                parts.append(str(widget.render()))
+            except Exception:  # noqa: BLE001 - some widgets render only when sized
+                pass
+            if isinstance(widget, Input):
+                parts.append(widget.value)
+    return "\n".join(parts)
+
+
+async def edit_person(pilot: Any, app: TestApp, record_id: str) -> EditorScreen:
+    app.screen.open_record(record_id)
+    await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen)
+                   and app.screen.loaded is not None)
+    assert "Wang Quanzhang" in all_text(app)
+    await pilot.press("e")
+    await wait_for(pilot, lambda: isinstance(app.screen, EditorScreen)
+                   and app.screen.form_ready)
+    assert isinstance(app.screen, EditorScreen)
+    return app.screen
+
+
+@run_async
+async def test_lock_binding_keeps_the_unsaved_edit_encrypted_and_restores_it(tmp_path: Path,
+                                                                              ) -> None:
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        editor = await edit_person(pilot, app, ids["person"])
+        editor.query_one("#input-occupation", Input).value = "unsaved 律师"
+        vault = app.vault
+        assert vault is not None
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: shown(app, UnlockScreen))
+        assert not vault.is_unlocked and app.vault is None
+        assert [type(s).__name__ for s in app.screen_stack] == ["Screen", "UnlockScreen"]
+        text = all_text(app)
+        assert "Wang Quanzhang" not in text and "unsaved 律师" not in text
+        assert "kept, encrypted" in str(app.screen.query_one(".hint", Static).render())
+        # The draft is inside the vault (so encrypted at rest), not lost.
+        check = Vault.open(path)
+        check.unlock(PASSPHRASE)
+        kept = drafts.load(check, ids["person"])
+        check.close()
+        assert kept is not None and kept.values == {"occupation": "unsaved 律师"}
+        # After unlocking, opening the record's editor restores it.
+        await unlock(pilot)
+        editor = await edit_person(pilot, app, ids["person"])
+        assert editor.query_one("#input-occupation", Input).value == "unsaved 律师"
+        assert editor.query(".draft-banner")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen)
+                       and "unsaved 律师" in all_text(app))
+    check = Vault.open(path)
+    check.unlock(PASSPHRASE)
+    assert drafts.load(check, ids["person"]) is None  # saved, so the draft is gone
+    assert check.service("records").get(ids["person"]).fields["occupation"] == "unsaved 律师"
+    check.close()
+
+
+@run_async
+async def test_auto_lock_after_inactivity_with_an_injected_clock(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    clock = FakeClock()
+    app = TestApp(path, language="en", clock=clock, lock_poll_seconds=0.02)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        app.screen.open_record(ids["person"])
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen)
+                       and app.screen.loaded is not None)
+        assert app.idle.minutes == 5
+        clock.advance(4 * 60)
+        await pilot.pause(0.1)
+        assert app.vault is not None  # four minutes: still open
+        await pilot.press("down")  # activity restarts the count
+        clock.advance(4 * 60)
+        await pilot.pause(0.1)
+        assert app.vault is not None
+        clock.advance(60 + 1)
+        await wait_for(pilot, lambda: shown(app, UnlockScreen))
+        assert app.vault is None and app.locked_count == 1
+        assert "Wang Quanzhang" not in all_text(app)
+        assert "5 minutes" in str(app.screen.query_one(".hint", Static).render())
+
+
+@run_async
+async def test_the_auto_lock_minutes_setting_is_kept_in_the_vault(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    make_vault(path)
+    clock = FakeClock()
+    app = TestApp(path, language="en", clock=clock, lock_poll_seconds=0.02)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SettingsScreen")
+        field = app.screen.query_one("#minutes", Input)
+        field.value = "2"
+        field.focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.idle.minutes == 2)
+        clock.advance(2 * 60 + 1)
+        await wait_for(pilot, lambda: shown(app, UnlockScreen))
+    check = Vault.open(path)
+    check.unlock(PASSPHRASE)
+    assert check.store.setting("tui.auto_lock_minutes") == 2
+    check.close()

@@ -226,3 +226,38 @@ def test_bundle_commands_verify_open_import(cli: Any, world: dict[str, str],
     assert first.code == 0, first.err
     again = run_cli(args, PASSPHRASE + "\n")
     assert again.code == 0 and "already imported" in again.err
+
+
+def test_gate_refuses_a_pdf_that_names_the_source(new_vault: Vault, cli: Any,
+                                                  tmp_path: Path) -> None:
+    """A real case the rewriter cannot touch: an attached PDF whose annotation names a
+    protected source. The sanitizer keeps document content; the gate finds the name, the
+    CLI exits 5, writes no bundle, and the report names the source's record and field."""
+    import pikepdf
+
+    records = new_vault.service("records")
+    src = records.add("source", {"label": "K", "name": "Gulnar Abdukerim"})
+    tst = records.add("testimony", {"title": "Camp", "source": src})
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].obj["/Annots"] = pikepdf.Array([pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=[0, 0, 9, 9],
+        Contents=pikepdf.String("Interview with GULNAR ABDUKERIM, page 2"))])
+    doc = tmp_path / "scan.pdf"
+    pdf.save(doc)
+    new_vault.service("attachments").attach(tst, doc, level="partner")
+    new_vault.close()
+    _, public = keypair(tmp_path)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    report = tmp_path / "report.json"
+    res = cli("export", "--clearance", "partner", "--to", public, "--ids", tst,
+              "--include-attachments", "--out", str(out_dir / "b.age"), "--report",
+              str(report), "--yes")
+    assert res.code == 5, res.err
+    assert "leak gate" in res.err and src in res.err
+    assert not list(out_dir.iterdir())
+    leak = json.loads(report.read_text())["leaks"][0]
+    assert (leak["record"], leak["field"]) == (src, "name")
+    assert leak["file"].startswith("attachments/") and leak["file"].endswith(".pdf")
+    assert "Gulnar" not in report.read_text() and "Gulnar" not in res.err

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 #: Changes whenever the rules below change; with the Unicode version it decides whether
 #: an existing index is still valid (see ``vault.search.index``).
@@ -119,23 +120,38 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_TABLE)
 
 
-def fold_with_map(text: str) -> tuple[str, list[int]]:
+class _CharTable(dict[int, str]):
+    """Per character: NFKC, then folded (what :func:`fold_with_map` needs)."""
+
+    def __missing__(self, cp: int) -> str:
+        value = unicodedata.normalize("NFKC", chr(cp)).translate(_TABLE)
+        self[cp] = value
+        if len(value) != 1:
+            _NOT_ONE.add(chr(cp))
+        return value
+
+
+_CHARS = _CharTable()
+_NOT_ONE: set[str] = set()  # characters that fold to none or several
+
+
+def fold_with_map(text: str) -> tuple[str, Sequence[int]]:
     """Like :func:`fold`, character by character, with the index in ``text`` each folded
     character came from (to highlight matches in the original text)."""
-    out: list[str] = []
+    folded = text.translate(_CHARS)
+    if _NOT_ONE.isdisjoint(text):
+        return folded, range(len(text))  # the common case: one character for one
     where: list[int] = []
     for i, ch in enumerate(text):
-        piece = unicodedata.normalize("NFKC", ch).translate(_TABLE)
-        out.append(piece)
-        where.extend([i] * len(piece))
-    return "".join(out), where
+        where.extend([i] * len(_CHARS[ord(ch)]))
+    return folded, where
 
 
 def bigrams(run: str) -> list[str]:
     """Overlapping character pairs of a dense-script run (the run itself if shorter)."""
     if len(run) < 2:
         return [run]
-    return [run[i:i + 2] for i in range(len(run) - 1)]
+    return list(map(str.__add__, run[:-1], run[1:]))
 
 
 def index_body(text: str) -> str:

@@ -13,6 +13,9 @@ Layout (all inside ``vault.db``, so encrypted like everything else; no other fil
 Contentless because the tokens (bigrams) are not the text: storing them would double the
 database for nothing. The price is that a delete must repeat the exact tokens, which is
 why the tokenizer is versioned and the index rebuilt from ``search_text`` when it changes.
+(``columnsize = 0`` would make ranking common words four times faster, but on a
+contentless table bm25 then gets nonsense record lengths and can rank one mention above
+three: measured, and refused.)
 
 Every function takes the transaction or store it works on, so the benchmark runs the very
 same code on the standard library's unencrypted sqlite3.
@@ -112,10 +115,12 @@ def _entries(texts: Iterable[tuple[str, str, Any]]) -> list[Entry]:
 
 
 def _bodies(entries: Iterable[Sequence[str]]) -> list[str]:
+    """The token string of each level's column (values of one level tokenized together:
+    one pass instead of one per field)."""
     columns: dict[str, list[str]] = {level: [] for level in LEVELS}
     for _field, level, text in entries:
-        columns[level].append(index_body(text))
-    return [" ".join(parts) for parts in columns.values()]
+        columns[level].append(text)
+    return [index_body("\n".join(parts)) if parts else "" for parts in columns.values()]
 
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -259,8 +264,16 @@ def search(store: Reader, query: str, *, kind: str | None = None,
     parsed = parse(query)
     columns = _columns(max_level)
     where, params = _where(parsed, columns, kind, record_ids, date_from, date_to)
-    rows = store.query(f"SELECT d.record_id, d.kind, bm25(search_fts) AS score {where} "
-                       "ORDER BY score LIMIT ?", [*params, limit])
+    if kind is None and record_ids is None and date_from is None and date_to is None:
+        # Rank inside FTS5 first and look up only the top rows: with no filter there is
+        # no reason to visit search_doc once per match (3x faster for common words).
+        rows = store.query(
+            "SELECT d.record_id, d.kind, f.score FROM (SELECT rowid, bm25(search_fts) AS score "
+            "FROM search_fts WHERE search_fts MATCH ? ORDER BY score LIMIT ?) AS f "
+            "JOIN search_doc AS d ON d.docid = f.rowid ORDER BY f.score", [*params, limit])
+    else:
+        rows = store.query(f"SELECT d.record_id, d.kind, bm25(search_fts) AS score {where} "
+                           "ORDER BY score LIMIT ?", [*params, limit])
     if not rows:
         return []
     allowed = set(columns or LEVELS)

@@ -1,0 +1,133 @@
+"""The export wizard to a real bundle that ``evault bundle verify`` accepts, and the
+received-bundles screen verifying and importing it on the partner's side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyrage
+from rich.text import Text
+from textual.widgets import Input, SelectionList, Static
+
+from tests.conftest import run_cli
+from tests.tui_support import (
+    PASSPHRASE,
+    TestApp,
+    make_vault,
+    run_async,
+    shown,
+    unlock,
+    wait_for,
+)
+from tui.app.screens.bundles import BundlesScreen
+from tui.app.screens.export import ExportScreen
+from tui.app.screens.record import RecordScreen
+from tui.app.widgets.preview import REDACTED, render_view
+from vault.session import Vault
+
+
+def partner(tmp_path: Path) -> tuple[Path, str]:
+    """An age identity file and its public key."""
+    identity = pyrage.x25519.Identity.generate()
+    key_file = tmp_path / "partner-key.txt"
+    key_file.write_text(str(identity) + "\n")
+    return key_file, str(identity.to_public())
+
+
+def vault_with_recipient(path: Path, public_key: str) -> dict[str, str]:
+    ids = make_vault(path)
+    vault = Vault.open(path)
+    vault.unlock(PASSPHRASE)
+    vault.service("export").recipients.add("Partner", public_key)
+    vault.service("records").edit(ids["testimony"], {
+        "narrative": "他说律师被审讯了三天。Witness K called from +86 139 0000 0000 and "
+                     "gave a second number, 13912345678."})
+    vault.close()
+    return ids
+
+
+def marked(text: Text) -> list[str]:
+    return [text.plain[s.start:s.end] for s in text.spans if s.style == REDACTED]
+
+
+@run_async
+async def test_export_wizard_writes_a_bundle_that_verifies(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    key_file, public_key = partner(tmp_path)
+    ids = vault_with_recipient(path, public_key)
+    out = tmp_path / "to-partner.age"
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(140, 50)) as pilot:
+        await unlock(pilot)
+        app.screen.open_record(ids["testimony"])
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen)
+                       and app.screen.loaded is not None)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: shown(app, ExportScreen))
+        wizard = app.screen
+        assert isinstance(wizard, ExportScreen)
+        assert wizard.query_one("#ids", Input).value == ids["testimony"]
+        recipients = wizard.query_one("#recipients", SelectionList)
+        await wait_for(pilot, lambda: recipients.option_count == 1)
+        recipients.select_all()
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: wizard.plan is not None)
+        plan = wizard.plan
+        # The preview: the known phone number is replaced, and the replacement marked.
+        body = str(wizard.query_one("#preview-body", Static).render())
+        assert "[phone]" in body and "+86 139 0000 0000" not in body
+        registry = app.session().service("records").registry
+        assert "[phone]" in marked(render_view(plan.views[0], registry))
+        # The unknown number is a detector finding, listed and left redacted.
+        findings = wizard.query_one("#findings", SelectionList)
+        assert findings.option_count >= 1 and not findings.selected
+        assert any(f.kind == "phone" for f in plan.findings)
+        await pilot.press("ctrl+n")
+        wizard.query_one("#out", Input).value = str(out)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: wizard.sealed is not None, timeout=30)
+        gate = str(wizard.query_one("#gate", Static).render())
+        assert "Leak gate passed" in gate
+    assert out.is_file()
+    result = run_cli(["bundle", "verify", str(out), "--identity", str(key_file)])
+    assert result.code == 0, result.err
+    assert "13912345678" not in result.out
+
+
+@run_async
+async def test_received_bundle_is_verified_and_imported(tmp_path: Path) -> None:
+    sender = tmp_path / "sender"
+    key_file, public_key = partner(tmp_path)
+    ids = vault_with_recipient(sender, public_key)
+    out = tmp_path / "bundle.age"
+    vault = Vault.open(sender)
+    vault.unlock(PASSPHRASE)
+    export = vault.service("export")
+    export.seal(export.plan(clearance="partner", to=["Partner"], ids=[ids["testimony"]]), out)
+    vault.close()
+    receiver = tmp_path / "receiver"
+    make_vault(receiver)
+    app = TestApp(receiver, language="en")
+    async with app.run_test(size=(140, 50)) as pilot:
+        await unlock(pilot)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: shown(app, BundlesScreen))
+        screen = app.screen
+        screen.query_one("#bundle", Input).value = str(out)
+        screen.query_one("#identity", Input).value = str(key_file)
+        screen.query_one("#verify").focus()
+        await pilot.pause()
+        await pilot.press("v")
+        await wait_for(pilot, lambda: "Verified" in str(screen.query_one("#result").render()))
+        await pilot.press("i")
+        await wait_for(pilot, lambda: "Imported" in str(screen.query_one("#result").render()))
+        # A bundle for someone else is refused, with nothing written.
+        (tmp_path / "other").mkdir()
+        other, _key = partner(tmp_path / "other")
+        screen.query_one("#identity", Input).value = str(other)
+        await pilot.press("v")
+        await wait_for(pilot, lambda: "✘" in str(screen.query_one("#result").render()))
+    check = Vault.open(receiver)
+    check.unlock(PASSPHRASE)
+    assert check.service("records").count("testimony") == 2
+    check.close()

@@ -6,7 +6,9 @@ Why these settings:
 - ``cipher_version`` must start with ``4.``: plain SQLite silently ignores ``PRAGMA key``
   and would write plaintext;
 - WAL halves look-up time, and its file is encrypted page by page like the database;
-- ``temp_store=MEMORY`` keeps sort and index temporaries off the disk.
+- ``temp_store=MEMORY`` keeps sort and index temporaries off the disk;
+- ``secure_delete`` overwrites deleted content, so a detached blob's key does not stay
+  in a free page (still encrypted, but recoverable by whoever later has the key).
 
 Every write goes through :meth:`Store.transaction` (``BEGIN IMMEDIATE``), and a write
 transaction that records no audit entry is refused: that is how "every write is audited"
@@ -121,6 +123,9 @@ class Store:
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = FULL")
+            # Deleted rows (a detached blob's key, a deleted record) are overwritten in
+            # their pages instead of lingering in free pages until reused.
+            conn.execute("PRAGMA secure_delete = ON")
         except sqlcipher3.Error as exc:
             conn.close()
             if isinstance(_db_error(exc, ""), StorageError):

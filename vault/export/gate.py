@@ -38,7 +38,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from vault.errors import PolicyRefused
-from vault.export.normalize import Matcher, skeleton
+from vault.export.normalize import SHORT_EDGE_WORD, Matcher, edge_words, skeleton
 from vault.export.redact import Owner
 from vault.export.structure import StructureError, check_jpeg, check_png
 
@@ -48,10 +48,6 @@ MIN_OPAQUE_BYTES = 8
 MIN_TEXT_BYTES = 4
 TEXT_SUFFIXES = (".json", ".csv", ".txt", ".md", ".minisig")
 _ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "gb18030")
-#: Fixed PDF/PostScript words blanked in decoded streams before the byte search: every
-#: ToUnicode CMap says "/CIDInit /ProcSet findresource begin" and "defineresource pop",
-#: in which "source b" and "source p" (a source labelled "Source B") would be "found".
-_PDF_KEYWORDS = re.compile(rb"(?:find|define)resource")
 
 
 @dataclass(frozen=True)
@@ -138,23 +134,35 @@ class Gate:
         values = list(identifiers)
         self.matcher: Matcher[Owner] = Matcher(values)
         opaque: list[tuple[bytes, Owner]] = []
+        bounded: list[tuple[str, Owner]] = []
         text: list[tuple[bytes, Owner]] = []
         for value, owner in values:
             if len(skeleton(value)) < 2:
                 continue  # too short to search (listed by the plan)
+            # A value with a one- or two-character edge word ("Source B") is word-bounded
+            # in the matcher; searched as bare ASCII bytes it would be "found" in "source
+            # be kept" or in every PDF CMap's "findresource begin". Text files are read
+            # by the matcher; its other encodings still go to the byte search.
+            short_edge = min(edge_words(value)) < SHORT_EDGE_WORD
+            if short_edge:
+                bounded.append((value, owner))
             for form in _forms(value):
                 for enc in _ENCODINGS:
                     try:
                         data = form.encode(enc)
                     except UnicodeEncodeError:
                         continue
-                    if len(data) >= MIN_OPAQUE_BYTES:
+                    if len(data) >= MIN_OPAQUE_BYTES and not (short_edge and form.isascii()
+                                                              and enc != "utf-16-le"
+                                                              and enc != "utf-16-be"):
                         opaque.append((data, owner))
                     if enc != "utf-8" and len(data) >= MIN_TEXT_BYTES and \
                             not (enc == "gb18030" and form.isascii()):
                         text.append((data, owner))
         self.opaque = _ByteNeedles(opaque)
         self.text_bytes = _ByteNeedles(text)
+        #: Those short-edged values, searched word-bounded in decoded PDF streams.
+        self.bounded: Matcher[Owner] = Matcher(bounded)
 
     # -- one file ------------------------------------------------------------------------
 
@@ -207,8 +215,10 @@ class Gate:
                 if m is not None:
                     return [Leak(path, m.owners[0])]
             else:
-                piece = _PDF_KEYWORDS.sub(b" ", piece)
                 owner = self.opaque.search(piece) or self.text_bytes.search(piece)
+                if owner is None and len(self.bounded):
+                    m = self.bounded.search(piece.decode("latin-1"))
+                    owner = m.owners[0] if m is not None else None
                 if owner is not None:
                     return [Leak(path, owner)]
         return []

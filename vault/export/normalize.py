@@ -126,7 +126,7 @@ def _spaced_letter(c: str) -> bool:
     return c.isalpha() and not _unspaced(c)
 
 
-def _edge_words(value: str) -> tuple[int, int]:
+def edge_words(value: str) -> tuple[int, int]:
     """Skeleton lengths of the first and last words of ``value``."""
     words: list[int] = []
     run = 0
@@ -203,7 +203,7 @@ class Matcher(Generic[T]):
                     self.too_short.append(owner)
                 continue
             owners.setdefault(key, []).append(owner)
-            left, right = _edge_words(value)
+            left, right = edge_words(value)
             old = self._edges.get(key, (0, 0))
             # Several spellings of one skeleton: keep the longer edge (matches more).
             self._edges[key] = (max(old[0], left), max(old[1], right))

@@ -117,12 +117,17 @@ def _act(d: Dossier, a: ActEntry) -> list[str]:
 
 
 def _evidence_row(e: EvidenceItem) -> str:
-    files = "; ".join(f"{esc(f.media_type)}, {f.size} bytes, SHA-256 `{f.sha256}`"
-                      for f in e.files) or "none"
+    files = str(len(e.files)) if e.files else "none"
     if e.files_withheld:
-        files += f" (and {e.files_withheld} withheld at this clearance)"
+        files += f" ({e.files_withheld} withheld at this clearance)"
     return _row(e.ref, esc(e.description), esc(e.date or ""), esc(e.language or ""),
                 esc(e.reliability or "not assessed, or withheld"), files)
+
+
+def _files(evidence: list[EvidenceItem]) -> list[str]:
+    out = [f"- {e.ref}: {esc(f.media_type)}, {f.size} bytes, SHA-256 `{f.sha256}`"
+           for e in evidence for f in e.files]
+    return ["", "Files (SHA-256 of each original when it was secured):", "", *out] if out else []
 
 
 def render(d: Dossier) -> str:
@@ -159,6 +164,7 @@ def render(d: Dossier) -> str:
         out += [_row("Ref", "Evidence", "Date", "Language", "Reliability", "Files"),
                 _row(*["---"] * 6)]
         out += [_evidence_row(e) for e in d.evidence]
+        out += _files(d.evidence)
     else:
         out.append("No evidence is cited.")
     out += [""] + heading()

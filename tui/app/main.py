@@ -6,8 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tui.app import crash
+
+if TYPE_CHECKING:
+    from tui.app.app import EvaultApp
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -19,9 +23,14 @@ def run_app(args: argparse.Namespace) -> int:
 
     given = getattr(args, "vault", None)
     path = Path(given).expanduser() if given else default_vault_path()
-    app = EvaultApp(path)
+    return run(EvaultApp(path))
+
+
+def run(app: EvaultApp, **options: Any) -> int:
+    """Run ``app`` (``options`` go to ``App.run``: the crash test runs it headless) and
+    make sure nothing but the type of an unexpected error is printed."""
     try:
-        app.run()
+        app.run(**options)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: type name only
         sys.stderr.write(crash.summary(exc) + "\n")
         return 1

@@ -17,7 +17,6 @@ from typing import Any
 from vault.dossier.matching import assess, criteria_met, has_position
 from vault.dossier.profile import TRACKING_FIELDS, ActLink, Profile, gather
 from vault.dossier.regimes import Regime, load
-from vault.export.redact import effective_level
 from vault.records.dates import BadDate, parse_date
 from vault.records.spec import Level
 from vault.records.vocab import label
@@ -94,8 +93,7 @@ def _person_gaps(profile: Profile, clearance: Level, organisation: str | None) -
     if not f.get("national_interest"):
         gaps.append(Gap("no_national_interest", "note", "no national-interest notes (assets, "
                         "travel, the message a listing sends)", pid))
-    rtype_fields = {n: None for n in IDENTIFYING}
-    for name in rtype_fields:
+    for name in IDENTIFYING:
         if f.get(name) and person.levels.get(name, Level.PRIVATE) > clearance:
             gaps.append(Gap("withheld_at_clearance", "weak",
                             f"field '{name}' is above the {clearance.value} clearance and "
@@ -161,10 +159,4 @@ def check(vault: Any, person_id: str, regime: str | Regime,
                          organisation if isinstance(organisation, str) else None)
 
 
-def levels_of(profile: Profile) -> dict[str, Level]:
-    """The effective level of each identifying field of the target (for the TUI)."""
-    registry_fields = profile.person.levels
-    return {n: registry_fields.get(n, Level.PRIVATE) for n in IDENTIFYING}
-
-
-__all__ = ["SEVERITIES", "Gap", "check", "check_profile", "effective_level", "levels_of"]
+__all__ = ["SEVERITIES", "Gap", "check", "check_profile"]

@@ -95,9 +95,6 @@ class DossierService:
         keys = [r.age_key for r in self.vault.service("export").recipients.resolve(names)] \
             if names else []
         is_plain = plain if plain is not None else not keys
-        if level != Level.PUBLIC and is_plain:
-            raise InvalidInput("a partner dossier is drafted for named recipients (--to); "
-                               "only a public one is drafted for anyone")
         profile = gather(self.vault, person_id)
         drafter = Drafter(self.vault, profile, _regime(regime), level, keys, is_plain)
         return drafter.draft(self.organisation())
@@ -138,6 +135,9 @@ class DossierService:
             raise InvalidInput(f"{out} already exists; choose a new file name")
         if not out.parent.is_dir():
             raise InvalidInput(f"the folder {out.parent} does not exist")
+        if _level(clearance) != Level.PUBLIC and not recipient:
+            raise InvalidInput("a partner dossier is written for named recipients (--to); "
+                               "only a public one is written for anyone")
         dossier = self.build(person_id, regime, clearance, recipient)
         rendered = self.render(dossier, [suffix])  # THE LEAK GATE, before any byte is written
         data = next(iter(rendered.files.values()))

@@ -1,0 +1,142 @@
+"""A perpetrator's sanctions dossier: the readiness check and the draft, per regime.
+
+Thin: the check and the draft come from ``vault.service("dossier")`` in a worker; the
+draft shown is the Markdown that would travel (already redacted for the clearance
+chosen). A dossier leaves only through the export wizard, which puts it under
+``dossier/`` in the bundle and runs the same leak gate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Markdown, RadioButton, RadioSet, Static
+
+from tui.app.i18n import N_, _
+from tui.app.messages import Failed
+from tui.app.screens.base import BaseScreen
+from tui.app.widgets.header import SafeHeader
+from tui.app.widgets.text import plain
+from vault.dossier import render_md
+from vault.dossier.readiness import Gap
+from vault.dossier.regimes import REGIME_IDS, load
+from vault.errors import VaultError
+
+_STYLE = {"missing": "bold red", "weak": "yellow", "note": "dim"}
+
+
+class DossierLoaded(Message):
+    """The readiness check and the draft for one regime and clearance (kept beside the
+    screen: only this screen posts or handles it)."""
+
+    def __init__(self, regime: str, clearance: str, gaps: list[Gap], markdown: str) -> None:
+        super().__init__()
+        self.regime = regime
+        self.clearance = clearance
+        self.gaps = gaps
+        self.markdown = markdown
+
+
+def load_dossier(vault: Any, person_id: str, regime: str, clearance: str) -> DossierLoaded:
+    """Check and draft (called from a worker). A partner draft is shown with the public
+    audience's pseudonyms: the export wizard redrafts it for the chosen recipients."""
+    service = vault.service("dossier")
+    gaps = service.check(person_id, regime, clearance)
+    dossier = service.build(person_id, regime, clearance, plain=True)
+    return DossierLoaded(regime, clearance, gaps, render_md.render(dossier))
+
+
+class DossierScreen(BaseScreen[None]):
+    """The dossier view of one person."""
+
+    BINDINGS = [
+        Binding("escape", "back", N_("Back"), id="dossier.back"),
+        Binding("r", "refresh", N_("Check again"), id="dossier.refresh"),
+        Binding("x", "export", N_("Export with this dossier"), id="dossier.export",
+                tooltip=N_("Opens the export wizard; the dossier passes the same leak gate")),
+    ]
+
+    def __init__(self, person_id: str, regime: str = "us", clearance: str = "public") -> None:
+        super().__init__()
+        self.person_id = person_id
+        self.regime = regime
+        self.clearance = clearance
+        self.loaded: DossierLoaded | None = None
+
+    def compose(self) -> ComposeResult:
+        yield SafeHeader()
+        yield Static(Text(_("Sanctions dossier")), classes="screen-title")
+        with Horizontal(id="dossier-choices"):
+            with RadioSet(id="dossier-regime"):
+                for rid in REGIME_IDS:
+                    yield RadioButton(load(rid).name, value=rid == self.regime, id=rid)
+            with RadioSet(id="dossier-clearance"):
+                yield RadioButton(_("public"), value=self.clearance == "public", id="public")
+                yield RadioButton(_("partner"), value=self.clearance == "partner",
+                                  id="partner")
+        with VerticalScroll(id="dossier-body"):
+            yield Static(Text(_("Checking…")), id="dossier-gaps")
+            yield Markdown("", id="dossier-draft")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load()
+
+    def action_refresh(self) -> None:
+        """Run the check and the draft again (after editing records)."""
+        self._load()
+
+    def on_screen_resume(self) -> None:
+        if self.loaded is not None:
+            self._load()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        chosen = event.pressed.id or ""
+        if event.radio_set.id == "dossier-regime" and chosen in REGIME_IDS:
+            self.regime = chosen
+        elif event.radio_set.id == "dossier-clearance" and chosen in ("public", "partner"):
+            self.clearance = chosen
+        self._load()
+
+    @work(thread=True, exclusive=True, group="dossier-load")
+    def _load(self) -> None:
+        try:
+            self.post_message(load_dossier(self.vault, self.person_id, self.regime,
+                                           self.clearance))
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+
+    async def on_dossier_loaded(self, message: DossierLoaded) -> None:
+        message.stop()
+        if (message.regime, message.clearance) != (self.regime, self.clearance):
+            return  # a stale result: another choice was made meanwhile
+        lines = Text()
+        counts = {s: sum(1 for g in message.gaps if g.severity == s)
+                  for s in ("missing", "weak", "note")}
+        lines.append(_("Readiness: {missing} missing, {weak} weak, {note} note(s)").format(
+            **counts) + "\n", style="bold")
+        for gap in message.gaps:
+            lines.append(f"{gap.severity.upper():8}", style=_STYLE.get(gap.severity, ""))
+            lines.append_text(plain(gap.message))
+            lines.append("\n")
+        self.query_one("#dossier-gaps", Static).update(lines)
+        await self.query_one("#dossier-draft", Markdown).update(message.markdown)
+        self.loaded = message
+
+    def action_back(self) -> None:
+        """Back to the person."""
+        self.app.pop_screen()
+
+    def action_export(self) -> None:
+        """The export wizard, with this person's record and this dossier."""
+        from tui.app.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen(record_ids=[self.person_id],
+                                          dossier=(self.person_id, self.regime)))

@@ -49,10 +49,13 @@ class ExportScreen(BaseScreen[None]):
         Binding("ctrl+r", "save_report", N_("Save the report"), id="export.report"),
     ]
 
-    def __init__(self, *, case: str | None = None, record_ids: list[str] | None = None) -> None:
+    def __init__(self, *, case: str | None = None, record_ids: list[str] | None = None,
+                 dossier: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.case = case
         self.record_ids = list(record_ids or [])
+        self.dossier = dossier
+        """(person id, regime): a sanctions dossier to put under ``dossier/``."""
         self.plan: Any = None
         self.sealed: Any = None
         self.leaks: list[Any] = []
@@ -159,8 +162,12 @@ class ExportScreen(BaseScreen[None]):
     @work(thread=True, exclusive=True, group="long-export-plan")
     def _plan(self, choices: dict[str, Any]) -> None:
         try:
+            documents = None
+            if self.dossier is not None:  # drafted for these recipients, gated, gated again
+                documents = self.vault.service("dossier").documents(
+                    *self.dossier, choices["clearance"], choices["to"], choices["plain"])
             plan = self.vault.service("export").plan(
-                **choices, cancel=self.cancel,
+                **choices, documents=documents, cancel=self.cancel,
                 progress=lambda d, t: self.post_message(Progress(d, t)))
         except VaultError as exc:
             self.post_message(Failed(exc))

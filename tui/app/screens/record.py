@@ -57,6 +57,8 @@ class RecordScreen(BaseScreen[None]):
                 tooltip=N_("Public, partner, private: for the field under the cursor")),
         Binding("t", "attachments", N_("Attachments"), id="record.attachments"),
         Binding("x", "export", N_("Export this record"), id="record.export"),
+        Binding("s", "dossier", N_("Sanctions dossier"), id="record.dossier",
+                tooltip=N_("For a person: the readiness check and the draft")),
         Binding("delete", "delete", N_("Delete"), id="record.delete"),
     ]
 
@@ -200,6 +202,15 @@ class RecordScreen(BaseScreen[None]):
         from tui.app.screens.export import ExportScreen
 
         self.app.push_screen(ExportScreen(record_ids=[self.record_id]))
+
+    def action_dossier(self) -> None:
+        """The sanctions dossier of this person."""
+        from tui.app.screens.dossier import DossierScreen
+
+        if self.loaded is not None and self.loaded.record.kind == "person":
+            self.app.push_screen(DossierScreen(self.record_id))
+        else:
+            self.notify(_("A dossier is drafted for a person."))
 
     def action_delete(self) -> None:
         """Delete this record (after a question)."""

@@ -69,18 +69,18 @@ def system_language(environ: dict[str, str] | None = None) -> str:
         if wanted:
             break
     available = list(available_languages())
-    chosen = negotiate_locale(wanted, available, sep="_") if wanted else None
-    if chosen is None:
-        # "zh" or "zh_SG" alone: fall back on the language part.
-        for code in wanted:
-            try:
-                base = Locale.parse(code, sep="_").language
-            except (ValueError, UnknownLocaleError):
-                continue
-            for have in available:
-                if have.split("_")[0] == base:
-                    return have
-    return chosen or DEFAULT_LANGUAGE
+    for code in wanted:  # in the user's order of preference
+        exact = negotiate_locale([code], available, sep="_")
+        if exact is not None:
+            return exact
+        try:  # "zh" or "zh_SG": fall back on the language part
+            base = Locale.parse(code, sep="_").language
+        except (ValueError, UnknownLocaleError):
+            continue
+        for have in available:
+            if have.split("_")[0] == base:
+                return have
+    return DEFAULT_LANGUAGE
 
 
 def set_language(code: str) -> str:

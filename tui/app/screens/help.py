@@ -27,6 +27,7 @@ SCREENS: list[tuple[str, str, str]] = [
     ("tui.app.screens.editor", "EditorScreen", N_("Editor")),
     ("tui.app.screens.attachments", "AttachmentsScreen", N_("Attachments")),
     ("tui.app.screens.export", "ExportScreen", N_("Export wizard")),
+    ("tui.app.screens.dossier", "DossierScreen", N_("Sanctions dossier")),
     ("tui.app.screens.bundles", "BundlesScreen", N_("Received bundles")),
     ("tui.app.screens.audit", "AuditScreen", N_("Audit log")),
     ("tui.app.screens.settings", "SettingsScreen", N_("Settings")),

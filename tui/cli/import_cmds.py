@@ -71,12 +71,16 @@ def _report(prepared: Any, name: str) -> None:
          f"({sheet.format}{encoding})")
     if sheet.sheets > 1:
         emit(f"  only the first of {sheet.sheets} sheets is read")
-    for column, target in prepared.columns:
-        emit(f"  column {safe(repr(column), single_line=True)} -> {target or '(skipped)'}")
+    for number, (column, target) in enumerate(prepared.columns):
+        shown = "(matches no field)" if number in prepared.unmatched else target or "(skipped)"
+        emit(f"  column {safe(repr(column), single_line=True)} -> {shown}")
     for problem in prepared.problems:
         emit(safe(problem.message(), single_line=True))
+    header = prepared.header_problems
     emit(f"dry run: {len(prepared.rows):,} of {prepared.total:,} rows would be imported, "
-         f"{prepared.rejected_rows:,} rejected; nothing was written")
+         f"{prepared.rejected_rows:,} rejected"
+         + (f", {header:,} problem(s) with the columns" if header else "")
+         + "; nothing was written")
 
 
 @command("import", "import a CSV, XLSX or JSON Lines file as records of one kind", _args)

@@ -82,10 +82,18 @@ class Plan:
         """Data rows in the file."""
         return len(self.sheet.rows)
 
+    unmatched: set[int] = field(default_factory=set)
+    """Positions (from 0) of columns whose header matches no field."""
+
     @property
     def rejected_rows(self) -> int:
-        """Rows with at least one problem (the header counts when it has one)."""
-        return len({p.row for p in self.problems})
+        """Data rows that would be refused (header problems are counted apart)."""
+        return self.total - len(self.rows)
+
+    @property
+    def header_problems(self) -> int:
+        """Problems of the header row (unknown, duplicate or unnamed columns)."""
+        return sum(1 for p in self.problems if p.row == 1 and self.sheet.columns is not None)
 
 
 class _Mapper:
@@ -193,6 +201,7 @@ def _map_columns(plan: Plan, mapper: _Mapper, rtype: RecordType) -> list[str | N
                             for row in plan.sheet.rows):
             plan.problems.append(Problem(1, None, f"column {number} has data but no header"))
         elif not known:
+            plan.unmatched.add(number - 1)
             plan.problems.append(Problem(1, None, f"{_column(number, name)} is not a field of "
                                  f"{rtype.name}; map it with --map 'COLUMN=FIELD' or skip "
                                  "it with --map 'COLUMN='"))

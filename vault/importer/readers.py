@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -25,6 +26,11 @@ _TABLE_SUFFIXES = {".csv": "CSV", ".tsv": "CSV", ".txt": "CSV"}
 _JSON_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 _ZIP = b"PK\x03\x04"
+#: A workbook's declared size and shape are attacker-sized numbers: a sheet that claims
+#: (or holds) a cell at row 1,048,576, column XFD must not become 17 billion cells.
+XLSX_MAX_ROWS = 1_048_576  # Excel's own limit
+XLSX_MAX_COLUMNS = 1_024  # no record type has near this many fields
+XLSX_MAX_EXPANDED = 1024**3  # bytes the workbook's parts may inflate to (a zip bomb)
 
 
 @dataclass(frozen=True)
@@ -145,9 +151,30 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _check_expansion(path: Path) -> None:
+    """Refuse a workbook whose parts would inflate beyond :data:`XLSX_MAX_EXPANDED`
+    (zipfile never yields more than an entry declares, so the declared sizes bound it)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise InvalidInput(f"{describe(path)} is not a readable XLSX workbook") from None
+    if total > XLSX_MAX_EXPANDED:
+        raise InvalidInput(f"{describe(path)} would expand to more than 1 GiB; it is not a "
+                           "spreadsheet evault can import (a damaged file or a zip bomb?)")
+
+
+def _clip(cells: list[Any], width: int) -> list[Any]:
+    """The row's first ``width`` cells, plus its first non-empty cell beyond them (so the
+    row is still reported as having more cells than the header)."""
+    extra = next((c for c in cells[width:] if c is not None and c != ""), None)
+    return cells[:width] if extra is None else [*cells[:width], extra]
+
+
 def _read_xlsx(path: Path) -> Sheet:
     import openpyxl  # only when a workbook is read: it is a large import
 
+    _check_expansion(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - a damaged workbook raises many kinds of error
@@ -156,13 +183,32 @@ def _read_xlsx(path: Path) -> Sheet:
         sheets = len(book.worksheets)
         if not sheets:
             raise InvalidInput("the workbook has no sheet")
+        sheet = book.worksheets[0]
+        # Never trust the sheet's declared <dimension>: openpyxl pads every row to it.
+        sheet.reset_dimensions()
         records: list[tuple[int, list[Any]]] = []
-        number = 0
+        number, width = 0, XLSX_MAX_COLUMNS
         try:
-            for cells in book.worksheets[0].iter_rows():
+            for cells in sheet.iter_rows():
                 rows_at = [c.row for c in cells if getattr(c, "row", None)]
                 number = rows_at[0] if rows_at else number + 1
-                records.append((number, [_cell(c.value) for c in cells]))
+                if number > XLSX_MAX_ROWS:
+                    raise InvalidInput(f"the workbook's first sheet has more than "
+                                       f"{XLSX_MAX_ROWS:,} rows; it is not a spreadsheet "
+                                       "evault can import")
+                values = [_cell(c.value) for c in cells]
+                while values and (values[-1] is None or values[-1] == ""):
+                    values.pop()
+                if not values and records:
+                    continue  # a blank row (skipped later anyway): keep no list for it
+                if not records:
+                    if len(values) > XLSX_MAX_COLUMNS:
+                        raise InvalidInput(f"the workbook's header has more than "
+                                           f"{XLSX_MAX_COLUMNS:,} columns; it is not a "
+                                           "spreadsheet evault can import")
+                    width = len(values)
+                records.append((number, values if len(records) == 0 else
+                                _clip(values, width)))
         except InvalidInput:
             raise
         except Exception:  # noqa: BLE001 - damaged sheet XML

@@ -43,13 +43,11 @@ SCRIPT = textwrap.dedent('''
         raise RuntimeError("leaked " + passphrase)
 
     class Boom(EvaultApp):
-        def on_mount(self):
-            super().on_mount()
+        def on_mount(self):  # EvaultApp.on_mount runs too (MRO dispatch)
             if WHERE == "thread":
                 self.run_worker(explode, thread=True)
 
-        async def on_unlocked(self, message):
-            super().on_unlocked(message)
+        def on_unlocked(self, message):  # EvaultApp.on_unlocked runs too (MRO dispatch)
             if WHERE == "loop":
                 explode()
 

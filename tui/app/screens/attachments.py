@@ -64,7 +64,7 @@ class AttachmentsScreen(BaseScreen[None]):
         yield ProgressBar(id="progress", classes="hidden", show_eta=False)
         with VerticalScroll(id="attachment-detail"):
             yield Static("", id="detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#attachment-list", DataTable).add_columns(

@@ -42,7 +42,7 @@ class AuditScreen(BaseScreen[None]):
         yield LoadingIndicator(id="busy")
         table: DataTable[Text] = DataTable(id="audit", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#audit", DataTable)

@@ -42,13 +42,15 @@ class BrowseScreen(BaseScreen[None]):
 
     BINDINGS = [
         Binding("slash", "search", N_("Search"), id="browse.search"),
-        Binding("escape", "clear_search", N_("Clear search"), id="browse.clear"),
+        Binding("escape", "clear_search", N_("Clear search"), id="browse.clear", show=False),
         Binding("n", "new", N_("New record"), id="browse.new"),
         Binding("s", "sort", N_("Sort"), id="browse.sort"),
         Binding("f", "filters", N_("Filters"), id="browse.filters"),
         Binding("x", "export", N_("Export"), id="browse.export"),
-        Binding("b", "bundles", N_("Received bundles"), id="browse.bundles"),
-        Binding("u", "audit", N_("Audit log"), id="browse.audit"),
+        Binding("b", "bundles", N_("Bundles"), id="browse.bundles",
+                tooltip=N_("Verify, open and import bundles received from partners")),
+        Binding("u", "audit", N_("Audit log"), id="browse.audit",
+                tooltip=N_("The audit log and its chain status")),
         Binding("o", "settings", N_("Settings"), id="browse.settings"),
     ]
 
@@ -82,7 +84,7 @@ class BrowseScreen(BaseScreen[None]):
                                       prompt=_("Search all levels"), id="level")
                 yield RecordTable(id="records")
                 yield Static("", id="list-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()

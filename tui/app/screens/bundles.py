@@ -54,7 +54,7 @@ class BundlesScreen(BaseScreen[None]):
                 yield Button(_("Import into this vault"), id="import")
             yield LoadingIndicator(id="busy", classes="hidden")
             yield Static("", id="result")
-        yield Footer()
+        yield Footer(compact=True)
 
     # -- inputs ------------------------------------------------------------------------
 

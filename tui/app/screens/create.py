@@ -75,7 +75,7 @@ class CreateScreen(BaseScreen[None]):
                 yield Static("", id="confirm-problem", classes="status error")
                 with Horizontal(classes="dialog-buttons"):
                     yield Button(_("I wrote it down"), id="confirm", variant="primary")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#pass1", Input).focus()

@@ -83,7 +83,7 @@ class DossierScreen(BaseScreen[None]):
         with VerticalScroll(id="dossier-body"):
             yield Static(Text(_("Checking…")), id="dossier-gaps")
             yield Markdown("", id="dossier-draft")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._load()

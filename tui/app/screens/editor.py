@@ -51,7 +51,7 @@ class EditorScreen(BaseScreen[None]):
         yield SafeHeader()
         with VerticalScroll(id="editor-body"):
             yield LoadingIndicator()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._load()

@@ -108,7 +108,7 @@ class ExportScreen(BaseScreen[None]):
                 with Horizontal(classes="dialog-buttons"):
                     yield Button(_("Save the report"), id="report-button")
                     yield Button(_("Close"), id="close-button")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._load_recipients()

@@ -33,6 +33,9 @@ SCREENS: list[tuple[str, str, str]] = [
     ("tui.app.screens.settings", "SettingsScreen", N_("Settings")),
     ("tui.app.screens.help", "HelpScreen", N_("Help")),
     ("tui.app.screens.dialogs", "ErrorDialog", N_("Dialogs")),
+    ("tui.app.screens.dialogs", "PromptDialog", N_("Dialogs")),
+    ("tui.app.widgets.record_table", "RecordTable", N_("The record list")),
+    ("tui.app.widgets.field_row", "Link", N_("Links between records")),
 ]
 
 
@@ -75,7 +78,7 @@ class HelpScreen(BaseScreen[None]):
                     table.add_row(Text(_(heading)), Text(binding.key),
                                   Text(_(binding.description)))
             yield table
-        yield Footer()
+        yield Footer(compact=True)
 
     def action_close(self) -> None:
         """Back to where you were."""

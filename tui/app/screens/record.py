@@ -71,7 +71,7 @@ class RecordScreen(BaseScreen[None]):
         yield SafeHeader()
         with VerticalScroll(id="record-body"):
             yield LoadingIndicator()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._load()

@@ -66,7 +66,7 @@ class SettingsScreen(BaseScreen[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Add a recipient"), id="add-recipient")
                 yield Button(_("Remove the recipient"), id="remove-recipient")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#recipients", DataTable).add_columns(_("Name"), _("age key"),

@@ -53,7 +53,7 @@ class StartScreen(BaseScreen[None]):
             yield Checkbox(_("Make the demo vault here instead of at {path}").format(
                 path=demo_path_for(self.path)), id="demo-here")
             yield LoadingIndicator(id="busy", classes="hidden")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -49,7 +49,7 @@ class UnlockScreen(BaseScreen[None]):
             yield Button(_("Unlock"), id="unlock", variant="primary")
             yield LoadingIndicator(id="busy", classes="hidden")
             yield Static("", id="status", classes="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#passphrase", Input).focus()

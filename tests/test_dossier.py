@@ -101,8 +101,8 @@ def test_demo_dossier_has_every_section_names_sources_by_pseudonym_and_passes_th
         testimonies = [e for e in dossier.evidence if e.kind == "testimony"]
         assert testimonies, "the demo perpetrator's acts cite testimonies"
         assert any(PSEUDONYM.search(e.description) for e in testimonies)
-        assert all(PSEUDONYM.search(e.description) or "Person-" in e.description
-                   or e.description.startswith("Testimony of ") for e in testimonies)
+        assert all(re.fullmatch(r"Testimony of (Source|Person)-[0-9A-Z]{4}-[0-9A-Z]{4}",
+                                e.description) for e in testimonies)
 
 
 @needs_pdftotext

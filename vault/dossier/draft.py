@@ -134,7 +134,10 @@ class Drafter:
         date: str | None = None
         if record.kind == "testimony":
             speaker = self.profile.records.get(str(record.fields.get("source", "")))
-            who = self.name(speaker) if speaker is not None else "an unnamed interviewee"
+            # Interviewees by pseudonym only, whoever they are: a filing needs what they
+            # said and how reliable it is, never who said it.
+            who = self.pseudonyms.label(speaker.kind, speaker.id) if speaker is not None \
+                else "an unnamed interviewee"
             description = f"Testimony of {who}"
             date = self._text(v, "interview_date")
             language = self._text(v, "language")

@@ -59,8 +59,10 @@ SCRIPT = textwrap.dedent('''
                 break
         p.app.screen.query_one("#passphrase").value = CANARY
         await p.press("enter")
-        for _ in range(500):
+        for _ in range(500):  # until the error ends the app
             await p.pause(0.02)
+            if p.app.return_code:
+                break
 
     code = run(Boom(path, language="en"), headless=True, auto_pilot=pilot)
     sys.exit(code)

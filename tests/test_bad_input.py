@@ -200,6 +200,8 @@ def test_bad_input_case(case: dict[str, Any], template: Template, tmp_path: Path
     values = {
         "vault": str(vault), "corpus": str(CORPUS), "work": str(work),
         "file": str(CORPUS / case["file"]) if case.get("file") else "",
+        "file_text": (CORPUS / case["file"]).read_text("utf-8").strip()
+        if any("{file_text}" in a for step in case["steps"] for a in step["argv"]) else "",
         "identity": str(IDENTITY), "signer": str(SIGNER), "record": template.record,
         "recipient": _recipient(), "out": str(work / "out"), "passphrase": PASSPHRASE,
     }

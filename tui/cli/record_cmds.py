@@ -59,6 +59,8 @@ def parse_json(text: str) -> Any:
                            f"{exc.colno}: {exc.msg})") from None
     except RecursionError:
         raise InvalidInput("the JSON input is nested too deeply") from None
+    except ValueError:  # an integer of more than 4,300 digits (Python's int parsing limit)
+        raise InvalidInput("the JSON input holds a number with too many digits") from None
 
 
 def read_json_file(name: str) -> Any:

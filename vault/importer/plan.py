@@ -159,7 +159,7 @@ def _levels(cell: Any) -> Any:
         return None
     try:
         value = json.loads(cell) if isinstance(cell, str) else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a cell of nested brackets
         value = None
     if not isinstance(value, dict):
         raise FieldError(LEVELS_KEY, "must be a JSON object of field names and levels")

@@ -240,7 +240,8 @@ def _position(spec: FieldSpec, item: Any, kind: str | None) -> dict[str, str]:
 
 _TRUE = {"true", "yes", "y", "1", "是", "对"}
 _FALSE = {"false", "no", "n", "0", "否", "不"}
-_INT = re.compile(r"[+-]?[0-9]+")
+# At most 20 digits: int() refuses strings over 4,300 digits, and 2**53 has 16 anyway.
+_INT = re.compile(r"[+-]?[0-9]{1,20}")
 
 
 def from_text(spec: FieldSpec, raw: str) -> Any:
@@ -253,7 +254,7 @@ def from_text(spec: FieldSpec, raw: str) -> Any:
         if raw.lstrip().startswith("["):
             try:
                 parsed = json.loads(raw)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):  # also a 4,301-digit number, deep nesting
                 raise FieldError(spec.name, "the list is not valid JSON") from None
             if not isinstance(parsed, list):
                 raise FieldError(spec.name, "expected a list of values")

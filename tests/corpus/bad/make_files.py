@@ -176,6 +176,16 @@ def files() -> dict[str, bytes]:
         {"name": "A", "aliases": [f"a{i}" for i in range(1001)]}).encode()
     f["fields/huge-cell.csv"] = b"name,notes\n" + b"z" * (SHORT_TEXT_MAX + 1) + b",n\n"
 
+    # numbers and nesting that Python's parsers refuse with ValueError or RecursionError
+    # (found reading the parsers while writing the fuzz targets: each was an internal error)
+    digits = "9" * 5000
+    f["json/huge-integer.json"] = ('{"name": "A", "aliases": [' + digits + "]}\n").encode()
+    f["fields/digits-5000.txt"] = digits.encode() + b"\n"
+    f["csv/list-cell-huge-integer.csv"] = f'name,aliases\nA,"[{digits}]"\n'.encode()
+    f["csv/list-cell-deep-nesting.csv"] = b"name,aliases\nA," + b"[" * 100_000 + b"\n"
+    f["csv/levels-cell-deep-nesting.csv"] = b"name,levels\nA," + b"[" * 100_000 + b"\n"
+    f["csv/integer-cell-huge.csv"] = f"type,victim_count\ntorture,{digits}\n".encode()
+
     # CSV and JSON Lines for `import`
     f["csv/ragged-rows.csv"] = b"name,notes\nA,one\nB,two,three,four\n"
     f["csv/unterminated-quote.csv"] = b'name,notes\nA,"never closed\nB,two\n'

@@ -241,12 +241,12 @@ def main() -> int:
         # and the same code on plain sqlite finds the same number of records
         for term in en_terms[:5] + zh_terms[:5]:
             assert len(search_ids(vault.store, term)) == len(search_ids(plain_store, term))
-        imported = import_csv(records, Path(tmp) / "people.csv", args.import_rows)
         freq_en = doc_freq(vault.store, en_terms)
         freq_zh = doc_freq(vault.store, zh_terms)
         vault.store.checkpoint()
         db_mb = (Path(tmp) / "vault" / "vault.db").stat().st_size / 1e6
         plain_mb = (Path(tmp) / "plain.db").stat().st_size / 1e6
+        imported = import_csv(records, Path(tmp) / "people.csv", args.import_rows)
         vault.close()
 
     insert_ratio = insert["vault"] / insert["plain"]

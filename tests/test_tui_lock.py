@@ -141,3 +141,16 @@ async def test_the_auto_lock_minutes_setting_is_kept_in_the_vault(tmp_path: Path
     check.unlock(PASSPHRASE)
     assert check.store.setting("tui.auto_lock_minutes") == 2
     check.close()
+
+
+@run_async
+async def test_the_clipboard_is_cleared_after_a_while(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    make_vault(path)
+    app = TestApp(path, language="en")
+    app.clipboard_seconds = 0.1
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        app.copy_to_clipboard("Wang Quanzhang")
+        assert app.clipboard == "Wang Quanzhang"
+        await wait_for(pilot, lambda: app.clipboard == "")

@@ -65,6 +65,8 @@ class EvaultApp(App[int]):
         self.idle = InactivityLock(clock=clock)
         self.lock_poll_seconds = lock_poll_seconds
         self.locked_count = 0
+        self.clipboard_seconds = CLIPBOARD_SECONDS
+        """How long a copied value stays on the clipboard (shortened by tests)."""
         self.data_version = 0
         """Bumped by every write the app makes, so lists know to reload when shown again."""
         """How many times the vault was locked in this run (tests and the status line)."""
@@ -103,7 +105,8 @@ class EvaultApp(App[int]):
     def copy_to_clipboard(self, text: str) -> None:
         super().copy_to_clipboard(text)
         if text:
-            self.set_timer(CLIPBOARD_SECONDS, partial(super().copy_to_clipboard, ""))
+            # Whatever was copied (a selection of decrypted text) does not linger.
+            self.set_timer(self.clipboard_seconds, partial(super().copy_to_clipboard, ""))
 
     # -- start -------------------------------------------------------------------------
 

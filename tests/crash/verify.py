@@ -1,0 +1,146 @@
+"""The checks after a kill: the vault opens, ``evault check`` passes (after a repair that
+may only remove orphans, and only when the kill landed in an attach), what was reported is
+there exactly, nothing half-written is visible, exported bundles are whole, no temporary
+file is left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.crash import model, workload
+from tests.crash.cli import run_here
+from vault.errors import WrongKey
+from vault.search import search_ids
+from vault.session import Vault
+
+#: What a vault directory may hold after a kill (SQLite's WAL files included).
+VAULT_FILES = {"header", "vault.db", "vault.db-wal", "vault.db-shm", "blobs"}
+_REMOVED = re.compile(r"^repaired \(attachments\): removed unreferenced file blobs/\S+$")
+_REINDEXED = re.compile(r"^repaired \(search\): .*\(0 stale entries removed\)$")
+#: Records of one run whose search tokens are looked up (a sample: imports touch hundreds).
+SEARCH_SAMPLE = 25
+
+
+@dataclass
+class Verdict:
+    """What the checks found after one kill."""
+
+    passphrase: str | None = None
+    """The passphrase that opens the vault now (None: none did)."""
+    problems: list[str] = field(default_factory=list)
+    repaired: int = 0
+    """Orphaned blob files ``check --repair`` removed."""
+    snapshot: model.Snapshot | None = None
+
+
+def unlocks(path: Path, passphrase: str) -> bool:
+    """True when ``passphrase`` opens the vault at ``path``."""
+    vault = Vault.open(path)
+    try:
+        vault.unlock(passphrase)
+    except WrongKey:
+        return False
+    vault.close()
+    return True
+
+
+def which_passphrase(path: Path, current: str, script: model.Transcript) -> tuple[
+        str | None, list[str]]:
+    """The one passphrase of (the last reported, the one in flight) that opens the vault."""
+    reported = [s.begin["new"] for s in script.steps if s.op == "passwd" and s.done is not None]
+    candidates = [reported[-1] if reported else current]
+    flight = script.in_flight
+    if flight is not None and flight.op == "passwd":
+        candidates.append(flight.begin["new"])
+    opened = [p for p in candidates if unlocks(path, p)]
+    if len(opened) != 1:
+        return None, [f"the vault opens with {len(opened)} of the passphrases it may have"]
+    if flight is None or flight.op != "passwd":
+        assert opened == candidates[:1]
+    return opened[0], []
+
+
+def run_check(path: Path, passphrase: str, orphans_allowed: bool,
+              before_repair: model.Snapshot | None = None) -> tuple[list[str], int]:
+    """``evault check``; when it reports only leftover blob files and a kill mid-ingest
+    explains them, ``check --repair`` — which must remove those files and nothing else."""
+    base = ["--vault", str(path), "--passphrase-stdin"]
+    ran = run_here([*base, "check", "--json"], passphrase + "\n")
+    if ran.code == 0:
+        return [], 0
+    found = json.loads(ran.out)["problems"] if ran.out.strip() else [ran.err.strip()]
+    if not orphans_allowed or not all(p.startswith("blobs/") for p in found):
+        return [f"check: {p}" for p in found], 0
+    blobs = path / "blobs"
+    present = set(os.listdir(blobs))
+    referenced = _referenced(path, passphrase)
+    repair = run_here([*base, "check", "--repair", "--json"], passphrase + "\n")
+    lines = [ln for ln in repair.err.splitlines() if ln.startswith("repaired")]
+    removed = [ln for ln in lines if _REMOVED.match(ln)]
+    problems = [f"repair did more than remove orphans: {ln}" for ln in lines
+                if not _REMOVED.match(ln) and not _REINDEXED.match(ln)]
+    if repair.code != 0:
+        problems.append(f"check --repair exit {repair.code}: {repair.out[-300:]}")
+    left = set(os.listdir(blobs))
+    if left != referenced or len(removed) != len(present - referenced):
+        problems.append("repair removed a referenced blob or left an orphan")
+    if before_repair is not None:
+        with _open(path, passphrase) as vault:
+            if not model.Snapshot.take(vault).same_content(before_repair):
+                problems.append("repair changed records or attachments")
+    return problems, len(removed)
+
+
+def _referenced(path: Path, passphrase: str) -> set[str]:
+    with _open(path, passphrase) as vault:
+        return {str(r[0]) for r in vault.store.query("SELECT blob_name FROM attachments")}
+
+
+def _open(path: Path, passphrase: str) -> Vault:
+    vault = Vault.open(path)
+    vault.unlock(passphrase)
+    return vault
+
+
+def check_bundle(out: Path, identity: Path, signer: str, bundle_id: str | None) -> list[str]:
+    """A bundle file must be whole: ``evault bundle verify`` accepts it (and it is the
+    bundle reported, when one was)."""
+    ran = run_here(["bundle", "verify", str(out), "--identity", str(identity),
+                    "--signer", signer, "--json"])
+    if ran.code != 0:
+        return [f"bundle {out.name} does not verify (exit {ran.code}): {ran.err.strip()}"]
+    if bundle_id is not None and json.loads(ran.out)["bundle_id"] != bundle_id:
+        return [f"bundle {out.name} is not the bundle reported"]
+    return []
+
+
+def contents(vault: Vault, before: model.Snapshot, script: model.Transcript,
+             rng: random.Random) -> tuple[model.Snapshot, list[str]]:
+    """Snapshot the vault and hold it to the transcript; sample the search index."""
+    records: Any = vault.service("records")
+    rows = {s.begin["file"]: workload.expected_rows(records, Path(s.begin["file"]))
+            for s in script.steps if s.op == "import"}
+    after = model.Snapshot.take(vault)
+    exp = model.expect(before, script.steps, rows)
+    problems = model.compare(before, after, exp, script.in_flight, rows)
+    changed = model.touched(before, after)
+    for rid in rng.sample(changed, min(len(changed), SEARCH_SAMPLE)):
+        for tok in model.tokens(after.records[rid][1]):
+            if rid not in search_ids(vault.store, tok):
+                problems.append(f"record {rid}: its text is not in the search index")
+    return after, problems
+
+
+def stray_files(vault_path: Path, work: Path) -> list[str]:
+    """Temporary files a kill left behind, in the vault or beside exported bundles."""
+    problems = [f"vault directory holds {name!r} after the kill"
+                for name in sorted(set(os.listdir(vault_path)) - VAULT_FILES)]
+    problems += [f"temporary file {name!r} left beside the exports"
+                 for name in sorted(os.listdir(work)) if name.startswith(".")]
+    return problems

@@ -12,7 +12,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from textual.widgets import Select, Static
+from textual.widgets import OptionList, Select, Static
 
 from tests.tui_support import PASSPHRASE, TestApp, make_vault, run_async, shown, unlock, wait_for
 from tui.app import i18n
@@ -96,6 +96,11 @@ async def test_language_switch_in_settings_redraws_and_is_remembered(tmp_path: P
         descriptions = {b.binding.description for b in app.screen.active_bindings.values()}
         assert "返回" in descriptions
         await pilot.press("escape")
+        # The list below was rebuilt in Chinese and filled again.
+        kinds = app.screen.query_one("#kinds", OptionList)
+        await wait_for(pilot, lambda: app.screen.query_one("#records").row_count == 5
+                       and any("人物" in str(kinds.get_option_at_index(i).prompt)
+                               for i in range(kinds.option_count)))
         app.screen.open_record(ids["person"])
         await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen)
                        and app.screen.loaded is not None)

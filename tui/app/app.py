@@ -14,7 +14,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import WorkerState
+from textual.worker import WorkerFailed, WorkerState
 
 from tui.app import crash, drafts, i18n
 from tui.app.bindings import translate_bindings
@@ -74,6 +74,9 @@ class EvaultApp(App[int]):
     # -- crash handling: one line, never a traceback or locals -------------------------
 
     def _handle_exception(self, error: Exception) -> None:
+        inner = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(inner, VaultLocked) and self.vault is None:
+            return  # a late message for a screen that locking is taking down: not a crash
         self._return_code = 1
         if self._exception is None:
             # run_test re-raises this: it carries the type name only.
@@ -142,7 +145,9 @@ class EvaultApp(App[int]):
         self.idle.set_minutes(self._setting(LOCK_SETTING, self.idle.minutes))
         saved = self._setting(LANGUAGE_SETTING, None)
         if isinstance(saved, str) and saved != self.language:
-            self.switch_language(saved, save=False)
+            # Every screen is about to be replaced: only the app's own words need redoing.
+            self.language = i18n.set_language(saved)
+            translate_bindings(self)
         self._reset_to(self._browse_screen())
         kept = drafts.load_all(message.vault)
         if kept:

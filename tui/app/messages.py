@@ -155,11 +155,3 @@ class Done(Message):
         super().__init__()
         self.what = what
         self.result = result
-
-
-class LanguageChanged(Message):
-    """The UI language changed; screens re-draw their words."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__()
-        self.code = code

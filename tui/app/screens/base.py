@@ -21,6 +21,11 @@ T = TypeVar("T")
 class Relabel:
     """Mixin: translate bindings now and again when the language changes."""
 
+    #: Rebuild the widgets on a language switch. Screens build their content in
+    #: ``compose`` and fill it from ``on_mount``, so after the rebuild ``on_mount`` runs
+    #: again. A screen holding typed input (the editor) keeps its widgets instead.
+    REBUILD_ON_RELABEL = True
+
     def _setup_labels(self) -> None:
         translate_bindings(cast(Screen[Any], self))
 
@@ -29,7 +34,17 @@ class Relabel:
         screen = cast(Screen[Any], self)
         translate_bindings(screen)
         screen.refresh_bindings()
-        screen.call_later(screen.recompose)
+        if self.REBUILD_ON_RELABEL:
+            screen.call_later(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        screen = cast(Screen[Any], self)
+        if screen not in screen.app.screen_stack:
+            return  # replaced meanwhile (e.g. the unlock screen after unlocking)
+        await screen.recompose()
+        refill = getattr(screen, "on_mount", None)
+        if callable(refill):
+            refill()
 
 
 class BaseScreen(Relabel, Screen[T], Generic[T]):

@@ -29,6 +29,8 @@ from vault.records.validate import check_levels, from_text
 class EditorScreen(BaseScreen[None]):
     """Add a record of ``kind`` (no ``record_id``) or edit one."""
 
+    REBUILD_ON_RELABEL = False  # never lose what is being typed
+
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), id="editor.save", priority=True),
         Binding("ctrl+t,f2", "cycle_level", N_("Change level"), id="editor.level",

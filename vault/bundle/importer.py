@@ -94,15 +94,23 @@ class _Importer:
             self._visit(tx, bid, state)
 
     def _visit(self, tx: Transaction, bid: str, state: dict[str, str]) -> None:
+        # Depth first with an explicit stack, not recursion: a chain of references is as
+        # long as the sender makes it, and 1,000 links overflowed Python's stack.
         if bid in self.local or state.get(bid):
             return
         state[bid] = "visiting"  # a cycle's back edge is dropped, never followed twice
-        doc = self.docs[bid]
-        for target in _refs(doc, self.registry):
-            if target in self.docs and target not in state:
-                self._visit(tx, target, state)
-        self._insert(tx, doc)
-        state[bid] = "done"
+        stack = [(bid, iter(_refs(self.docs[bid], self.registry)))]
+        while stack:
+            current, targets = stack[-1]
+            for target in targets:
+                if target in self.docs and target not in state and target not in self.local:
+                    state[target] = "visiting"
+                    stack.append((target, iter(_refs(self.docs[target], self.registry))))
+                    break
+            else:
+                stack.pop()
+                self._insert(tx, self.docs[current])
+                state[current] = "done"
 
     def _map_ref(self, tx: Transaction, target: str, doc: dict[str, Any]) -> str | None:
         if target in self.local:

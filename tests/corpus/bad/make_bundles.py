@@ -163,6 +163,29 @@ def _encrypted_flag(data: bytes) -> bytes:
     return bytes(out)
 
 
+def reference_chain(length: int = 1200) -> bytes:
+    """A signed bundle of ``length`` cases, each grouping the next: deeper than Python's
+    recursion limit (importing it was an internal error). Deflated, compact JSON: small."""
+    ids = [f"{n:016x}" for n in range(1, length + 1)]
+    files = {"README.txt": b"A chain of test cases.\n"}
+    for n, rid in enumerate(ids):
+        doc: dict[str, object] = {"format": RECORD_FORMAT, "id": rid, "kind": "case",
+                                  "label": f"C{n}", "fields": {"title": f"C{n}"},
+                                  "references": {}}
+        if n + 1 < length:
+            doc["fields"] = {"title": f"C{n}", "records": [ids[n + 1]]}
+            doc["references"] = {ids[n + 1]: {"kind": "case", "label": f"C{n + 1}"}}
+        files[f"records/{rid}.json"] = json.dumps(doc, separators=(",", ":")).encode()
+    raw, sig = manifest(files)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr(info("manifest.json", compress=zipfile.ZIP_DEFLATED), raw)
+        zf.writestr(info("manifest.json.minisig"), sig)
+        for name, body in files.items():
+            zf.writestr(info(name, compress=zipfile.ZIP_DEFLATED), body)
+    return out.getvalue()
+
+
 def plain_bundles() -> dict[str, bytes]:
     """Every deterministic bundle, by file name."""
     bomb = b"\x00" * (64 * 1024 * 1024)
@@ -200,6 +223,7 @@ def plain_bundles() -> dict[str, bytes]:
         "comment-mismatch.zip": build(comment_id="dddddddddddddddd"),
         "record-not-json.zip": build(files={**FILES, f"records/{TESTIMONY_ID}.json":
                                             b'{"format": "evault-record/1", "id": '}),
+        "reference-chain.zip": reference_chain(),
         "record-unknown-kind.zip": build(files={**FILES, f"records/{TESTIMONY_ID}.json":
                                                 _record(TESTIMONY_ID, "spaceship", "X", {})}),
     }

@@ -12,7 +12,7 @@
 Vaults are built through the records service's ``add_many`` with mixed English and
 Chinese testimonies of about 1.5 KB (fixed seed), in a temporary directory.
 
-    python -m bench.tui [--records 100000] [--small 1000] [--runs 5]
+    python -m bench.tui [--records 100000] [--small 1000] [--runs 5] [--keep DIR]
 
 Readable table; the last line is one JSON object with every figure.
 """
@@ -197,13 +197,17 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", metavar="DIR",
+                        help="build the vaults in DIR and reuse them on the next run")
     args = parser.parse_args()
     crash.harden_textual()
     with tempfile.TemporaryDirectory(prefix="evault-bench-tui-") as tmp:
-        small, large = Path(tmp) / "small", Path(tmp) / "large"
+        where = Path(args.keep) if args.keep else Path(tmp)
+        small = where / f"small-{args.small}"
+        large = where / f"large-{args.records}"
         print(f"building {args.small:,} and {args.records:,} testimonies…", file=sys.stderr)
-        built_small = build(small, args.small)
-        built_large = build(large, args.records)
+        built_small = 0.0 if small.exists() else build(small, args.small)
+        built_large = 0.0 if large.exists() else build(large, args.records)
         paints: dict[str, list[float]] = {"small": [], "large": []}
         rows = 0
         for _ in range(args.runs):  # alternate, so both see the same machine state

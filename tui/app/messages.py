@@ -74,13 +74,11 @@ class PageLoaded(Message):
     """One page of the record list. ``generation`` tells stale pages from current ones
     (a filter changed while the page was loading)."""
 
-    def __init__(self, generation: int, offset: int, rows: list[Any], total: int | None,
-                 ) -> None:
+    def __init__(self, generation: int, offset: int, rows: list[Any]) -> None:
         super().__init__()
         self.generation = generation
         self.offset = offset
         self.rows = rows
-        self.total = total
 
 
 class SearchDone(Message):

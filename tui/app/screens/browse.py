@@ -62,7 +62,9 @@ class BrowseScreen(BaseScreen[None]):
         self.query_text = ""
         self.generation = 0
         self.page_loading = False
-        self.total: int | None = None
+        self.counts: dict[str, int] | None = None
+        """Records per kind, as last counted (for the sidebar and the status line)."""
+        self.counts_pending = True
         self.version_seen = -1
         self._debounce: Timer | None = None
 
@@ -104,9 +106,11 @@ class BrowseScreen(BaseScreen[None]):
                 "level": None if level is Select.NULL else str(level)}
 
     def reload(self) -> None:
-        """Start again from the first page (or re-run the search) and refresh counts."""
+        """Start again from the first page (or re-run the search), then refresh counts."""
         self.version_seen = self.evault.data_version
-        self._load_counts()
+        # The counts walk whole indexes: they wait until the first rows are on screen, so
+        # the list does not queue behind them for the store's one connection.
+        self.counts_pending = True
         if self.query_text:
             self._run_search()
         else:
@@ -115,7 +119,6 @@ class BrowseScreen(BaseScreen[None]):
     def _start_list(self) -> None:
         self.generation += 1
         self.page_loading = True
-        self.total = None
         self.query_one(RecordTable).setup("list")
         order, descending, _label = ORDERS[self.order_index]
         self._load_page(self.generation, 0, self.kind, self.case, order, descending,
@@ -129,14 +132,10 @@ class BrowseScreen(BaseScreen[None]):
             rows = records.list(kind=kind, case=case, limit=PAGE, offset=offset, order=order,
                                 descending=descending, date_from=filters["date_from"],
                                 date_to=filters["date_to"])
-            total = None
-            if offset == 0 and case is None and not filters["date_from"] \
-                    and not filters["date_to"]:
-                total = records.count(kind)
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(PageLoaded(generation, offset, rows, total))
+        self.post_message(PageLoaded(generation, offset, rows))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
         message.stop()
@@ -144,12 +143,16 @@ class BrowseScreen(BaseScreen[None]):
             return  # a filter changed while this page was loading
         table = self.query_one(RecordTable)
         self.page_loading = False
-        if message.total is not None:
-            self.total = message.total
         table.add_summaries(message.rows, self._kind_label)
         if len(message.rows) < PAGE:
             table.complete = True
         self._show_status()
+        self._counts_after_first_rows()
+
+    def _counts_after_first_rows(self) -> None:
+        if self.counts_pending:
+            self.counts_pending = False
+            self.call_after_refresh(self._load_counts)
 
     def on_record_table_need_more(self, message: RecordTable.NeedMore) -> None:
         message.stop()
@@ -187,6 +190,8 @@ class BrowseScreen(BaseScreen[None]):
         cases.add_option(Option(Text(_("All cases")), id="*"))
         for case in message.cases:
             cases.add_option(Option(Text(case.title), id=case.id))
+        self.counts = message.counts
+        self._show_status()
 
     def _kind_label(self, kind: str) -> str:
         try:
@@ -199,7 +204,12 @@ class BrowseScreen(BaseScreen[None]):
         if table.mode == "search":
             text = _("{n} results for the search").format(n=table.row_count)
         else:
-            total = f"{self.total:,}" if self.total is not None else "…"
+            total = "…"
+            filtered = self.case is not None or any(
+                self._filters()[k] for k in ("date_from", "date_to"))
+            if self.counts is not None and not filtered:
+                count = self.counts.get(self.kind, 0) if self.kind else sum(self.counts.values())
+                total = f"{count:,}"
             if table.complete:
                 total = f"{table.row_count:,}"
             text = _("Showing {shown:,} of {total} · {order}").format(
@@ -271,6 +281,7 @@ class BrowseScreen(BaseScreen[None]):
         table.add_hits(message.hits, self._kind_label)
         table.complete = True
         self._show_status()
+        self._counts_after_first_rows()
 
     # -- choosing ----------------------------------------------------------------------
 

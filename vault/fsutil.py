@@ -34,7 +34,22 @@ def storage_error(exc: OSError, what: str) -> StorageError:
 
 def atomic_write(path: Path, data: bytes, *, what: str = "saving") -> None:
     """Replace ``path`` with ``data`` atomically and durably (mode 0600)."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    put_staged(stage(path, data, what=what), path, what=what)
+
+
+def staged_name(path: Path) -> Path:
+    """Where :func:`stage` writes the next version of ``path``."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+def stage(path: Path, data: bytes, *, what: str = "saving") -> Path:
+    """Write ``data`` durably beside ``path`` (not yet in its place) and return where.
+
+    Why split from :func:`put_staged`: the space a write needs is taken here, so a caller
+    can commit something else (an audit entry) between the two and still have a last step
+    that cannot fail for lack of space (a rename takes none).
+    """
+    tmp = staged_name(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -45,12 +60,26 @@ def atomic_write(path: Path, data: bytes, *, what: str = "saving") -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+    except OSError as exc:
+        discard_staged(tmp)
+        raise storage_error(exc, what) from None
+    return tmp
+
+
+def put_staged(tmp: Path, path: Path, *, what: str = "saving") -> None:
+    """Move a file written by :func:`stage` into place (atomic rename, directory fsync)."""
+    try:
         os.replace(tmp, path)
         fsync_dir(path.parent)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        discard_staged(tmp)
         raise storage_error(exc, what) from None
+
+
+def discard_staged(tmp: Path) -> None:
+    """Remove a staged file that will not be used (best effort)."""
+    with contextlib.suppress(OSError):
+        tmp.unlink()
 
 
 def overwrite_and_unlink(path: Path) -> None:

@@ -9,6 +9,7 @@ keys and closes the database; any further use raises :class:`~vault.errors.Vault
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable
@@ -269,9 +270,20 @@ class Vault:
             new_header = hdr.with_new_passphrase(data, self._master, new_passphrase, params)
         except (MalformedData, hdr.HeaderAuthFailed) as exc:
             raise IntegrityError(f"the vault header is damaged: {exc}") from None
-        fsutil.atomic_write(self.layout.header, new_header, what="changing the passphrase")
-        with self.store.transaction("recording the passphrase change") as tx:
-            tx.audit("passphrase.change", kdf=params.describe(), via=self._unlocked_by)
+        # The new slot is written (its disk space taken) before the audit entry commits,
+        # and moved into place only after: a full disk fails one of the first two steps
+        # and leaves the old passphrase working, as the error says; the rename needs no
+        # space. A crash between commit and rename leaves the old passphrase working and
+        # the staged slot behind (reported and removed by 'evault check --repair').
+        staged = fsutil.stage(self.layout.header, new_header, what="changing the passphrase")
+        try:
+            with self.store.transaction("recording the passphrase change") as tx:
+                tx.audit("passphrase.change", kdf=params.describe(), via=self._unlocked_by)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                fsutil.overwrite_and_unlink(staged)  # key material: a slot never used
+            raise
+        fsutil.put_staged(staged, self.layout.header, what="changing the passphrase")
 
     # -- signing key -------------------------------------------------------------------
 
@@ -350,14 +362,48 @@ class Vault:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        with self.store.transaction("recording the backup") as tx:
-            tx.audit("vault.backup")
+        try:
+            with self.store.transaction("recording the backup") as tx:
+                tx.audit("vault.backup")
+        except BaseException:
+            # Unrecorded, the copy would contradict the error ("nothing was changed") and
+            # block a retry to the same path: take it back.
+            shutil.rmtree(dest, ignore_errors=True)
+            raise
 
 
 #: Extra checks run by :meth:`Vault.check`: ``name -> check(vault) -> problems``.
 CHECKS: dict[str, Callable[[Vault], list[str]]] = {}
 #: Repairs run by ``evault check --repair``: ``name -> repair(vault) -> what was done``.
 REPAIRS: dict[str, Callable[[Vault], list[str]]] = {}
+
+
+def check_staged_header(vault: Vault) -> list[str]:
+    """A key slot staged by a passphrase change that was killed before it finished."""
+    if fsutil.staged_name(vault.layout.header).exists():
+        return ["a key slot left by an interrupted passphrase change (.header.tmp); remove "
+                "it with 'evault check --repair'"]
+    return []
+
+
+def remove_staged_header(vault: Vault) -> list[str]:
+    """Overwrite and remove that slot (the passphrase in the header is the one that works;
+    run no passphrase change at the same time)."""
+    staged = fsutil.staged_name(vault.layout.header)
+    if not staged.exists():
+        return []
+    try:
+        fsutil.overwrite_and_unlink(staged)
+        fsutil.fsync_dir(vault.layout.root)
+    except OSError as exc:
+        return [f"could not remove .header.tmp ({exc.strerror})"]
+    with vault.store.transaction("removing a leftover key slot") as tx:
+        tx.audit("header.repair", removed="staged key slot")
+    return ["removed the key slot of an interrupted passphrase change (.header.tmp)"]
+
+
+CHECKS["header"] = check_staged_header
+REPAIRS["header"] = remove_staged_header
 
 
 def wipe(path: Path) -> None:

@@ -2,8 +2,8 @@
 vault facade, exactly as the front ends do them.
 
 ``python -m tests.crash.driver --vault V --work DIR --seed S --ops N --recipient NAME``
-reads the passphrase as the first line of standard input, prints ``READY`` once the vault
-is unlocked, then for each operation::
+reads the passphrase as the first line of standard input, prints ``READY <unix time>`` once
+the vault is unlocked (so the parent knows how long start-up took), then for each operation::
 
     BEGIN <op> <json: what it is about to write, canonical>
     DONE <op> <json: what the vault reported (ids…)>
@@ -23,6 +23,7 @@ import argparse
 import json
 import random
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -178,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     vault = Vault.open(args.vault, actor="crash-driver")
     vault.unlock(passphrase)
     with vault:
-        say("READY")
+        say("READY", repr(time.time()))
         driver = Driver(vault, args.work, args.seed, args.recipient, args.attach_mb)
         driver.run(args.ops, args.only)
     say("END")

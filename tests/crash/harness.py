@@ -29,7 +29,7 @@ from vault.session import Vault
 CLI_OPS = ("add", "attach", "import", "export", "passwd")
 #: Operations per driver run that does one kind only: about a second of writes each, so
 #: short operations (a level change, a passphrase change) get their share of kills too.
-FOCUS_OPS = {"add": 40, "edit": 30, "level": 40, "passwd": 20, "attach": 8, "export": 4,
+FOCUS_OPS = {"add": 150, "edit": 200, "level": 200, "passwd": 40, "attach": 8, "export": 3,
              "import": 3}
 RECIPIENT = "partner"
 
@@ -48,6 +48,8 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     repaired: int = 0
     elapsed: float = 0.0
+    startup: float | None = None
+    """Seconds from launch to READY (the driver only)."""
 
 
 class Harness:
@@ -94,13 +96,13 @@ class Harness:
     # -- running and killing -----------------------------------------------------------
 
     def _spawn(self, argv: list[str], stdin: str, delay: float | None,
-               ) -> tuple[bytes, bytes, int, float]:
+               ) -> tuple[bytes, bytes, int, float, float]:
         """Run ``argv``, SIGKILL it after ``delay`` seconds unless it ended first."""
         self.runs += 1
         out_path = self.root / f"run-{self.runs}.out"
         err_path = self.root / f"run-{self.runs}.err"
         with out_path.open("wb") as out, err_path.open("wb") as err:
-            start = time.monotonic()
+            start, launched = time.monotonic(), time.time()
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out, stderr=err,
                                     env=child_env(), cwd=ROOT)
             assert proc.stdin is not None
@@ -115,7 +117,7 @@ class Harness:
         data, errors = out_path.read_bytes(), err_path.read_bytes()
         out_path.unlink()
         err_path.unlink()
-        return data, errors, proc.returncode, elapsed
+        return data, errors, proc.returncode, elapsed, launched
 
     def run_driver(self, delay: float | None, only: str | None = None) -> Outcome:
         """The driver with a fresh seed, killed after ``delay`` (None: not killed), doing
@@ -127,10 +129,12 @@ class Harness:
                 "--recipient", RECIPIENT, "--attach-mb", str(self.attach_mb)]
         if only:
             argv += ["--only", only]
-        out, err, code, elapsed = self._spawn(argv, self.passphrase + "\n", delay)
+        out, err, code, elapsed, launched = self._spawn(argv, self.passphrase + "\n", delay)
         script = model.parse(out)
         outcome = Outcome("driver", script.state, delay or 0.0,
                           sum(1 for s in script.steps if s.done is not None), elapsed=elapsed)
+        if script.ready_at is not None:
+            outcome.startup = script.ready_at - launched
         if code not in (0, -signal.SIGKILL):
             outcome.problems.append(f"the driver failed (exit {code}): {err[-500:]!r}")
         return self._verify(outcome, script)
@@ -138,7 +142,7 @@ class Harness:
     def run_cli(self, op: str, delay: float | None) -> Outcome:
         """A real ``evault`` command doing ``op``, killed after ``delay``."""
         argv, stdin, step = self._cli_step(op)
-        out, err, code, elapsed = self._spawn(argv, stdin, delay)
+        out, err, code, elapsed, _launched = self._spawn(argv, stdin, delay)
         killed = code == -signal.SIGKILL
         script = model.Transcript(ready=True, ended=not killed, steps=[step])
         outcome = Outcome("cli", op if killed else "completed", delay or 0.0, 0,
@@ -218,13 +222,13 @@ class Harness:
             return outcome
         self.passphrase = passphrase
         flight = script.in_flight
-        mid_ingest = flight is not None and flight.op == "attach"
+        op = flight.op if flight is not None else None
         before_repair = None
-        if mid_ingest:
+        if op in ("attach", "passwd"):  # the kills that may leave something to repair
             with verify._open(self.vault_path, passphrase) as v:
                 before_repair = model.Snapshot.take(v)
-        problems, outcome.repaired = verify.run_check(self.vault_path, passphrase,
-                                                      mid_ingest, before_repair)
+        problems, outcome.repaired = verify.run_check(self.vault_path, passphrase, op,
+                                                      before_repair)
         outcome.problems += problems
         with verify._open(self.vault_path, passphrase) as v:
             after, problems = verify.contents(v, self.snapshot, script, self.rng)

@@ -64,6 +64,8 @@ class Transcript:
     """Everything the child said before it died."""
 
     ready: bool = False
+    ready_at: float | None = None
+    """When the child said READY (unix time)."""
     ended: bool = False
     steps: list[Step] = field(default_factory=list)
 
@@ -94,6 +96,7 @@ def parse(output: bytes) -> Transcript:
         word, _, rest = line.partition(" ")
         if word == "READY":
             result.ready = True
+            result.ready_at = float(rest) if rest else None
         elif word == "END":
             result.ended = True
         elif word in ("BEGIN", "DONE"):

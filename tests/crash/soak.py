@@ -2,13 +2,16 @@
 
 ``python -m tests.soak --iterations N [--seed S] [--cli-share F] [--keep DIR]``
 
-First each kind of run is measured unkilled (and verified): the driver's sequence of
-writes, and each ``evault`` command. Kill delays are then stratified over the measured
-run — the driver's from 0 to its full duration; a command's from the end of Python's
-start-up (measured with ``evault --help``) to its full duration, since a kill while the
-interpreter is still importing writes nothing — and shuffled. The vault is kept between
-kills and replaced every ``--reset-every`` kills (and after any failure) so it stays of a
-size where one check takes a fraction of a second.
+Three kinds of run are killed: the driver doing a mix of every write (``driver``), the
+driver doing one kind of write many times (``driver OP``: short writes such as a level
+change would otherwise rarely be hit), and real ``evault`` commands (``cli OP``). Each kind
+is first run once unkilled — which measures it, and is verified like any other run. Kill
+delays are then stratified over the measured run and shuffled: a mixed run from 0 (start-up
+included) to its end; a one-kind run from the moment it said READY to its end; a command
+from 0.8 times Python's start-up (measured with ``evault --help``; before that the
+interpreter is still importing and nothing can be written) to its end. The vault is kept
+between kills and replaced every ``--reset-every`` kills (and after any failure) so it
+stays of a size where one check takes a fraction of a second.
 
 Exit status 0 when every kill was survived, 1 otherwise.
 """
@@ -92,13 +95,14 @@ def _sweep(count: int, low: float, high: float, rng: random.Random) -> list[floa
 
 
 def _schedule(iterations: int, cli_share: float, focus_share: float,
-              cli_ops: tuple[str, ...], rng: random.Random) -> list[tuple[str, float]]:
+              cli_ops: tuple[str, ...], focus: tuple[str, ...], rng: random.Random,
+              ) -> list[tuple[str, float]]:
     """(kind of run, where in it to kill as a fraction of its span), shuffled. Kinds:
     ``driver`` (every operation mixed), ``driver OP`` (one operation), ``cli OP``."""
     n_cli = round(iterations * cli_share) if cli_ops else 0
-    n_focus = round((iterations - n_cli) * focus_share)
+    n_focus = round((iterations - n_cli) * focus_share) if focus else 0
     kinds = ["driver"] * (iterations - n_cli - n_focus)
-    kinds += [f"driver {FOCUS[i % len(FOCUS)]}" for i in range(n_focus)]
+    kinds += [f"driver {focus[i % len(focus)]}" for i in range(n_focus)]
     kinds += [f"cli {cli_ops[i % len(cli_ops)]}" for i in range(n_cli)]
     schedule: list[tuple[str, float]] = []
     for kind in sorted(set(kinds)):
@@ -110,7 +114,7 @@ def _schedule(iterations: int, cli_share: float, focus_share: float,
 def run(iterations: int, seed: int, root: Path, *, cli_share: float = 0.25,
         focus_share: float = 0.5, reset_every: int = 20, ops: int = 30,
         attach_mb: float = 3.0, cli_ops: tuple[str, ...] = CLI_OPS,
-        log: Any = None) -> Summary:
+        focus: tuple[str, ...] = FOCUS, log: Any = None) -> Summary:
     """Kill ``iterations`` times (each kind of run measured unkilled the first time it
     comes up); returns every outcome."""
     began = time.monotonic()
@@ -120,7 +124,7 @@ def run(iterations: int, seed: int, root: Path, *, cli_share: float = 0.25,
     summary = Summary()
     startup = 0.0
     for number, (kind, fraction) in enumerate(
-            _schedule(iterations, cli_share, focus_share, cli_ops, rng), start=1):
+            _schedule(iterations, cli_share, focus_share, cli_ops, focus, rng), start=1):
         if number % reset_every == 0:
             harness.new_vault()
         runner, _, op = kind.partition(" ")
@@ -129,9 +133,11 @@ def run(iterations: int, seed: int, root: Path, *, cli_share: float = 0.25,
                 startup = summary.timings["startup"] = _startup_seconds()
             full = _launch(harness, runner, op, None)
             summary.timings[kind] = full.elapsed
+            if op and full.startup is not None:
+                summary.timings[f"{kind} ready"] = full.startup
             if full.problems:  # an unkilled run that fails verification is a failure too
                 summary.outcomes.append(full)
-        low = 0.8 * startup if runner == "cli" else 0.0
+        low = 0.8 * startup if runner == "cli" else summary.timings.get(f"{kind} ready", 0.0)
         delay = low + fraction * (summary.timings[kind] - low)
         outcome = _launch(harness, runner, op, delay)
         summary.outcomes.append(outcome)

@@ -22,6 +22,8 @@ from vault.session import Vault
 #: What a vault directory may hold after a kill (SQLite's WAL files included).
 VAULT_FILES = {"header", "vault.db", "vault.db-wal", "vault.db-shm", "blobs"}
 _REMOVED = re.compile(r"^repaired \(attachments\): removed unreferenced file blobs/\S+$")
+_UNSTAGED = re.compile(r"^repaired \(header\): removed the key slot of an interrupted "
+                       r"passphrase change \(\.header\.tmp\)$")
 _REINDEXED = re.compile(r"^repaired \(search\): .*\(0 stale entries removed\)$")
 #: Records of one run whose search tokens are looked up (a sample: imports touch hundreds).
 SEARCH_SAMPLE = 25
@@ -35,7 +37,7 @@ class Verdict:
     """The passphrase that opens the vault now (None: none did)."""
     problems: list[str] = field(default_factory=list)
     repaired: int = 0
-    """Orphaned blob files ``check --repair`` removed."""
+    """Leftovers ``check --repair`` removed (orphaned blobs, a staged key slot)."""
     snapshot: model.Snapshot | None = None
 
 
@@ -66,30 +68,40 @@ def which_passphrase(path: Path, current: str, script: model.Transcript) -> tupl
     return opened[0], []
 
 
-def run_check(path: Path, passphrase: str, orphans_allowed: bool,
+def _leftover(problem: str, op: str | None) -> bool:
+    """A problem a kill during ``op`` may leave and ``check --repair`` exists to remove:
+    blob files of an interrupted attach, the staged key slot of an interrupted passwd."""
+    if op == "attach":
+        return problem.startswith("blobs/")
+    if op == "passwd":
+        return problem.startswith("a key slot left by an interrupted passphrase change")
+    return False
+
+
+def run_check(path: Path, passphrase: str, op: str | None,
               before_repair: model.Snapshot | None = None) -> tuple[list[str], int]:
-    """``evault check``; when it reports only leftover blob files and a kill mid-ingest
-    explains them, ``check --repair`` — which must remove those files and nothing else."""
+    """``evault check``; when it reports only leftovers that the kill during ``op``
+    explains, ``check --repair`` — which must remove those and nothing else."""
     base = ["--vault", str(path), "--passphrase-stdin"]
     ran = run_here([*base, "check", "--json"], passphrase + "\n")
     if ran.code == 0:
         return [], 0
     found = json.loads(ran.out)["problems"] if ran.out.strip() else [ran.err.strip()]
-    if not orphans_allowed or not all(p.startswith("blobs/") for p in found):
+    if not all(_leftover(p, op) for p in found):
         return [f"check: {p}" for p in found], 0
     blobs = path / "blobs"
     present = set(os.listdir(blobs))
     referenced = _referenced(path, passphrase)
     repair = run_here([*base, "check", "--repair", "--json"], passphrase + "\n")
     lines = [ln for ln in repair.err.splitlines() if ln.startswith("repaired")]
-    removed = [ln for ln in lines if _REMOVED.match(ln)]
-    problems = [f"repair did more than remove orphans: {ln}" for ln in lines
-                if not _REMOVED.match(ln) and not _REINDEXED.match(ln)]
+    removed = [ln for ln in lines if _REMOVED.match(ln) or _UNSTAGED.match(ln)]
+    problems = [f"repair did more than remove leftovers: {ln}" for ln in lines
+                if ln not in removed and not _REINDEXED.match(ln)]
     if repair.code != 0:
         problems.append(f"check --repair exit {repair.code}: {repair.out[-300:]}")
     left = set(os.listdir(blobs))
-    if left != referenced or len(removed) != len(present - referenced):
-        problems.append("repair removed a referenced blob or left an orphan")
+    if left != referenced or len(removed) != len(found) or not left <= present:
+        problems.append("repair removed a referenced blob or left a leftover")
     if before_repair is not None:
         with _open(path, passphrase) as vault:
             if not model.Snapshot.take(vault).same_content(before_repair):

@@ -92,7 +92,7 @@ def make_vault(path: Path, *, clock: Callable[[], datetime] | None = None) -> di
 
 
 async def wait_for(pilot: Pilot[Any], condition: Callable[[], object],
-                   timeout: float = 10.0) -> None:
+                   timeout: float = 20.0) -> None:
     """Let the app run until ``condition()`` is true (AssertionError on timeout)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

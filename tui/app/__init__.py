@@ -1,0 +1,1 @@
+"""The Textual app (``evault`` with no command); see docs/tui.md."""

@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path
@@ -51,6 +53,7 @@ from vault.session import Vault
 _KEY = SigningKey.from_bytes(bytes(range(40)))  # fixed test key: signatures are fuzz input
 _MESSAGE = b"evault fuzz message\n"
 _SUFFIXES = [".csv", ".jsonl", ".xlsx", ".tsv", ".json", ".txt"]
+_PREFIX = "evault-fuzz-vault-"
 _ENCODINGS = ["utf-8", "gb18030", "utf-16", "cp1252", "latin-1", "no-such-codec"]
 
 
@@ -65,9 +68,10 @@ class _Shared:
     @classmethod
     def records(cls) -> Any:
         if cls.vault is None:
-            # The vault holds only fuzz data; the folder is left in the temp directory
-            # (libFuzzer ends the process without running atexit handlers).
-            cls.folder = Path(tempfile.mkdtemp(prefix="evault-fuzz-vault-"))
+            # The vault holds only fuzz data. libFuzzer ends the process without running
+            # atexit handlers, so each run removes the folders of runs that have ended.
+            _sweep()
+            cls.folder = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
             created = Vault.create(cls.folder / "vault", "fuzz passphrase",
                                    params=kdf.INSECURE_TEST_PARAMS)
             cls.vault = created.vault
@@ -83,6 +87,17 @@ class _Shared:
         cls.records()
         assert cls.folder is not None
         return cls.folder / f"input{suffix}"
+
+
+def _sweep() -> None:
+    for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
+        pid = folder.name[len(_PREFIX):].split("-", 1)[0]
+        try:
+            os.kill(int(pid), 0)
+        except (ValueError, ProcessLookupError):
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            continue  # a live process of another user
 
 
 # -- the bundle reader -------------------------------------------------------------------

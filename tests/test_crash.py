@@ -10,11 +10,17 @@ can fail: each feeds them a vault that differs from what was reported.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import PASSPHRASE, run_cli
+import pytest
+
+from tests.conftest import PASSPHRASE, ROOT, run_cli
 from tests.crash import model, soak
 from vault import fsutil
 from vault.session import Vault
@@ -136,3 +142,42 @@ def test_a_staged_key_slot_is_reported_and_repaired(new_vault: Vault, vault_path
     assert repaired.code == 0, repaired.out
     assert "removed the key slot" in repaired.err
     assert sorted(os.listdir(vault_path)) == ["blobs", "header", "vault.db"]
+
+
+_WRITER = """
+import os, sys
+from pathlib import Path
+from vault import fsutil
+data = os.urandom(48 << 20)
+sys.stdout.write("READY\\n"); sys.stdout.flush()
+getattr(fsutil, sys.argv[1])(Path(sys.argv[2]), data, what="writing the bundle")
+"""
+
+
+@pytest.mark.parametrize("how", ["write_new", "atomic_write"])
+def test_a_killed_bundle_write_leaves_nothing_beside_it(tmp_path: Path, how: str) -> None:
+    """Regression: the bundle was written through a named temporary file, which a kill
+    mid-write left beside the user's files (the soak found '.export-….age.tmp'). Export
+    now writes an unnamed file and names it once complete. ``atomic_write`` is the
+    control: the same kills do leave its temporary file, so the kills land mid-write."""
+    leftovers = 0
+    for i in range(6):
+        folder = tmp_path / f"k{i}"
+        folder.mkdir()
+        out = folder / "out.age"
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, how, str(out)],
+                                stdout=subprocess.PIPE, cwd=ROOT)
+        assert proc.stdout is not None and proc.stdout.readline() == b"READY\n"
+        time.sleep(0.004 * i)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        names = os.listdir(folder)
+        if out.exists() and proc.returncode != -signal.SIGKILL:
+            assert out.stat().st_size == 48 << 20
+        leftovers += any(name.startswith(".") for name in names)
+        if how == "write_new":
+            assert names in ([], ["out.age"]), names
+            if names:
+                assert out.stat().st_size == 48 << 20 and out.stat().st_mode & 0o777 == 0o600
+    if how == "atomic_write":
+        assert leftovers, "no kill landed while the file was being written"

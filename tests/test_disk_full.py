@@ -250,6 +250,7 @@ def test_nearly_full_filesystem_fails_cleanly(template: Template, small_fs: Path
         else:
             assert_failed_cleanly(code, err, path, before, out_dir)
         outcomes.append((free, code))
+    print(f"\n{op}: needs {need} B; (free bytes, exit) {outcomes}")
     # The sweep reached both sides: refused writes, and enough room to succeed.
     assert {code for _free, code in outcomes} == {0, 1}, outcomes
 

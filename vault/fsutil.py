@@ -82,6 +82,69 @@ def discard_staged(tmp: Path) -> None:
         tmp.unlink()
 
 
+def write_new(path: Path, data: bytes, *, what: str = "saving") -> None:
+    """Create ``path`` (which must not exist) holding ``data``, whole or not at all.
+
+    Why not :func:`atomic_write`: its named temporary file stays behind when the process
+    is killed while writing, beside the user's files where no repair looks. Here the data
+    goes into an unnamed file (``O_TMPFILE``) that gets its name only once complete and
+    fsynced, so a kill leaves nothing; and linking refuses to replace a file that appeared
+    meanwhile. Where ``O_TMPFILE`` or ``/proc`` is missing, falls back to a named
+    temporary file linked into place (a kill mid-write may then leave ``.NAME.tmp``).
+    """
+    try:
+        fd = _unnamed_file(path.parent)
+    except OSError as exc:
+        raise storage_error(exc, what) from None
+    if fd is None:
+        tmp = stage(path, data, what=what)
+        try:
+            os.link(tmp, path)
+            fsync_dir(path.parent)
+        except OSError as exc:
+            raise storage_error(exc, what) from None
+        finally:
+            discard_staged(tmp)
+        return
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+            _name(fd, path)
+        finally:
+            os.close(fd)
+        fsync_dir(path.parent)
+    except OSError as exc:
+        raise storage_error(exc, what) from None
+
+
+def _unnamed_file(directory: Path) -> int | None:
+    """A file in ``directory`` with no name yet (``O_TMPFILE``), or None where the system
+    or the filesystem has no such thing."""
+    if not hasattr(os, "O_TMPFILE") or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        return os.open(directory, os.O_TMPFILE | os.O_WRONLY, 0o600)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+            return None
+        raise
+
+
+def _name(fd: int, path: Path) -> None:
+    """Give the unnamed file ``fd`` the name ``path`` (EEXIST if taken). A directory fd
+    makes Python call ``linkat`` with AT_SYMLINK_FOLLOW: plain ``link`` would try to link
+    the ``/proc`` symlink itself (EXDEV)."""
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.link(f"/proc/self/fd/{fd}", path.name, dst_dir_fd=dir_fd, follow_symlinks=True)
+    finally:
+        os.close(dir_fd)
+
+
 def overwrite_and_unlink(path: Path) -> None:
     """Overwrite a small file with random bytes, fsync, then unlink it.
 

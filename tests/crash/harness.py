@@ -29,7 +29,7 @@ from vault.session import Vault
 CLI_OPS = ("add", "attach", "import", "export", "passwd")
 #: Operations per driver run that does one kind only: about a second of writes each, so
 #: short operations (a level change, a passphrase change) get their share of kills too.
-FOCUS_OPS = {"add": 150, "edit": 200, "level": 200, "passwd": 40, "attach": 8, "export": 3,
+FOCUS_OPS = {"add": 100, "edit": 120, "level": 120, "passwd": 30, "attach": 8, "export": 3,
              "import": 3}
 RECIPIENT = "partner"
 
@@ -64,6 +64,8 @@ class Harness:
         self.work = root / "work"
         self.identity = root / "partner.key"
         self.vaults = 0
+        self.keep = False
+        """Keep the current vault when the next one is made (it failed a check)."""
         self.runs = 0
         self.passphrase = ""
         self.vault_path = root / "vault"
@@ -77,6 +79,9 @@ class Harness:
 
     def new_vault(self) -> None:
         """A fresh vault with a recipient and a few records to edit and attach to."""
+        if self.vaults and not self.keep:
+            shutil.rmtree(self.vault_path, ignore_errors=True)
+        self.keep = False
         self.vaults += 1
         self.vault_path = self.root / f"vault-{self.vaults}"
         shutil.rmtree(self.work, ignore_errors=True)
@@ -218,6 +223,7 @@ class Harness:
                                                         script)
         outcome.problems += problems
         if passphrase is None:
+            self.keep = True
             self.new_vault()
             return outcome
         self.passphrase = passphrase
@@ -248,5 +254,6 @@ class Harness:
         outcome.problems += verify.stray_files(self.vault_path, self.work)
         self.snapshot = after
         if outcome.problems:
+            self.keep = True
             self.new_vault()
         return outcome

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -111,6 +112,44 @@ def _schedule(iterations: int, cli_share: float, focus_share: float,
     return schedule
 
 
+class _Timing:
+    """How long each kind of run takes, learnt as the soak goes: the unkilled first run,
+    then every run that ended before its kill. Medians, because the machine's load moves
+    (a one-off measurement once swept every kill past the end of the run)."""
+
+    def __init__(self) -> None:
+        self.full: dict[str, list[float]] = {}
+        self.ready: dict[str, list[float]] = {}
+        self.startup: list[float] = []
+
+    def learn(self, kind: str, outcome: Outcome) -> None:
+        """Take what ``outcome`` shows about ``kind``."""
+        if outcome.state == "completed":
+            self.full.setdefault(kind, []).append(outcome.elapsed)
+        if outcome.startup is not None:
+            self.ready.setdefault(kind, []).append(outcome.startup)
+
+    def window(self, kind: str) -> tuple[float, float]:
+        """(earliest, latest) kill delay for ``kind``."""
+        full = statistics.median(self.full[kind])
+        if kind.startswith("cli"):
+            low = 0.8 * statistics.median(self.startup)
+        elif kind == "driver":
+            low = 0.0  # mixed runs: start-up (unlock, migrations) is killed too
+        else:
+            low = statistics.median(self.ready.get(kind, [0.0]))
+        return min(low, 0.5 * full), full
+
+    def figures(self) -> dict[str, float]:
+        """Median seconds per kind, for the JSON line."""
+        out = {k: statistics.median(v) for k, v in self.full.items()}
+        out.update({f"{k} ready": statistics.median(v) for k, v in self.ready.items()
+                    if k != "driver"})
+        if self.startup:
+            out["python start-up"] = statistics.median(self.startup)
+        return out
+
+
 def run(iterations: int, seed: int, root: Path, *, cli_share: float = 0.25,
         focus_share: float = 0.5, reset_every: int = 20, ops: int = 30,
         attach_mb: float = 3.0, cli_ops: tuple[str, ...] = CLI_OPS,
@@ -122,29 +161,29 @@ def run(iterations: int, seed: int, root: Path, *, cli_share: float = 0.25,
     harness = Harness(root, seed, ops=ops, attach_mb=attach_mb)
     harness.new_vault()
     summary = Summary()
-    startup = 0.0
+    timing = _Timing()
     for number, (kind, fraction) in enumerate(
             _schedule(iterations, cli_share, focus_share, cli_ops, focus, rng), start=1):
         if number % reset_every == 0:
             harness.new_vault()
         runner, _, op = kind.partition(" ")
-        if kind not in summary.timings:
-            if runner == "cli" and not startup:
-                startup = summary.timings["startup"] = _startup_seconds()
+        if kind not in timing.full:
+            if runner == "cli" and not timing.startup:
+                timing.startup += [_startup_seconds() for _ in range(3)]
             full = _launch(harness, runner, op, None)
-            summary.timings[kind] = full.elapsed
-            if op and full.startup is not None:
-                summary.timings[f"{kind} ready"] = full.startup
+            timing.learn(kind, full)
             if full.problems:  # an unkilled run that fails verification is a failure too
                 summary.outcomes.append(full)
-        low = 0.8 * startup if runner == "cli" else summary.timings.get(f"{kind} ready", 0.0)
-        delay = low + fraction * (summary.timings[kind] - low)
+        low, high = timing.window(kind)
+        delay = low + fraction * (high - low)
         outcome = _launch(harness, runner, op, delay)
+        timing.learn(kind, outcome)
         summary.outcomes.append(outcome)
         if log is not None and outcome.problems:
             log.write(f"FAILED kill {number} ({kind}, {delay:.3f}s, during "
                       f"{outcome.state}): {outcome.problems}\n")
             log.flush()
+    summary.timings = timing.figures()
     summary.seconds = time.monotonic() - began
     return summary
 

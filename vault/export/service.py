@@ -157,7 +157,7 @@ class ExportService:
                 tx.audit("export.seal", bundle_id=plan.bundle_id,
                          clearance=plan.clearance.value, recipients=names,
                          plain=plan.plain, counts=counts)
-                fsutil.atomic_write(out, data, what="writing the bundle")
+                fsutil.write_new(out, data, what="writing the bundle")  # a kill leaves nothing
                 written = True
         except BaseException:
             if written:  # the audit did not commit: take the file back

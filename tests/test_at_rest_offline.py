@@ -126,6 +126,7 @@ def test_no_canary_in_any_byte_anywhere(session: tuple[Session, Canaries]) -> No
             for where, forms_ in needles.items():
                 if any(f in data for f in forms_):
                     leaks.append(f"{where} in {path.relative_to(s.root)}")
+    print(f"FIGURES files={searched} canaries={len(c.issued)}")
     assert searched >= 6  # header, db, blob, bundle, report, backup…
     assert not leaks, "\n".join(leaks[:20])
 

@@ -117,7 +117,7 @@ def test_no_canary_in_any_byte_anywhere(session: tuple[Session, Canaries]) -> No
                for where, toks in c.tokens().items()}
     searched = 0
     leaks = []
-    for name, directory in s.dirs.items():
+    for directory in s.dirs.values():
         for path in sorted(directory.rglob("*")):
             if not path.is_file():
                 continue

@@ -20,7 +20,8 @@ PASS_CANARY = "PASSCANARY-41d9-口令"
 CONTENT_CANARY = "CONTENTCANARY-8c2e-证词"
 
 
-def run(fault: str | None, args: list[str], cwd: Path, stdin: str) -> subprocess.CompletedProcess[bytes]:
+def run(fault: str | None, args: list[str], cwd: Path,
+        stdin: str) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, INSECURE_TEST_KDF_ENV: "1", "TMPDIR": str(cwd), "PYTHONPATH": str(ROOT)}
     module = ["-m", "tests.fault_main", fault] if fault else ["-m", "tui.cli.main"]
     return subprocess.run([sys.executable, *module, *args], input=stdin.encode(),

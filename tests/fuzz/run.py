@@ -10,8 +10,8 @@ prints ``Done N runs`` on stderr at the end.
 from __future__ import annotations
 
 import os
-import tempfile
 import sys
+import tempfile
 from pathlib import Path
 
 import atheris

@@ -11,7 +11,7 @@ import errno
 import os
 from pathlib import Path
 
-from vault.errors import StorageError
+from vault.errors import InvalidInput, StorageError
 
 
 def fsync_dir(path: Path) -> None:
@@ -101,6 +101,8 @@ def write_new(path: Path, data: bytes, *, what: str = "saving") -> None:
         try:
             os.link(tmp, path)
             fsync_dir(path.parent)
+        except FileExistsError:
+            raise _taken(path) from None
         except OSError as exc:
             raise storage_error(exc, what) from None
         finally:
@@ -117,8 +119,14 @@ def write_new(path: Path, data: bytes, *, what: str = "saving") -> None:
         finally:
             os.close(fd)
         fsync_dir(path.parent)
+    except FileExistsError:
+        raise _taken(path) from None
     except OSError as exc:
         raise storage_error(exc, what) from None
+
+
+def _taken(path: Path) -> InvalidInput:
+    return InvalidInput(f"{path} already exists; nothing was written; choose a new file name")
 
 
 def _unnamed_file(directory: Path) -> int | None:

@@ -14,10 +14,11 @@ import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from vault import fsutil, session
-from vault.dossier import render_md, render_pdf
+from vault.dossier import render_md
 from vault.dossier.content import Dossier
 from vault.dossier.draft import Drafter
 from vault.dossier.profile import gather
@@ -27,7 +28,16 @@ from vault.errors import InvalidInput
 from vault.export.gate import Gate, LeakFound
 from vault.records.spec import Level
 
+
 #: Formats a dossier is rendered in, by file suffix.
+def _render_pdf() -> ModuleType:
+    """The PDF renderer, imported on first use: PyMuPDF takes about half a second to
+    import, which every ``evault`` command would otherwise pay at start-up."""
+    from vault.dossier import render_pdf
+
+    return render_pdf
+
+
 FORMATS = (".md", ".pdf")
 #: The setting that holds the submitting organisation's name.
 ORGANISATION_SETTING = "organisation"
@@ -109,7 +119,7 @@ class DossierService:
             if suffix == ".md":
                 files[f"{dossier.name}.md"] = render_md.render_bytes(dossier)
             elif suffix == ".pdf":
-                files[f"{dossier.name}.pdf"] = render_pdf.render(dossier)
+                files[f"{dossier.name}.pdf"] = _render_pdf().render(dossier)
             else:
                 raise InvalidInput("a dossier is written as .md or .pdf")
         gate(dossier, files)
@@ -167,7 +177,7 @@ def gate(dossier: Dossier, files: dict[str, bytes]) -> None:
         path = f"dossier/{name}"
         leaks.extend(checker.scan_file(path, data))
         if name.endswith(".pdf"):
-            text = render_pdf.text_of(data).encode("utf-8")
+            text = _render_pdf().text_of(data).encode("utf-8")
             leaks.extend(checker.scan_file(f"{path}.txt", text))
     if leaks:
         raise LeakFound(leaks)

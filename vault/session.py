@@ -132,10 +132,7 @@ class Vault:
         if params is None:
             params, kdf_note = params_for_new_vault()
         new = hdr.create(passphrase, params)
-        staging = path.parent / f".{path.name}.creating-{os.urandom(4).hex()}"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            staging.mkdir(mode=0o700)
+        with fsutil.new_directory(path, kind="creating", what="creating the vault") as staging:
             layout = Layout(staging)
             layout.blobs.mkdir(mode=0o700)
             store = Store.open(layout.database, derive_key(new.master_key, Purpose.DATABASE),
@@ -152,16 +149,6 @@ class Vault:
             finally:
                 store.close()
             fsutil.atomic_write(layout.header, new.header, what="creating the vault")
-            if path.exists():
-                path.rmdir()
-            os.rename(staging, path)
-            fsutil.fsync_dir(path.parent)
-        except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise fsutil.storage_error(exc, "creating the vault") from None
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         vault = cls(path, actor=actor, clock=clock)
         vault._attach(new.master_key, "passphrase")
         return Created(vault, new.recovery_key, params, kdf_note)
@@ -336,13 +323,11 @@ class Vault:
             raise VaultLocked("the vault is locked; unlock it to continue")
         if dest.resolve().is_relative_to(self.layout.root.resolve()):
             raise InvalidInput("the backup must be outside the vault directory")
-        staging = dest.parent / f".{dest.name}.backup-{os.urandom(4).hex()}"
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            staging.mkdir(mode=0o700)
+        master = self._master
+        with fsutil.new_directory(dest, kind="backup", what="writing the backup") as staging:
             target = Layout(staging)
             header_bytes = self._read_header()
-            self.store.export_copy(target.database, derive_key(self._master, Purpose.DATABASE))
+            self.store.export_copy(target.database, derive_key(master, Purpose.DATABASE))
             if self.layout.blobs.is_dir():
                 shutil.copytree(self.layout.blobs, target.blobs)
                 for blob in target.blobs.iterdir():
@@ -351,17 +336,6 @@ class Vault:
             else:
                 target.blobs.mkdir(mode=0o700)
             fsutil.atomic_write(target.header, header_bytes, what="writing the backup")
-            fsutil.fsync_dir(staging)
-            if dest.exists():
-                dest.rmdir()
-            os.rename(staging, dest)
-            fsutil.fsync_dir(dest.parent)
-        except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise fsutil.storage_error(exc, "writing the backup") from None
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         try:
             with self.store.transaction("recording the backup") as tx:
                 tx.audit("vault.backup")

@@ -276,14 +276,16 @@ class AttachmentService:
         if not same:
             raise InvalidInput("the original no longer matches the attachment; it was not "
                                "deleted")
-        try:
-            original.unlink()
-            fsutil.fsync_dir(original.parent)
-        except OSError as exc:
-            raise fsutil.storage_error(exc, "deleting the original") from None
+        # The audit entry is written first and the file removed inside the same
+        # transaction: if the entry is refused (a full disk), the original stays.
         with self._vault.store.transaction("recording the removal of the original") as tx:
             tx.audit("attachment.original_removed", record=attachment.record_id,
                      attachment=attachment.id, sha256=attachment.sha256)
+            try:
+                original.unlink()
+                fsutil.fsync_dir(original.parent)
+            except OSError as exc:
+                raise fsutil.storage_error(exc, "deleting the original") from None
 
     # -- custody -----------------------------------------------------------------------
 

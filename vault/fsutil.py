@@ -65,6 +65,15 @@ def atomic_write(path: Path, data: bytes, *, what: str = "saving") -> None:
     put_staged(stage(path, data, what=what), path, what=what)
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte (os.write may write fewer) and fsync."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+    os.fsync(fd)
+
+
 def staged_name(path: Path) -> Path:
     """Where :func:`stage` writes the next version of ``path``."""
     return path.with_name(f".{path.name}.tmp")
@@ -81,11 +90,7 @@ def stage(path: Path, data: bytes, *, what: str = "saving") -> Path:
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
+            _write_all(fd, data)
         finally:
             os.close(fd)
     except OSError as exc:
@@ -138,11 +143,7 @@ def write_new(path: Path, data: bytes, *, what: str = "saving") -> None:
         return
     try:
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
+            _write_all(fd, data)
             _name(fd, path)
         finally:
             os.close(fd)

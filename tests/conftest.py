@@ -7,19 +7,20 @@ The one concession to speed is :func:`insecure_test_kdf`: new vaults in tests us
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import vault.services  # noqa: F401 - registers feature services
 from crypto import kdf
+from tests.clirun import Result, run_cli
 from vault.session import INSECURE_TEST_KDF_ENV, Vault
+
+__all__ = ["PASSPHRASE", "ROOT", "Result", "run_cli", "run_cli_process"]
 
 PASSPHRASE = "correct horse battery staple"
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,30 +46,6 @@ def new_vault(vault_path: Path) -> Iterator[Vault]:
         yield created.vault
     finally:
         created.vault.close()
-
-
-@dataclass
-class Result:
-    """What a CLI run returned."""
-
-    code: int
-    out: str
-    err: str
-
-
-def run_cli(args: list[str], stdin: str = "", monkeypatch: pytest.MonkeyPatch | None = None,
-            ) -> Result:
-    """Run ``evault`` in this process (fast), feeding ``stdin``; never raises."""
-    from tui.cli.main import main
-
-    old = sys.stdin, sys.stdout, sys.stderr
-    out, err = io.StringIO(), io.StringIO()
-    sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
-    try:
-        code = main(args)
-    finally:
-        sys.stdin, sys.stdout, sys.stderr = old
-    return Result(code, out.getvalue(), err.getvalue())
 
 
 def run_cli_process(args: list[str], stdin: str | bytes = "", env: dict[str, str] | None = None,

@@ -1,43 +1,15 @@
-"""Running ``evault``: in this process (fast, for the checks after a kill) or as a real
-child process (what a user runs, and what the harness kills).
-
-The in-process runner needs no pytest, so the soak can use it outside the test suite.
-"""
+"""Running ``evault`` as a real child process (what a user runs, and what the harness
+kills). The in-process runner for the checks after a kill is :mod:`tests.clirun`."""
 
 from __future__ import annotations
 
-import io
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from vault.session import INSECURE_TEST_KDF_ENV
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-@dataclass
-class Ran:
-    """Exit code and output of one ``evault`` run."""
-
-    code: int
-    out: str
-    err: str
-
-
-def run_here(args: list[str], stdin: str = "") -> Ran:
-    """``evault ARGS`` in this process, with ``stdin`` as standard input."""
-    from tui.cli.main import main
-
-    saved = sys.stdin, sys.stdout, sys.stderr
-    out, err = io.StringIO(), io.StringIO()
-    sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
-    try:
-        code = main(args)
-    finally:
-        sys.stdin, sys.stdout, sys.stderr = saved
-    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def child_env() -> dict[str, str]:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.clirun import run_cli
 from tests.crash import model, workload
-from tests.crash.cli import run_here
 from vault.errors import WrongKey
 from vault.search import search_ids
 from vault.session import Vault
@@ -83,7 +83,7 @@ def run_check(path: Path, passphrase: str, op: str | None,
     """``evault check``; when it reports only leftovers that the kill during ``op``
     explains, ``check --repair`` — which must remove those and nothing else."""
     base = ["--vault", str(path), "--passphrase-stdin"]
-    ran = run_here([*base, "check", "--json"], passphrase + "\n")
+    ran = run_cli([*base, "check", "--json"], passphrase + "\n")
     if ran.code == 0:
         return [], 0
     found = json.loads(ran.out)["problems"] if ran.out.strip() else [ran.err.strip()]
@@ -92,7 +92,7 @@ def run_check(path: Path, passphrase: str, op: str | None,
     blobs = path / "blobs"
     present = set(os.listdir(blobs))
     referenced = _referenced(path, passphrase)
-    repair = run_here([*base, "check", "--repair", "--json"], passphrase + "\n")
+    repair = run_cli([*base, "check", "--repair", "--json"], passphrase + "\n")
     lines = [ln for ln in repair.err.splitlines() if ln.startswith("repaired")]
     removed = [ln for ln in lines if _REMOVED.match(ln) or _UNSTAGED.match(ln)]
     problems = [f"repair did more than remove leftovers: {ln}" for ln in lines
@@ -123,7 +123,7 @@ def _open(path: Path, passphrase: str) -> Vault:
 def check_bundle(out: Path, identity: Path, signer: str, bundle_id: str | None) -> list[str]:
     """A bundle file must be whole: ``evault bundle verify`` accepts it (and it is the
     bundle reported, when one was)."""
-    ran = run_here(["bundle", "verify", str(out), "--identity", str(identity),
+    ran = run_cli(["bundle", "verify", str(out), "--identity", str(identity),
                     "--signer", signer, "--json"])
     if ran.code != 0:
         return [f"bundle {out.name} does not verify (exit {ran.code}): {ran.err.strip()}"]

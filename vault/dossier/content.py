@@ -175,5 +175,6 @@ class DossierSet:
 
     @property
     def gate_needles(self) -> list[tuple[str, Any]]:
-        """Every identifier any of the dossiers may not carry."""
-        return [n for d in self.dossiers for n in d.gate_needles]
+        """Every identifier any of the dossiers may not carry (once each: drafted for one
+        clearance and audience, they mostly share them)."""
+        return list(dict.fromkeys(n for d in self.dossiers for n in d.gate_needles))

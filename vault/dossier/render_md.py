@@ -200,9 +200,8 @@ def comparison(standings: list[Standing]) -> list[str]:
                 "Why not, act by act", "The filing still lacks"),
            _row(*["---"] * 5)]
     for s in standings:
-        acts = ", ".join(str(n) for n in s.acts)
-        met = (f"{esc('; '.join(c.id for c in s.criteria))} (acts {acts})"
-               if s.criteria else "none")
+        acts = ("act " if len(s.acts) == 1 else "acts ") + ", ".join(str(n) for n in s.acts)
+        met = f"{esc('; '.join(c.id for c in s.criteria))} ({acts})" if s.criteria else "none"
         out.append(_row(f"{s.regime.id.upper()}: {esc(s.regime.name)}",
                         ("yes" if s.can_meet else "no")
                         + ("" if s.ready else "; not ready to file"),

@@ -26,6 +26,7 @@ from tests.dossier_support import (
     complete_profile,
     make_template,
     open_copy,
+    png_file,
 )
 from vault.dossier import render_md
 from vault.dossier.regimes import ALL, REGIME_IDS, all_regimes, load
@@ -250,7 +251,7 @@ def _uncite(vault: Vault, s: Scenario) -> None:
 
 @pytest.mark.parametrize("link", ["related_act", "related_detention", "names_victim"])
 def test_evidence_is_found_through_the_links_people_make(vault: Vault, scenario: Scenario,
-                                                         link: str) -> None:
+                                                         link: str, tmp_path: Path) -> None:
     records: Any = vault.service("records")
     _uncite(vault, scenario)
     for t in scenario.testimonies:  # the complete profile's testimonies link nothing
@@ -265,9 +266,12 @@ def test_evidence_is_found_through_the_links_people_make(vault: Vault, scenario:
              "related_detention": {"related": [scenario.detention]},
              "names_victim": {"persons_mentioned": [scenario.victim]}}[link]
     records.edit(scenario.testimonies[1], value)
+    vault.service("attachments").attach(scenario.testimonies[1],
+                                        png_file(tmp_path / "linked.png"), "public")
     gaps = vault.service("dossier").check(scenario.person, "eu")
     mine = {g.code: g for g in gaps if g.record == scenario.act}
     assert "act_no_evidence" not in mine
+    assert "act_no_attachment" in mine  # a file behind uncited evidence supports nothing yet
     assert mine["act_evidence_uncited"].severity == "weak"
     assert scenario.testimonies[1] in mine["act_evidence_uncited"].message  # how to cite
     assert f"evault edit {scenario.act[:8]}" in mine["act_evidence_uncited"].message

@@ -71,8 +71,10 @@ class ActLink:
         return found
 
     def attachment_count(self) -> int:
-        """Files attached anywhere behind this act."""
-        return sum(len(items) for items in self.attachments.values())
+        """Files attached anywhere behind this act, but not behind evidence found only
+        through links (uncited, it supports nothing yet)."""
+        return sum(len(items) for rid, items in self.attachments.items()
+                   if rid not in self.linked)
 
 
 @dataclass

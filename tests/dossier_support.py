@@ -17,7 +17,10 @@ from vault.session import Vault
 
 #: The torture criterion of each regime (the one the complete profile's act meets).
 TORTURE = {"us": "eo13818-abuse", "uk": "reg4-torture", "eu": "art2-1-c-i-torture",
-           "ca": "s4-2-a-gross-violations"}
+           "ca": "s4-2-a-gross-violations", "ee": "hr-serious-harm",
+           "lv": "s61-2-human-rights", "lt": "art133-human-rights", "au": "6a4-torture"}
+#: The submitter's contact set by the complete profile.
+CONTACT = "filings@rights-network.example"
 NAME, NAME_ZH = "Wang Jianguo", "王建国"
 #: Private values of the target: none may ever appear in a dossier.
 PRIVATE_CANARIES = {"notes": "Canary private note qzxv", "religion": "Canaryfaith",
@@ -78,6 +81,7 @@ def complete_profile(vault: Vault, tmp: Path) -> Scenario:
     testimonies, an attached photo, a victim who is a human rights defender."""
     rec: Any = vault.service("records")
     vault.service("dossier").set_organisation("Example Rights Network (fictional)")
+    vault.service("dossier").set_contact(CONTACT)
     boss = rec.add("person", {"name": "Zhao Shangji", "roles": ["perpetrator"]})
     person = rec.add("person", {
         "name": NAME, "name_original": NAME_ZH, "aliases": ["Wang Juzhang"],

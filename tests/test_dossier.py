@@ -94,6 +94,14 @@ def test_demo_dossier_has_every_section_names_sources_by_pseudonym_and_passes_th
         for n, title in enumerate(render_md.SECTIONS, start=1):
             assert f"## {n}. {title}" in md
             assert title in " ".join(text.split())
+        # The regime's citations: every instrument and every criterion the acts meet.
+        flat = " ".join(text.split())
+        met = dossier.criteria_met()
+        for citation in [b.citation for b in dossier.regime.legal_basis] + \
+                [c.citation for c in met]:
+            assert render_md.esc(citation) in md
+            assert " ".join(citation.split()) in flat, citation
+        assert " ".join(dossier.regime.filing.split()) in flat
         matcher = source_matcher(vault)
         assert matcher.search(md) is None
         assert matcher.search(text) is None

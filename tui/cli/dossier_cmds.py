@@ -13,20 +13,24 @@ from pathlib import Path
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info, safe
 from tui.cli.secrets import UsageError
-from vault.dossier.readiness import SEVERITIES, Gap
-from vault.dossier.regimes import REGIME_IDS
+from vault.dossier.compare import Standing, compare
+from vault.dossier.profile import gather
+from vault.dossier.readiness import SEVERITIES, Gap, merge
+from vault.dossier.regimes import ALL, REGIME_CHOICES, resolve
 from vault.dossier.service import DossierService
 from vault.export.gate import LeakFound
 
 #: Settings this command manages, and what each is for.
-SETTINGS = {"organisation": "the submitting organisation named in sanctions dossiers"}
+SETTINGS = {"organisation": "the submitting organisation named in sanctions dossiers",
+            "contact": "how an authority reaches the submitter (an address, an email)"}
 
 
 def _dossier_args(p: argparse.ArgumentParser) -> None:
     json_flag(p)
     p.add_argument("person", metavar="PERSON", help="the person's record id (or a prefix)")
-    p.add_argument("--regime", required=True, choices=REGIME_IDS,
-                   help="the sanctions regime: us, uk, eu or ca")
+    p.add_argument("--regime", required=True, choices=REGIME_CHOICES,
+                   help="the sanctions regime: " + ", ".join(REGIME_CHOICES[:-1])
+                        + "; or all (one dossier per regime, with a comparison)")
     p.add_argument("--check", action="store_true",
                    help="list what the filing still lacks (exit 0 whatever it finds)")
     p.add_argument("--out", metavar="FILE.md|FILE.pdf",
@@ -40,9 +44,22 @@ def _dossier_args(p: argparse.ArgumentParser) -> None:
 
 def _print_gaps(gaps: list[Gap]) -> None:
     for gap in gaps:
-        emit(f"{gap.severity.upper()}: {safe(gap.message, single_line=True)}")
+        where = f"[{gap.regime}] " if gap.regime else ""
+        emit(f"{gap.severity.upper()}: {where}{safe(gap.message, single_line=True)}")
     counts = {s: sum(1 for g in gaps if g.severity == s) for s in SEVERITIES}
     emit(f"{counts['missing']} missing, {counts['weak']} weak, {counts['note']} note(s)")
+
+
+def _print_comparison(standings: list[Standing]) -> None:
+    emit("comparison of regimes:")
+    for s in standings:
+        met = ", ".join(c.id for c in s.criteria) or "none"
+        emit(f"  {s.regime.id}: {'can meet' if s.can_meet else 'cannot meet'} "
+             f"({'ready' if s.ready else 'not ready'}); criteria met: {met}")
+        for why in s.why_not:
+            emit(f"    why not: {safe(why, single_line=True)}")
+        if s.lacks:
+            emit(f"    lacks: {safe('; '.join(s.lacks), single_line=True)}")
 
 
 @command("dossier", "draft a sanctions recommendation for a person, or check what it lacks",
@@ -58,14 +75,23 @@ def cmd_dossier(ctx: Context) -> int:
     with ctx.unlocked_vault() as vault:
         service: DossierService = vault.service("dossier")
         if args.check:
-            gaps = service.check(args.person, args.regime, args.clearance)
+            each = service.check_each(args.person, args.regime, args.clearance)
+            gaps = merge(each)
+            doc: dict[str, object] = {
+                "person": vault.service("records").resolve(args.person),
+                "regime": args.regime, "clearance": args.clearance,
+                "ready": not any(g.severity == "missing" for g in gaps),
+                "gaps": [g.to_json() for g in gaps]}
+            standings = compare(gather(vault, args.person), resolve(args.regime), each) \
+                if args.regime == ALL else []
             if ctx.json:
-                emit_json({"person": vault.service("records").resolve(args.person),
-                           "regime": args.regime, "clearance": args.clearance,
-                           "ready": not any(g.severity == "missing" for g in gaps),
-                           "gaps": [g.to_json() for g in gaps]})
+                if standings:
+                    doc["comparison"] = [s.to_json() for s in standings]
+                emit_json(doc)
             else:
                 _print_gaps(gaps)
+                if standings:
+                    _print_comparison(standings)
             return 0
         out = Path(args.out)
         try:
@@ -104,10 +130,11 @@ def cmd_settings(ctx: Context) -> int:
     with ctx.unlocked_vault() as vault:
         service: DossierService = vault.service("dossier")
         if args.action == "set":
-            service.set_organisation(args.value)
+            setter = service.set_contact if args.key == "contact" else service.set_organisation
+            setter(args.value)
             info(f"setting {args.key} saved")
             return 0
-        values = {"organisation": service.organisation()}
+        values = {"organisation": service.organisation(), "contact": service.contact()}
         if args.action == "get":
             values = {args.key: values[args.key]}
     if ctx.json:

@@ -15,6 +15,7 @@ from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info, safe
 from tui.cli.secrets import UsageError
 from vault import fsutil
+from vault.dossier.regimes import REGIME_CHOICES
 from vault.errors import InvalidInput
 from vault.export import report as export_report
 from vault.export.gate import LeakFound
@@ -94,8 +95,8 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", action="store_true", help="seal without asking")
     p.add_argument("--dossier", metavar="PERSON",
                    help="also put a sanctions dossier on this person under dossier/")
-    p.add_argument("--regime", choices=["us", "uk", "eu", "ca"],
-                   help="the dossier's sanctions regime (with --dossier)")
+    p.add_argument("--regime", choices=REGIME_CHOICES,
+                   help="the dossier's sanctions regime, or all (with --dossier)")
 
 
 def _confirm(ctx: Context, plan: Plan) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from vault.dossier.compare import Standing
 from vault.dossier.regimes import Criterion, Regime
 from vault.records.spec import Level
 
@@ -75,6 +76,9 @@ class ActEntry:
     verification: str | None
     withheld: frozenset[str] = frozenset()
     """Fields of the act or involvement this clearance does not carry (names only)."""
+    linked: list[str] = field(default_factory=list)
+    """Refs of evidence found through links (a testimony that links the act or names its
+    victim) that nobody has cited yet: shown as such, not counted as corroboration."""
 
 
 @dataclass
@@ -118,6 +122,9 @@ class Dossier:
     """The file stem inside a bundle (``<regime>-<bundle id of the person>``)."""
     gate_needles: list[tuple[str, Any]] = field(default_factory=list, repr=False)
     """Every identifier this dossier may not carry, for the leak gate."""
+    contact: str | None = None
+    """How the authority reaches the submitter (from the vault's settings, rewritten by
+    the redactor like the organisation's name)."""
 
     def criteria_met(self) -> list[Criterion]:
         """Criteria met by at least one act, in the regime's order."""
@@ -151,3 +158,23 @@ class Dossier:
         else:
             text += "No recorded act meets a criterion of this regime yet."
         return text
+
+
+@dataclass
+class DossierSet:
+    """One dossier per regime for one target, with the comparison that opens them."""
+
+    dossiers: list[Dossier]
+    standings: list[Standing]
+    name: str
+    """The file stem (``all-<bundle id of the person>``, ``comparison-…`` when only the
+    comparison is rendered)."""
+    complete: bool = True
+    """Render every dossier after the comparison (False: the comparison alone, as it
+    travels in a bundle beside each regime's own files)."""
+
+    @property
+    def gate_needles(self) -> list[tuple[str, Any]]:
+        """Every identifier any of the dossiers may not carry (once each: drafted for one
+        clearance and audience, they mostly share them)."""
+        return list(dict.fromkeys(n for d in self.dossiers for n in d.gate_needles))

@@ -166,6 +166,7 @@ class Drafter:
     def act(self, number: int, link: ActLink) -> ActEntry:
         av, iv = self.view(link.act), self.view(link.involvement)
         refs = [self.evidence_item(r, link.attachments.get(r.id, [])) for r in link.evidence]
+        linked = [ref for r, ref in zip(link.evidence, refs, strict=True) if r.id in link.linked]
         own = [*link.attachments.get(link.act.id, []),
                *link.attachments.get(link.involvement.id, [])]
         if own:
@@ -196,11 +197,11 @@ class Drafter:
             criteria=criteria_met(link, self.regime), evidence=refs,
             origins=len(link.origins()),
             verification=label("verification", verification) if verification else None,
-            withheld=frozenset([*av.withheld, *iv.withheld]))
+            withheld=frozenset([*av.withheld, *iv.withheld]), linked=linked)
 
     # -- the whole -----------------------------------------------------------------------
 
-    def draft(self, organisation: str | None) -> Dossier:
+    def draft(self, organisation: str | None, contact: str | None = None) -> Dossier:
         """The dossier."""
         target = self.target()
         acts = [self.act(n, link) for n, link in enumerate(self.profile.acts, start=1)]
@@ -216,6 +217,9 @@ class Drafter:
         if organisation:
             organisation, _, _ = self.redactor.rewrite(organisation, self.profile.person.id,
                                                       "organisation", True)
+        if contact:  # the submitter's own address, so no detectors: an email must stay
+            contact, _, _ = self.redactor.rewrite(contact, self.profile.person.id,
+                                                 "contact", False)
         needles: list[tuple[str, Any]] = [
             *self.ids.forbidden_values,
             *((value, Owner(f.record_id, f"finding:{f.kind}", f.field, Level.PRIVATE, False))
@@ -226,4 +230,4 @@ class Drafter:
             created=self.vault.clock().date().isoformat(), organisation=organisation,
             target=target, acts=acts, evidence=list(self._evidence.values()),
             exculpatory=exculpatory, national_interest=self._text(pv, "national_interest"),
-            name=stem, gate_needles=needles)
+            name=stem, gate_needles=needles, contact=contact)

@@ -32,11 +32,20 @@ class ActLink:
     detention: Record | None
     victims: list[Record]
     evidence: list[Record]
-    """Records cited as evidence by the involvement or the act, without repeats."""
+    """Records cited as evidence by the involvement or the act, then the testimonies found
+    through the links people make (see :func:`linked_testimonies`), without repeats."""
     attachments: dict[str, list[Any]] = field(default_factory=dict)
     """Attachments by record id: on the act, the involvement and every evidence record."""
     position: dict[str, str] | None = None
     """The post (from ``positions``) the person held on the act's date, if one is known."""
+    linked: frozenset[str] = frozenset()
+    """Ids of the evidence records found through links rather than cited: the readiness
+    check asks for them to be cited."""
+
+    @property
+    def cited(self) -> list[Record]:
+        """The evidence records someone cited on the act or the involvement."""
+        return [r for r in self.evidence if r.id not in self.linked]
 
     @property
     def date(self) -> str | None:
@@ -47,11 +56,12 @@ class ActLink:
         return value if isinstance(value, str) else None
 
     def origins(self) -> set[str]:
-        """Independent origins of the evidence: each interviewee of a testimony, each
-        protected source, each other evidence record, and the files attached to the act
-        or the involvement themselves. Two testimonies from one person are one origin."""
+        """Independent origins of the cited evidence: each interviewee of a testimony,
+        each protected source, each other evidence record, and the files attached to the
+        act or the involvement themselves. Two testimonies from one person are one origin;
+        a testimony found only through links is not counted until someone cites it."""
         found: set[str] = set()
-        for record in self.evidence:
+        for record in self.cited:
             if record.kind == "testimony":
                 found.add(str(record.fields.get("source") or record.id))
             else:
@@ -61,8 +71,10 @@ class ActLink:
         return found
 
     def attachment_count(self) -> int:
-        """Files attached anywhere behind this act."""
-        return sum(len(items) for items in self.attachments.values())
+        """Files attached anywhere behind this act, but not behind evidence found only
+        through links (uncited, it supports nothing yet)."""
+        return sum(len(items) for rid, items in self.attachments.items()
+                   if rid not in self.linked)
 
 
 @dataclass
@@ -102,6 +114,25 @@ def position_at(person: Record, when: str | None) -> dict[str, str] | None:
     return None
 
 
+def linked_testimonies(act: Record, involvement: Record, detention: Record | None,
+                       testimonies: list[Record]) -> list[Record]:
+    """Testimonies that speak to an act without being cited on it: those whose ``related``
+    field links the act, the involvement or the act's detention, and those whose
+    ``persons_mentioned`` names one of the act's victims. That is how interviewers file
+    what they hear (a testimony about a detention names the detainee and links the
+    detention), so a filing should not call an act unsupported when such a testimony
+    exists; the check then asks that it be cited."""
+    anchors = {act.id, involvement.id} | ({detention.id} if detention is not None else set())
+    victims = {str(v) for v in act.fields.get("victims") or []}
+    found: list[Record] = []
+    for record in testimonies:
+        related = {str(r) for r in record.fields.get("related") or []}
+        named = {str(p) for p in record.fields.get("persons_mentioned") or []}
+        if related & anchors or named & victims:
+            found.append(record)
+    return found
+
+
 def gather(vault: Any, person_id: str) -> Profile:
     """The profile of the person ``person_id`` (an id or unambiguous prefix). InvalidInput
     when the record is not a person."""
@@ -119,6 +150,7 @@ def gather(vault: Any, person_id: str) -> Profile:
             files[record_id] = list(attachments_service.list(record_id))
         return files[record_id]
 
+    testimonies = [r for r in by_id.values() if r.kind == "testimony"]
     links: list[ActLink] = []
     for record in by_id.values():
         if record.kind != "involvement" or record.fields.get("perpetrator") != person.id:
@@ -130,7 +162,11 @@ def gather(vault: Any, person_id: str) -> Profile:
         victims = [by_id[v] for v in act.fields.get("victims") or [] if v in by_id]
         cited = [*(record.fields.get("evidence") or []), *(act.fields.get("evidence") or [])]
         evidence = [by_id[e] for e in dict.fromkeys(cited) if e in by_id]
-        link = ActLink(record, act, detention, victims, evidence)
+        known = {e.id for e in evidence}
+        found = [t for t in linked_testimonies(act, record, detention, testimonies)
+                 if t.id not in known]
+        link = ActLink(record, act, detention, victims, evidence + found,
+                       linked=frozenset(t.id for t in found))
         for rid in (act.id, record.id, *(e.id for e in evidence)):
             items = attached(rid)
             if items:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 
-from vault.dossier.content import ActEntry, Dossier, EvidenceItem
+from vault.dossier.compare import Standing
+from vault.dossier.content import ActEntry, Dossier, DossierSet, EvidenceItem
 
 #: The sections, in order (the tests and the PDF renderer use the same titles).
 SECTIONS = (
     "Legal basis",
-    "Submitting organisation",
+    "Submitter and contact",
     "Target identification",
     "Summary of conduct",
     "Acts and the criteria they meet",
@@ -110,8 +111,13 @@ def _act(d: Dossier, a: ActEntry) -> list[str]:
     out += ["", "Criteria met:" if a.criteria else
             "Criteria met: none of this regime's criteria, in our assessment."]
     out += [f"- {esc(c.citation)}: {esc(c.text)}" for c in a.criteria]
-    evidence = (f"Evidence: {', '.join(a.evidence)} ({a.origins} independent origin(s))"
-                if a.evidence else "Evidence: none cited.")
+    cited = [ref for ref in a.evidence if ref not in a.linked]
+    evidence = (f"Evidence: {', '.join(cited)} ({a.origins} independent origin(s))"
+                if cited else "Evidence: none cited.")
+    if a.linked:
+        evidence += (f" Found through links, not yet cited: {', '.join(a.linked)} (a "
+                     "testimony that links this act or names its victim; to be checked "
+                     "against the act before it is relied on).")
     out += ["", evidence, ""]
     return out
 
@@ -146,10 +152,17 @@ def render(d: Dossier) -> str:
     out += heading()
     out += [f"- **{esc(b.citation)}.** {esc(b.text)}" for b in r.legal_basis]
     out += ["", f"Standard: {esc(r.standard)}", "",
-            "Measures requested: " + esc("; ".join(r.measures)) + ".", ""]
+            "Measures requested: " + esc("; ".join(r.measures)) + ".", "",
+            f"How to file: {esc(r.filing)}", ""]
+    if r.counsel:
+        out += ["To be confirmed by counsel before filing (the published texts we could "
+                "read did not settle these):", ""]
+        out += [f"- {esc(c)}" for c in r.counsel] + [""]
     out += heading()
-    out += [esc(d.organisation) if d.organisation else
-            "Not set (evault settings set organisation NAME).", ""]
+    out += ["- **Organisation:** " + (esc(d.organisation) if d.organisation else
+            "not set (evault settings set organisation NAME)"),
+            "- **Contact:** " + (esc(d.contact) if d.contact else
+            "not set (evault settings set contact ADDRESS)"), ""]
     out += heading() + _identification(d) + [""]
     out += heading() + [esc(d.summary()), ""]
     out += heading()
@@ -176,6 +189,39 @@ def render(d: Dossier) -> str:
     return "\n".join(out)
 
 
-def render_bytes(d: Dossier) -> bytes:
-    """UTF-8 bytes of :func:`render`."""
-    return render(d).encode("utf-8")
+def comparison(standings: list[Standing]) -> list[str]:
+    """The comparison of regimes: a summary line, then one row per regime."""
+    can = [s.regime.id.upper() for s in standings if s.can_meet]
+    cannot = [s.regime.id.upper() for s in standings if not s.can_meet]
+    out = [f"The recorded conduct can meet, in our assessment: {', '.join(can) or 'none'}. "
+           f"It cannot meet: {', '.join(cannot) or 'none'}. Each regime's own dossier "
+           "follows, with its criteria, the acts and the evidence.", "",
+           _row("Regime", "Can the conduct meet it?", "Criteria met (acts)",
+                "Why not, act by act", "The filing still lacks"),
+           _row(*["---"] * 5)]
+    for s in standings:
+        acts = ("act " if len(s.acts) == 1 else "acts ") + ", ".join(str(n) for n in s.acts)
+        met = f"{esc('; '.join(c.id for c in s.criteria))} ({acts})" if s.criteria else "none"
+        out.append(_row(f"{s.regime.id.upper()}: {esc(s.regime.name)}",
+                        ("yes" if s.can_meet else "no")
+                        + ("" if s.ready else "; not ready to file"),
+                        met, esc("; ".join(s.why_not)) or "every act meets a criterion",
+                        esc("; ".join(s.lacks)) or "nothing missing or weak"))
+    return out
+
+
+def render_set(ds: DossierSet) -> str:
+    """Every regime's dossier in one document, opened by the comparison."""
+    first = ds.dossiers[0]
+    out = [f"# Recommendations for targeted sanctions: {esc(first.target.label)}", "",
+           f"- **Regimes:** {len(ds.dossiers)}", f"- **Date:** {first.created}",
+           f"- **Clearance:** {first.clearance.value}", "", f"> {DRAFT_NOTE}", "",
+           "## Comparison of regimes", "", *comparison(ds.standings), ""]
+    for d in ds.dossiers if ds.complete else []:
+        out += ["", render(d)]
+    return "\n".join(out)
+
+
+def render_bytes(d: Dossier | DossierSet) -> bytes:
+    """UTF-8 bytes of :func:`render` (or :func:`render_set`)."""
+    return (render_set(d) if isinstance(d, DossierSet) else render(d)).encode("utf-8")

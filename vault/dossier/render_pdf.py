@@ -24,8 +24,9 @@ from typing import Any
 import pymupdf as _pymupdf
 from markdown_it import MarkdownIt
 
-from vault.dossier.content import Dossier
+from vault.dossier.content import Dossier, DossierSet
 from vault.dossier.render_md import render as render_markdown
+from vault.dossier.render_md import render_set
 
 _CSS = """
 * { font-family: sans-serif; }
@@ -53,16 +54,19 @@ def _no_ligatures(markup: str) -> str:
     return _TEXT.sub(lambda m: ">" + _LIGATURE.sub("f\u200c", m.group(1)) + "<", markup)
 
 
-def to_html(d: Dossier) -> str:
+def to_html(d: Dossier | DossierSet) -> str:
     """The dossier's Markdown as HTML (raw HTML in the Markdown is never passed through:
     record text is escaped there, and ``html=False`` here is the second lock)."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    body = md.render(render_markdown(d))
-    title = html.escape(f"Recommendation: {d.target.label}")
+    if isinstance(d, DossierSet):
+        body, who = md.render(render_set(d)), d.dossiers[0].target.label
+    else:
+        body, who = md.render(render_markdown(d)), d.target.label
+    title = html.escape(f"Recommendation: {who}")
     return f"<html><head><title>{title}</title></head><body>{body}</body></html>"
 
 
-def render(d: Dossier) -> bytes:
+def render(d: Dossier | DossierSet) -> bytes:
     """The dossier as PDF bytes (fonts subset and embedded; no document info)."""
     story = pymupdf.Story(html=_no_ligatures(to_html(d)), user_css=_CSS)
     raw = io.BytesIO()

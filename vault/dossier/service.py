@@ -19,11 +19,12 @@ from typing import Any
 
 from vault import fsutil, session
 from vault.dossier import render_md
-from vault.dossier.content import Dossier
+from vault.dossier.compare import compare
+from vault.dossier.content import Dossier, DossierSet
 from vault.dossier.draft import Drafter
 from vault.dossier.profile import gather
-from vault.dossier.readiness import Gap, check_profile
-from vault.dossier.regimes import Regime, load
+from vault.dossier.readiness import Gap, check_all, merge
+from vault.dossier.regimes import ALL, Regime, load, resolve
 from vault.errors import InvalidInput
 from vault.export.gate import Gate, LeakFound
 from vault.records.spec import Level
@@ -41,13 +42,15 @@ def _render_pdf() -> ModuleType:
 FORMATS = (".md", ".pdf")
 #: The setting that holds the submitting organisation's name.
 ORGANISATION_SETTING = "organisation"
+#: The setting that holds how an authority reaches the submitter (an address, an email).
+CONTACT_SETTING = "contact"
 
 
 @dataclass(frozen=True)
 class Rendered:
     """A dossier's files, gated: name (``<stem>.md``, ``<stem>.pdf``) → bytes."""
 
-    dossier: Dossier
+    dossier: Dossier | DossierSet
     files: dict[str, bytes]
 
 
@@ -86,13 +89,44 @@ class DossierService:
             raise InvalidInput("the organisation's name must be 1 to 300 characters")
         self.vault.store.set_setting(ORGANISATION_SETTING, name)
 
+    def contact(self) -> str | None:
+        """How an authority reaches the submitter, from the vault's settings."""
+        value = self.vault.store.setting(CONTACT_SETTING)
+        return value if isinstance(value, str) and value.strip() else None
+
+    def set_contact(self, text: str) -> None:
+        """Set the submitter's contact (audited; the value is not logged)."""
+        text = " ".join(text.split())
+        if not text or len(text) > 300:
+            raise InvalidInput("the contact must be 1 to 300 characters")
+        self.vault.store.set_setting(CONTACT_SETTING, text)
+
     # -- drafting ------------------------------------------------------------------------
 
     def check(self, person_id: str, regime: str | Regime,
               clearance: str | Level = Level.PUBLIC) -> list[Gap]:
-        """What the filing still lacks (see :mod:`vault.dossier.readiness`)."""
-        return check_profile(gather(self.vault, person_id), _regime(regime),
-                             _level(clearance), self.organisation())
+        """What the filing still lacks (see :mod:`vault.dossier.readiness`); under
+        ``all``, one list for every regime (a gap of one regime only says which)."""
+        return merge(self.check_each(person_id, regime, clearance))
+
+    def check_each(self, person_id: str, regime: str | Regime,
+                   clearance: str | Level = Level.PUBLIC) -> dict[str, list[Gap]]:
+        """The gaps under each regime ``regime`` names (``all``: every one), by id."""
+        return check_all(gather(self.vault, person_id), resolve(regime), _level(clearance),
+                         self.organisation(), self.contact())
+
+    def build_set(self, person_id: str, clearance: str | Level = "public",
+                  recipient: str | Iterable[str] | None = None,
+                  plain: bool | None = None) -> DossierSet:
+        """One dossier per regime, for one audience, with the comparison of regimes."""
+        dossiers = [self.build(person_id, r, clearance, recipient, plain)
+                    for r in resolve(ALL)]
+        profile = gather(self.vault, person_id)
+        gaps = check_all(profile, [d.regime for d in dossiers], _level(clearance),
+                         self.organisation(), self.contact())
+        stem = dossiers[0].name.split("-", 1)[1]
+        return DossierSet(dossiers, compare(profile, [d.regime for d in dossiers], gaps),
+                          f"all-{stem}")
 
     def build(self, person_id: str, regime: str | Regime, clearance: str | Level = "public",
               recipient: str | Iterable[str] | None = None,
@@ -107,11 +141,12 @@ class DossierService:
         is_plain = plain if plain is not None else not keys
         profile = gather(self.vault, person_id)
         drafter = Drafter(self.vault, profile, _regime(regime), level, keys, is_plain)
-        return drafter.draft(self.organisation())
+        return drafter.draft(self.organisation(), self.contact())
 
     # -- rendering and the gate ----------------------------------------------------------
 
-    def render(self, dossier: Dossier, formats: Iterable[str] = FORMATS) -> Rendered:
+    def render(self, dossier: Dossier | DossierSet,
+               formats: Iterable[str] = FORMATS) -> Rendered:
         """Render ``dossier`` and run the leak gate over every file. LeakFound (exit 5)
         when anything the dossier may not carry is in the bytes or in the PDF's text."""
         files: dict[str, bytes] = {}
@@ -128,7 +163,17 @@ class DossierService:
     def documents(self, person_id: str, regime: str | Regime, clearance: str | Level,
                   recipients: Iterable[str] = (), plain: bool = False) -> dict[str, bytes]:
         """The gated files for the export's ``plan(documents=...)`` (they land under
-        ``dossier/`` in the bundle and are gated again with the bundle)."""
+        ``dossier/`` in the bundle and are gated again with the bundle). Under ``all``:
+        each regime's own files, and the comparison (``comparison-<id>.md``, ``.pdf``)."""
+        if regime == ALL:
+            dset = self.build_set(person_id, clearance, list(recipients), plain)
+            files: dict[str, bytes] = {}
+            for dossier in dset.dossiers:
+                files.update(self.render(dossier).files)
+            alone = DossierSet(dset.dossiers, dset.standings,
+                               dset.name.replace("all-", "comparison-", 1), complete=False)
+            files.update(self.render(alone).files)
+            return files
         dossier = self.build(person_id, regime, clearance, list(recipients), plain)
         return self.render(dossier).files
 
@@ -148,7 +193,9 @@ class DossierService:
         if _level(clearance) != Level.PUBLIC and not recipient:
             raise InvalidInput("a partner dossier is written for named recipients (--to); "
                                "only a public one is written for anyone")
-        dossier = self.build(person_id, regime, clearance, recipient)
+        dossier: Dossier | DossierSet = (
+            self.build_set(person_id, clearance, recipient) if regime == ALL
+            else self.build(person_id, regime, clearance, recipient))
         rendered = self.render(dossier, [suffix])  # THE LEAK GATE, before any byte is written
         data = next(iter(rendered.files.values()))
         written = False
@@ -156,7 +203,8 @@ class DossierService:
             with self.vault.store.transaction("writing a dossier") as tx:
                 tx.audit("dossier.write",
                          record=self.vault.service("records").resolve(person_id),
-                         regime=dossier.regime.id, clearance=dossier.clearance.value,
+                         regime=regime if isinstance(regime, str) else regime.id,
+                         clearance=_level(clearance).value,
                          format=suffix[1:], size=len(data))
                 fsutil.atomic_write(out, data, what="writing the dossier")
                 written = True
@@ -168,7 +216,7 @@ class DossierService:
         return rendered
 
 
-def gate(dossier: Dossier, files: dict[str, bytes]) -> None:
+def gate(dossier: Dossier | DossierSet, files: dict[str, bytes]) -> None:
     """The export's leak gate over a dossier's files: each file's bytes as the bundle gate
     reads them, and a PDF's extracted text as text. LeakFound on any hit."""
     checker = Gate(dossier.gate_needles)

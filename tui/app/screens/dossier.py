@@ -25,7 +25,7 @@ from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
 from vault.dossier import render_md
 from vault.dossier.readiness import Gap
-from vault.dossier.regimes import REGIME_IDS, load
+from vault.dossier.regimes import ALL, ALL_NAME, REGIME_IDS, load
 from vault.errors import VaultError
 
 _STYLE = {"missing": "bold red", "weak": "yellow", "note": "dim"}
@@ -48,6 +48,9 @@ def load_dossier(vault: Any, person_id: str, regime: str, clearance: str) -> Dos
     audience's pseudonyms: the export wizard redrafts it for the chosen recipients."""
     service = vault.service("dossier")
     gaps = service.check(person_id, regime, clearance)
+    if regime == ALL:  # every regime's dossier, opened by the comparison of regimes
+        dset = service.build_set(person_id, clearance, plain=True)
+        return DossierLoaded(regime, clearance, gaps, render_md.render_set(dset))
     dossier = service.build(person_id, regime, clearance, plain=True)
     return DossierLoaded(regime, clearance, gaps, render_md.render(dossier))
 
@@ -76,6 +79,8 @@ class DossierScreen(BaseScreen[None]):
             with RadioSet(id="dossier-regime"):
                 for rid in REGIME_IDS:
                     yield RadioButton(load(rid).name, value=rid == self.regime, id=rid)
+                # Named like the regimes, from the data (not a UI string to translate).
+                yield RadioButton(ALL_NAME, value=self.regime == ALL, id=ALL)
             with RadioSet(id="dossier-clearance"):
                 yield RadioButton(_("public"), value=self.clearance == "public", id="public")
                 yield RadioButton(_("partner"), value=self.clearance == "partner",
@@ -99,7 +104,7 @@ class DossierScreen(BaseScreen[None]):
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
         chosen = event.pressed.id or ""
-        if event.radio_set.id == "dossier-regime" and chosen in REGIME_IDS:
+        if event.radio_set.id == "dossier-regime" and chosen in (*REGIME_IDS, ALL):
             self.regime = chosen
         elif event.radio_set.id == "dossier-clearance" and chosen in ("public", "partner"):
             self.clearance = chosen
@@ -124,7 +129,8 @@ class DossierScreen(BaseScreen[None]):
             **counts) + "\n", style="bold")
         for gap in message.gaps:
             lines.append(f"{gap.severity.upper():8}", style=_STYLE.get(gap.severity, ""))
-            lines.append_text(plain(gap.message))
+            lines.append_text(plain(f"[{gap.regime}] {gap.message}" if gap.regime
+                                    else gap.message))
             lines.append("\n")
         self.query_one("#dossier-gaps", Static).update(lines)
         await self.query_one("#dossier-draft", Markdown).update(message.markdown)

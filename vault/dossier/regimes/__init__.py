@@ -21,7 +21,13 @@ from vault.errors import InvalidInput
 from vault.records.vocab import VOCABULARIES
 
 #: The regimes shipped, in the order they are offered.
-REGIME_IDS = ("us", "uk", "eu", "ca")
+REGIME_IDS = ("us", "uk", "eu", "ca", "ee", "lv", "lt", "au")
+#: The choice that drafts one dossier per regime, with a comparison.
+ALL = "all"
+#: How the choice ``all`` is offered, beside the regimes' names.
+ALL_NAME = "All regimes: one dossier each, with a comparison"
+#: What ``--regime`` accepts.
+REGIME_CHOICES = (*REGIME_IDS, ALL)
 
 
 class RegimeError(ValueError):
@@ -60,13 +66,22 @@ class Regime:
 
     id: str
     name: str
+    scope: str
+    """What conduct the regime covers, in a line (the comparison says it when an act is
+    outside it)."""
     authority: str
+    filing: str
+    """How a recommendation reaches the authority (address, form or channel), as far as
+    the published texts say; what is not published says so."""
     standard: str
     measures: tuple[str, ...]
     legal_basis: tuple[LegalBasis, ...]
     criteria: tuple[Criterion, ...]
     confidentiality: str
     involvement_note: str = ""
+    counsel: tuple[str, ...] = ()
+    """What the published texts we could read did not settle: each point a lawyer must
+    confirm before filing (printed in the dossier, under the legal basis)."""
 
     def criterion(self, criterion_id: str) -> Criterion:
         """The criterion with that id (KeyError if none)."""
@@ -76,8 +91,8 @@ class Regime:
         raise KeyError(criterion_id)
 
 
-_TOP = {"id", "name", "authority", "standard", "measures", "legal_basis", "criteria",
-        "confidentiality", "involvement"}
+_TOP = {"id", "name", "scope", "authority", "filing", "standard", "measures", "legal_basis",
+        "criteria", "confidentiality", "involvement", "counsel"}
 _CRITERION = {"id", "citation", "text", "act_types", "degrees", "detention_types",
               "victim_roles", "requires_position", "note"}
 
@@ -143,23 +158,30 @@ def parse(data: dict[str, Any], expected_id: str | None = None) -> Regime:
     measures = data.get("measures")
     if not isinstance(measures, list) or not all(isinstance(m, str) for m in measures):
         raise RegimeError(f"{rid}: 'measures' must be a list of text")
+    counsel = data.get("counsel", [])
+    if not isinstance(counsel, list) or not all(isinstance(c, str) and c.strip()
+                                                for c in counsel):
+        raise RegimeError(f"{rid}: 'counsel' must be a list of text")
     conf = data.get("confidentiality")
     involvement = data.get("involvement", {})
     if not isinstance(conf, dict) or not isinstance(involvement, dict):
         raise RegimeError(f"{rid}: 'confidentiality' and 'involvement' must be tables")
     return Regime(
-        id=rid, name=_str(data, "name", rid), authority=_str(data, "authority", rid),
+        id=rid, name=_str(data, "name", rid), scope=_str(data, "scope", rid),
+        authority=_str(data, "authority", rid),
+        filing=_str(data, "filing", rid),
         standard=_str(data, "standard", rid), measures=tuple(measures), legal_basis=legal,
         criteria=tuple(criteria), confidentiality=_str(conf, "text", f"{rid} confidentiality"),
-        involvement_note=_str(involvement, "note", f"{rid} involvement", required=False))
+        involvement_note=_str(involvement, "note", f"{rid} involvement", required=False),
+        counsel=tuple(" ".join(c.split()) for c in counsel))
 
 
 @cache
 def load(regime_id: str) -> Regime:
-    """The regime ``regime_id`` (``us``, ``uk``, ``eu``, ``ca``); InvalidInput otherwise.
+    """The regime ``regime_id`` (one of :data:`REGIME_IDS`); InvalidInput otherwise.
     Read from the package's own data: no network, no user file."""
     if regime_id not in REGIME_IDS:
-        raise InvalidInput(f"unknown regime; choose one of {', '.join(REGIME_IDS)}")
+        raise InvalidInput(f"unknown regime; choose one of {', '.join(REGIME_CHOICES)}")
     text = resources.files(__name__).joinpath(f"{regime_id}.toml").read_text("utf-8")
     return parse(tomllib.loads(text), regime_id)
 
@@ -167,3 +189,11 @@ def load(regime_id: str) -> Regime:
 def all_regimes() -> list[Regime]:
     """Every regime shipped."""
     return [load(r) for r in REGIME_IDS]
+
+
+def resolve(choice: str | Regime) -> list[Regime]:
+    """The regimes a choice names: ``all`` is every regime, in the order offered; a
+    regime id (or a :class:`Regime`) is itself."""
+    if isinstance(choice, Regime):
+        return [choice]
+    return all_regimes() if choice == ALL else [load(choice)]

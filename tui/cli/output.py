@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 _CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]}
@@ -40,6 +41,19 @@ def emit_json(value: Any) -> None:
     """Print JSON on stdout (UTF-8, with every control character escaped)."""
     text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False)
     sys.stdout.write(text.translate(_CONTROL_JSON) + "\n")
+
+
+def emit_json_array(items: Iterable[Any]) -> None:
+    """Print a JSON array one compact element per line, as the items come (a million
+    records are never one string in memory; the C encoder, not the pretty printer)."""
+    write = sys.stdout.write
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    first = True
+    write("[")
+    for item in items:
+        write(("\n" if first else ",\n") + encode(item).translate(_CONTROL_JSON))
+        first = False
+    write("\n]\n" if not first else "]\n")
 
 
 def info(text: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.cli.context import Context, command, json_flag
-from tui.cli.output import emit, emit_json, info, safe
+from tui.cli.output import emit, emit_json, emit_json_array, info, safe
 from tui.cli.secrets import UsageError
 from vault.errors import InvalidInput, VaultError
 from vault.layout import Layout
@@ -187,12 +187,13 @@ def _list_args(p: argparse.ArgumentParser) -> None:
 @command("list", "list records (of a kind, in a case)", _list_args)
 def cmd_list(ctx: Context) -> int:
     with ctx.unlocked_vault() as vault:
-        rows = _records(vault).list(ctx.args.kind, case=ctx.args.case)
-    if ctx.json:
-        emit_json([row.to_json() for row in rows])
-    else:
-        for row in rows:
-            emit(f"{row.id}  {row.kind:<12} {safe(row.title, single_line=True)}")
+        # Streamed a page at a time: flat memory at a million records.
+        rows = _records(vault).iter_summaries(ctx.args.kind, case=ctx.args.case)
+        if ctx.json:
+            emit_json_array(row.to_json() for row in rows)
+        else:
+            for row in rows:
+                emit(f"{row.id}  {row.kind:<12} {safe(row.title, single_line=True)}")
     return 0
 
 

@@ -13,8 +13,8 @@ the vault's); a date filter is also a range on the date index, so it is an index
 when the list is ordered by date, and a filtered walk of the order's index otherwise.
 
 Columns that may be NULL (``date``) sort their NULLs first ascending and last
-descending, as SQLite does; a page crossing from one part to the other is read in two
-index seeks, because a row-value comparison never matches NULL.
+descending, as SQLite does; the NULL part and the value part are separate seeks, and so
+are the rows that tie with the cursor's value (see ``_seeks``).
 """
 
 from __future__ import annotations
@@ -76,45 +76,49 @@ def decode(cursor: str) -> tuple[Any, int]:
     return value, rowid
 
 
+def _seeks(order: str, descending: bool, start: tuple[Any, int] | None,
+           ) -> list[tuple[list[str], list[Any], str]]:
+    """The index seeks that read the rows after ``start``, in order, as
+    ``(where terms, params, ORDER BY)``. A tie on the sort value is its own seek
+    (``col = v AND rowid > r``): a row-value comparison ``(col, rowid) > (v, r)`` seeks on
+    ``col`` alone and then walks every row sharing ``v`` — a million rows imported in the
+    same second share ``updated``, every testimony shares ``kind``."""
+    col = COLUMNS[order]
+    way, cmp = ("DESC", "<") if descending else ("ASC", ">")
+    by_rowid = f"r.rowid {way}"
+    by_value = f"{col} {way}, r.rowid {way}"
+    if order == "added":
+        return [([f"r.rowid {cmp} ?"], [start[1]], by_rowid) if start else ([], [], by_rowid)]
+    null_part = ([f"{col} IS NULL"], [], by_rowid)
+    value_part = ([f"{col} IS NOT NULL"] if order in NULLABLE else [], [], by_value)
+    parts = [value_part] if order not in NULLABLE else (
+        [value_part, null_part] if descending else [null_part, value_part])
+    if start is None:
+        return parts
+    value, rowid = start
+    if value is None:  # inside the NULL part: the rest of it, then what follows it
+        rest = ([f"{col} IS NULL", f"r.rowid {cmp} ?"], [rowid], by_rowid)
+        return [rest, *parts[parts.index(null_part) + 1:]]
+    ties = ([f"{col} = ?", f"r.rowid {cmp} ?"], [value, rowid], by_rowid)
+    beyond = ([f"{col} {cmp} ?"], [value], by_value)
+    return [ties, beyond, *parts[parts.index(value_part) + 1:]]
+
+
 def page(query: Any, base: Filter, *, order: str, descending: bool, limit: int,
          after: str | None) -> Page:
-    """Up to ``limit`` rows of ``base`` in ``order`` after the cursor ``after``."""
+    """Up to ``limit`` rows of ``base`` in ``order`` after the cursor ``after``: at most
+    three index seeks of at most ``limit`` rows each, whatever the depth."""
     if limit < 1:
         raise InvalidInput("a page holds at least one record")
     col = column(order)
-    way = "DESC" if descending else "ASC"
-    cmp = "<" if descending else ">"
-    start = None if after is None else decode(after)
-    # The parts of the order: NULLs first ascending, last descending.
-    parts = ["value"] if order not in NULLABLE else (
-        ["value", "null"] if descending else ["null", "value"])
-    if start is not None and order in NULLABLE:
-        parts = parts[parts.index("null" if start[0] is None else "value"):]
     rows: list[Any] = []
-    for i, part in enumerate(parts):
-        where, params = list(base.where), list(base.params)
-        resume = start if i == 0 else None
-        if part == "null":
-            where.append(f"{col} IS NULL")
-            if resume is not None:
-                where.append(f"r.rowid {cmp} ?")
-                params.append(resume[1])
-            sort = f"r.rowid {way}"
-        else:
-            if order in NULLABLE:
-                where.append(f"{col} IS NOT NULL")
-            if resume is not None:
-                if order == "added":
-                    where.append(f"r.rowid {cmp} ?")
-                    params.append(resume[1])
-                else:
-                    where.append(f"({col}, r.rowid) {cmp} (?, ?)")
-                    params.extend(resume)
-            sort = f"{col} {way}, r.rowid {way}" if order != "added" else f"r.rowid {way}"
+    for where, params, sort in _seeks(order, descending,
+                                      None if after is None else decode(after)):
+        terms = [*base.where, *where]
         sql = (_SELECT.format(col=col) + base.source
-               + (" WHERE " + " AND ".join(where) if where else "")
+               + (" WHERE " + " AND ".join(terms) if terms else "")
                + f" ORDER BY {sort} LIMIT ?")
-        rows.extend(query(sql, (*params, limit - len(rows))))
+        rows.extend(query(sql, (*base.params, *params, limit - len(rows))))
         if len(rows) >= limit:
             break
     summaries = [RecordSummary(str(r[0]), str(r[1]), str(r[2]), r[3], r[4]) for r in rows]

@@ -402,6 +402,12 @@ class RecordService:
         row = self.store.query_one("SELECT n FROM record_counts WHERE kind = ?", (kind,))
         return 0 if row is None else int(row[0])
 
+    def titles(self, ids: Iterable[str]) -> dict[str, str]:
+        """The title of each of ``ids`` (full ids), in one query (search hits)."""
+        rows = self.store.query("SELECT id, title FROM records WHERE id IN "
+                                "(SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
+        return {str(r[0]): str(r[1]) for r in rows}
+
     def references_to(self, id: str) -> Summaries:
         """Records that refer to this one, in any reference field."""
         rid = self.resolve(id)

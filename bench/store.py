@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import random
-import sqlcipher3
 import statistics
 import sys
 import tempfile
@@ -35,6 +34,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+import sqlcipher3
 
 os.environ["EVAULT_INSECURE_TEST_KDF"] = "1"  # the KDF is not what is measured here
 

@@ -8,11 +8,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.cli.output import info
 from tui.cli.secrets import SecretSource
-from vault.layout import default_vault_path
-from vault.session import Vault
+
+if TYPE_CHECKING:
+    from vault.session import Vault
 
 
 @dataclass
@@ -25,6 +27,7 @@ class Context:
     @property
     def vault_path(self) -> Path:
         """``--vault``, else ``$EVAULT_PATH``, else the platform default."""
+        from vault.layout import default_vault_path
         given = getattr(self.args, "vault", None)
         return Path(given).expanduser() if given else default_vault_path()
 
@@ -35,6 +38,7 @@ class Context:
 
     def locked_vault(self) -> Vault:
         """The vault, opened but locked; its header is checked before anything is asked."""
+        from vault.session import Vault
         vault = Vault.open(self.vault_path, actor="cli")
         vault.header_params()  # a damaged header is exit 4 before any prompt
         return vault

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info, safe
 from tui.cli.secrets import UsageError
-from vault.dossier.readiness import SEVERITIES, Gap
-from vault.dossier.regimes import REGIME_IDS
-from vault.dossier.service import DossierService
-from vault.export.gate import LeakFound
+
+if TYPE_CHECKING:
+    from vault.dossier.readiness import Gap
+    from vault.dossier.service import DossierService
 
 #: Settings this command manages, and what each is for.
 SETTINGS = {"organisation": "the submitting organisation named in sanctions dossiers"}
 
 
 def _dossier_args(p: argparse.ArgumentParser) -> None:
+    from vault.dossier.regimes import REGIME_IDS
     json_flag(p)
     p.add_argument("person", metavar="PERSON", help="the person's record id (or a prefix)")
     p.add_argument("--regime", required=True, choices=REGIME_IDS,
@@ -39,6 +41,7 @@ def _dossier_args(p: argparse.ArgumentParser) -> None:
 
 
 def _print_gaps(gaps: list[Gap]) -> None:
+    from vault.dossier.readiness import SEVERITIES
     for gap in gaps:
         emit(f"{gap.severity.upper()}: {safe(gap.message, single_line=True)}")
     counts = {s: sum(1 for g in gaps if g.severity == s) for s in SEVERITIES}
@@ -48,6 +51,7 @@ def _print_gaps(gaps: list[Gap]) -> None:
 @command("dossier", "draft a sanctions recommendation for a person, or check what it lacks",
          _dossier_args)
 def cmd_dossier(ctx: Context) -> int:
+    from vault.export.gate import LeakFound
     args = ctx.args
     if args.check == bool(args.out):
         raise UsageError("choose one: --check, or --out FILE.md|FILE.pdf")

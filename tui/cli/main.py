@@ -13,7 +13,6 @@ import sys
 import threading
 from collections.abc import Sequence
 
-import vault.services  # noqa: F401 - registers feature services
 from tui.cli.context import COMMANDS, Context
 from tui.cli.secrets import SecretSource, UsageError
 from vault.errors import EXIT_FAILED, EXIT_USAGE, VaultError
@@ -85,9 +84,13 @@ def run(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
+        import vault.services  # noqa: F401
         from tui.launch import launch_app
 
         return launch_app(args)
+    # Feature services register on import; only a command that runs needs them (so
+    # `evault --help` does not pay for every feature's imports).
+    import vault.services  # noqa: F401
     ctx = Context(args=args, secrets=SecretSource(bool(args.passphrase_stdin)))
     return int(args.handler(ctx))
 

@@ -76,8 +76,10 @@ def decode(cursor: str) -> tuple[Any, int]:
     return value, rowid
 
 
-def _seeks(order: str, descending: bool, start: tuple[Any, int] | None,
-           ) -> list[tuple[list[str], list[Any], str]]:
+Seek = tuple[list[str], list[Any], str]
+
+
+def _seeks(order: str, descending: bool, start: tuple[Any, int] | None) -> list[Seek]:
     """The index seeks that read the rows after ``start``, in order, as
     ``(where terms, params, ORDER BY)``. A tie on the sort value is its own seek
     (``col = v AND rowid > r``): a row-value comparison ``(col, rowid) > (v, r)`` seeks on
@@ -89,8 +91,9 @@ def _seeks(order: str, descending: bool, start: tuple[Any, int] | None,
     by_value = f"{col} {way}, r.rowid {way}"
     if order == "added":
         return [([f"r.rowid {cmp} ?"], [start[1]], by_rowid) if start else ([], [], by_rowid)]
-    null_part = ([f"{col} IS NULL"], [], by_rowid)
-    value_part = ([f"{col} IS NOT NULL"] if order in NULLABLE else [], [], by_value)
+    none: list[Any] = []
+    null_part: Seek = ([f"{col} IS NULL"], none, by_rowid)
+    value_part: Seek = ([f"{col} IS NOT NULL"] if order in NULLABLE else [], none, by_value)
     parts = [value_part] if order not in NULLABLE else (
         [value_part, null_part] if descending else [null_part, value_part])
     if start is None:

@@ -372,7 +372,7 @@ class RecordService:
     def _listing(self, kind: str | None, case: str | None, date_from: str | None,
                  date_to: str | None) -> paging.Filter:
         """FROM and WHERE of a listing, its arguments checked."""
-        source, where, params = "records AS r", [], []
+        source, where, params = "records AS r", list[str](), list[Any]()
         if case is not None:
             cid, ckind = self.lookup(case)
             if ckind != "case":

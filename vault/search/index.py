@@ -317,7 +317,7 @@ def _stored_entries(store: Reader, record_ids: list[str]) -> dict[str, list[Entr
     """The indexed values of ``record_ids`` as ``(field, level, text)``: from
     ``search_text`` where kept, else from the records table (one query each way)."""
     found: dict[str, list[Entry]] = {
-        str(rid): [tuple(e) for e in json.loads(texts)]  # type: ignore[misc]
+        str(rid): [tuple(e) for e in json.loads(texts)]
         for rid, texts in store.query(
             "SELECT d.record_id, t.texts FROM search_doc AS d JOIN search_text AS t "
             "ON t.docid = d.docid WHERE d.record_id IN (SELECT value FROM json_each(?))",

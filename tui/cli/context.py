@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tui.cli.output import info
 from tui.cli.secrets import SecretSource
@@ -17,12 +16,13 @@ if TYPE_CHECKING:
     from vault.session import Vault
 
 
-@dataclass
 class Context:
-    """Per-invocation state for a command."""
+    """Per-invocation state for a command. (A plain class, not a dataclass: importing
+    ``dataclasses`` is a noticeable part of ``evault --help``.)"""
 
-    args: argparse.Namespace
-    secrets: SecretSource
+    def __init__(self, args: argparse.Namespace, secrets: SecretSource) -> None:
+        self.args = args
+        self.secrets = secrets
 
     @property
     def vault_path(self) -> Path:
@@ -56,8 +56,7 @@ class Context:
 Handler = Callable[[Context], int]
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One subcommand: how to configure its parser and how to run it."""
 
     name: str

@@ -23,11 +23,19 @@ if TYPE_CHECKING:
 SETTINGS = {"organisation": "the submitting organisation named in sanctions dossiers"}
 
 
-def _dossier_args(p: argparse.ArgumentParser) -> None:
+def _regime(value: str) -> str:
+    """A known regime id (checked when given, so ``--help`` need not load the regimes)."""
     from vault.dossier.regimes import REGIME_IDS
+    if value not in REGIME_IDS:
+        raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from "
+                                         f"{', '.join(REGIME_IDS)})")
+    return value
+
+
+def _dossier_args(p: argparse.ArgumentParser) -> None:
     json_flag(p)
     p.add_argument("person", metavar="PERSON", help="the person's record id (or a prefix)")
-    p.add_argument("--regime", required=True, choices=REGIME_IDS,
+    p.add_argument("--regime", required=True, type=_regime, metavar="REGIME",
                    help="the sanctions regime: us, uk, eu or ca")
     p.add_argument("--check", action="store_true",
                    help="list what the filing still lacks (exit 0 whatever it finds)")

@@ -88,9 +88,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         from tui.launch import launch_app
 
         return launch_app(args)
-    # Feature services register on import; only a command that runs needs them (so
-    # `evault --help` does not pay for every feature's imports).
-    import vault.services  # noqa: F401
+    # Feature services register on import. Records (what most commands use) now; any
+    # other feature on first use (Vault.service), so `evault list` does not load image
+    # libraries and `evault --help` loads nothing.
+    import vault.records.service  # noqa: F401
     ctx = Context(args=args, secrets=SecretSource(bool(args.passphrase_stdin)))
     return int(args.handler(ctx))
 

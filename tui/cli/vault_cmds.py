@@ -79,6 +79,7 @@ def cmd_check(ctx: Context) -> int:
     from vault.errors import EXIT_INTEGRITY
     with ctx.unlocked_vault() as vault:
         if getattr(ctx.args, "repair", False):
+            from vault import services  # noqa: F401 - every feature's repairs registered
             from vault.session import REPAIRS
 
             for name, repair in REPAIRS.items():

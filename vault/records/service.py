@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
 
 import sqlcipher3
@@ -137,8 +137,9 @@ class RecordService:
                  progress: Progress | None = None,
                  cancel: threading.Event | None = None) -> Ids:
         """Add many records in one transaction: all of them or none. A bad row raises
-        FieldError with ``.row`` (1-based position in ``rows``)."""
-        batch = list(rows)
+        FieldError with ``.row`` (1-based position in ``rows``). ``rows`` is read once,
+        in order: an importer passes a sized iterable, never a list of every row."""
+        batch = rows if isinstance(rows, Sized) else list(rows)
         rtype = self.registry.type(kind)
         search = _search_module()
         added: Ids = []

@@ -8,6 +8,7 @@ deterministic: no timing in tests (timings are in bench/scale.py)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -297,3 +298,41 @@ def test_help_does_not_load_the_features() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
+
+
+# -- streaming import ---------------------------------------------------------------------------
+
+def _import_peak(vault: Vault, path: Path, rows: int) -> int:
+    """Peak Python memory (tracemalloc) of planning and committing a CSV of ``rows``."""
+    import tracemalloc
+
+    from vault.importer import commit, plan
+    from vault.importer.readers import read
+
+    with path.open("w", newline="", encoding="gb18030") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "aliases", "notes"])
+        for i in range(rows):
+            writer.writerow([f"Person {i}", f"阿{i}; P{i}", "维吾尔族，被拘留于看守所。" * 8])
+    records = _records(vault)
+    tracemalloc.start()
+    try:
+        ids = commit(records, plan(records, read(path), "person", validate=False))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(ids) == rows
+    return peak
+
+
+def test_import_memory_does_not_follow_the_file(new_vault: Vault, tmp_path: Path) -> None:
+    """Ten times the rows, not ten times the memory: the file is read a row at a time
+    and the accepted rows are converted again while they are written (the old importer
+    held the text, every row's cells and every record at once)."""
+    _import_peak(new_vault, tmp_path / "warm.csv", 50)  # one-time loads (pinyin tables)
+    small = _import_peak(new_vault, tmp_path / "small.csv", 500)
+    large = _import_peak(new_vault, tmp_path / "large.csv", 4000)
+    # measured (tracemalloc peak): old importer 500 rows 0.86 MB, 4,000 rows 6.9 MB; now
+    # 4,000 rows 0.41 MB
+    assert large < 2.5 * small, (small, large)
+    assert _records(new_vault).count("person") == 4550

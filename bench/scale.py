@@ -120,22 +120,35 @@ def cursor_at(store: Any, order: str, kind: str | None, position: int) -> str | 
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
+# The child reports its own peak (VmHWM of its address space). ru_maxrss from wait4 is
+# useless here: Linux carries the parent's resident size at fork into the child's
+# maxrss, so every child of this (large) process would report at least the parent's.
+_PEAK = ("import atexit, sys\n"
+         "def _peak():\n"
+         "    for line in open('/proc/self/status'):\n"
+         "        if line.startswith('VmHWM'):\n"
+         "            sys.stderr.write('PEAK_KIB ' + line.split()[1] + '\\n')\n"
+         "atexit.register(_peak)\n"
+         "sys.argv = ['evault', *sys.argv[1:]]\n"
+         "from tui.cli.main import main\n"
+         "raise SystemExit(main())\n")
+
+
 def child(cmd: list[str], stdin: bytes = b"", stdout: Any = subprocess.DEVNULL,
           ) -> tuple[float, int, int]:
-    """Run ``cmd``: (seconds, peak RSS in KiB, exit code)."""
+    """Run ``cmd``: (seconds, peak RSS in KiB as the child reported it or 0, exit
+    code)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=stdout,
-                            stderr=subprocess.DEVNULL, env=CHILD_ENV)
-    assert proc.stdin is not None
-    proc.stdin.write(stdin)
-    proc.stdin.close()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - start, usage.ru_maxrss, proc.returncode
+    proc = subprocess.run(cmd, input=stdin, stdout=stdout, stderr=subprocess.PIPE,
+                          env=CHILD_ENV, check=False)
+    seconds = time.perf_counter() - start
+    peak = [int(line.split()[1]) for line in proc.stderr.decode().splitlines()
+            if line.startswith("PEAK_KIB ")]
+    return seconds, (peak[-1] if peak else 0), proc.returncode
 
 
 def evault(*args: str) -> list[str]:
-    return [sys.executable, "-m", "tui.cli.main", *args]
+    return [sys.executable, "-c", _PEAK, *args]
 
 
 def measure(path: Path, meta: dict[str, Any], tmp: Path) -> dict[str, Any]:

@@ -22,14 +22,14 @@ _BIDI = {c: f"\\u{c:04x}" for c in [0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
                                      0x2066, 0x2067, 0x2068, 0x2069]}
 
 
+_SAFE = {**_CONTROL, **_BIDI}
+_SAFE_LINE = {**_SAFE, 0x0A: "\\n", 0x09: "\\t"}
+
+
 def safe(text: str, *, single_line: bool = False) -> str:
-    """``text`` with control characters shown as escapes instead of obeyed."""
-    table = dict(_CONTROL)
-    table.update(_BIDI)
-    if single_line:
-        table[0x0A] = "\\n"
-        table[0x09] = "\\t"
-    return text.translate(table)
+    """``text`` with control characters shown as escapes instead of obeyed (the tables
+    are built once: `evault list` calls this for every one of a million rows)."""
+    return text.translate(_SAFE_LINE if single_line else _SAFE)
 
 
 def emit(text: str = "") -> None:

@@ -1,5 +1,6 @@
 """Records and search at scale: the encrypted vault against the same schema and the same
-code on the standard library's unencrypted sqlite3, in one process.
+code on the same SQLite without encryption (sqlcipher3 with no key: the standard
+library's sqlite3 may predate FTS5's contentless_delete), in one process.
 
 1. Insert N testimonies of about 1.5 KB (English and Chinese mixed, generated from a fixed
    seed) through the real record service, with their search index, in batches of 1,000
@@ -25,7 +26,6 @@ import argparse
 import json
 import os
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+import sqlcipher3
 
 os.environ["EVAULT_INSECURE_TEST_KDF"] = "1"  # the KDF is not what is measured here
 
@@ -118,9 +120,9 @@ class Corpus:
 
 
 def plain_service(path: Path) -> tuple[Any, Store]:
-    """The record service on the standard library's sqlite3, configured like the vault's
+    """The record service on unencrypted SQLite (SQLCipher with no key), configured like the vault's
     store (WAL, synchronous FULL, temp_store MEMORY, foreign keys), same migrations."""
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode = WAL").fetchone()
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA foreign_keys = ON")

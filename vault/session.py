@@ -221,6 +221,8 @@ class Vault:
     def service(self, name: str) -> Any:
         """A feature service registered in :data:`SERVICES`, bound to this session."""
         self.store  # noqa: B018 - raises VaultLocked when locked
+        if name not in SERVICES:  # a front end that loaded one feature: load them all
+            import vault.services  # noqa: F401
         if name not in self._services:
             self._services[name] = SERVICES[name](self)
         return self._services[name]
@@ -306,6 +308,7 @@ class Vault:
         report.checked.append(f"audit log ({status.entries} entries)")
         if not status.ok:
             report.problems.append(f"audit log: {status.problem}")
+        import vault.services  # noqa: F401 - every feature's checks registered
         for name, check in CHECKS.items():
             report.checked.append(name)
             report.problems.extend(check(self))

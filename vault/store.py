@@ -86,6 +86,10 @@ class Transaction:
         self.audited = True
 
 
+#: SQLite page cache per connection, in KiB (see ``Store.open``).
+CACHE_KIB = 64 * 1024
+
+
 class Store:
     """An open, keyed SQLCipher database."""
 
@@ -126,6 +130,10 @@ class Store:
             # Deleted rows (a detached blob's key, a deleted record) are overwritten in
             # their pages instead of lingering in free pages until reused.
             conn.execute("PRAGMA secure_delete = ON")
+            # A page cache that holds a large vault's hot index pages (rare-term search at
+            # 1M records: 19.6 ms with the 2 MB default, 3.4 ms with 64 MB). A bound, not
+            # an allocation: it fills only with pages actually read.
+            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         except sqlcipher3.Error as exc:
             conn.close()
             if isinstance(_db_error(exc, ""), StorageError):
@@ -253,7 +261,19 @@ class Store:
         """Verify the hash chain against the head kept in ``meta``."""
         head = self.meta("audit_head") or audit.GENESIS
         count = int(self.meta("audit_count") or 0)
-        return audit.verify_chain(self.audit_entries(), head, count)
+        return audit.verify_chain(self._audit_batches(), head, count)
+
+    def _audit_batches(self, size: int = 1000) -> Iterator[audit.AuditEntry]:
+        """The audit log oldest first, a batch at a time (flat memory for ``check``)."""
+        last = 0
+        while True:
+            rows = self.query("SELECT seq, at, actor, action, record, field, detail, prev, "
+                              "hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+                              (last, size))
+            if not rows:
+                return
+            yield from audit.rows_to_entries(rows)
+            last = int(rows[-1][0])
 
     def integrity_problems(self) -> list[str]:
         """SQLCipher's page HMAC check and SQLite's structural check; [] when sound."""

@@ -74,11 +74,14 @@ class PageLoaded(Message):
     """One page of the record list. ``generation`` tells stale pages from current ones
     (a filter changed while the page was loading)."""
 
-    def __init__(self, generation: int, offset: int, rows: list[Any]) -> None:
+    def __init__(self, generation: int, offset: int, rows: list[Any],
+                 after: str | None = None) -> None:
         super().__init__()
         self.generation = generation
         self.offset = offset
         self.rows = rows
+        self.after = after
+        """Cursor of the next page (``records.page``); None after the last page."""
 
 
 class SearchDone(Message):

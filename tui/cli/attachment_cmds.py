@@ -10,13 +10,14 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info, safe
-from vault.attachments.model import Attachment
-from vault.audit import AuditEntry
-from vault.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from vault.attachments.model import Attachment
+    from vault.audit import AuditEntry
 
 _CAVEAT = ("note: the original was deleted the normal way; its bytes may stay on the disk "
            "until overwritten (and on SSDs even longer). See docs/attachments.md.")
@@ -104,6 +105,7 @@ def _extract_args(p: argparse.ArgumentParser) -> None:
 @command("extract", "decrypt an attachment to a new file (or - for stdout), verified",
          _extract_args)
 def cmd_extract(ctx: Context) -> int:
+    from vault.errors import InvalidInput
     out = ctx.args.out
     with ctx.unlocked_vault() as vault:
         service = vault.service("attachments")

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info
 from tui.cli.secrets import UsageError
-from vault.bundle import (
-    Identity,
-    import_bundle,
-    load_identity,
-    open_bundle,
-    parse_signer,
-    verify_bundle,
-)
+
+if TYPE_CHECKING:
+    from vault.bundle import (
+        Identity,
+    )
 
 
 def _bundle_args(p: argparse.ArgumentParser) -> None:
@@ -35,6 +33,7 @@ def _bundle_args(p: argparse.ArgumentParser) -> None:
 
 @command("bundle", "verify, open or import a bundle you received", _bundle_args)
 def cmd_bundle(ctx: Context) -> int:
+    from vault.bundle import import_bundle, load_identity, open_bundle, parse_signer, verify_bundle
     args = ctx.args
     identity: Identity | None = load_identity(Path(args.identity)) if args.identity else None
     signer = parse_signer(args.signer) if args.signer else None

@@ -6,25 +6,28 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from tui.cli.output import info
 from tui.cli.secrets import SecretSource
-from vault.layout import default_vault_path
-from vault.session import Vault
+
+if TYPE_CHECKING:
+    from vault.session import Vault
 
 
-@dataclass
 class Context:
-    """Per-invocation state for a command."""
+    """Per-invocation state for a command. (A plain class, not a dataclass: importing
+    ``dataclasses`` is a noticeable part of ``evault --help``.)"""
 
-    args: argparse.Namespace
-    secrets: SecretSource
+    def __init__(self, args: argparse.Namespace, secrets: SecretSource) -> None:
+        self.args = args
+        self.secrets = secrets
 
     @property
     def vault_path(self) -> Path:
         """``--vault``, else ``$EVAULT_PATH``, else the platform default."""
+        from vault.layout import default_vault_path
         given = getattr(self.args, "vault", None)
         return Path(given).expanduser() if given else default_vault_path()
 
@@ -35,6 +38,7 @@ class Context:
 
     def locked_vault(self) -> Vault:
         """The vault, opened but locked; its header is checked before anything is asked."""
+        from vault.session import Vault
         vault = Vault.open(self.vault_path, actor="cli")
         vault.header_params()  # a damaged header is exit 4 before any prompt
         return vault
@@ -52,8 +56,7 @@ class Context:
 Handler = Callable[[Context], int]
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One subcommand: how to configure its parser and how to run it."""
 
     name: str

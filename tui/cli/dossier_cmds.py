@@ -9,28 +9,37 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info, safe
 from tui.cli.secrets import UsageError
-from vault.dossier.compare import Standing, compare
-from vault.dossier.profile import gather
-from vault.dossier.readiness import SEVERITIES, Gap, merge
-from vault.dossier.regimes import ALL, REGIME_CHOICES, resolve
-from vault.dossier.service import DossierService
-from vault.export.gate import LeakFound
+
+if TYPE_CHECKING:
+    from vault.dossier.compare import Standing
+    from vault.dossier.readiness import Gap
+    from vault.dossier.service import DossierService
 
 #: Settings this command manages, and what each is for.
 SETTINGS = {"organisation": "the submitting organisation named in sanctions dossiers",
             "contact": "how an authority reaches the submitter (an address, an email)"}
 
 
+def regime_arg(value: str) -> str:
+    """A known regime id (checked when given, so ``--help`` need not load the regimes)."""
+    from vault.dossier.regimes import REGIME_CHOICES
+    if value not in REGIME_CHOICES:
+        raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from "
+                                         f"{', '.join(REGIME_CHOICES)})")
+    return value
+
+
 def _dossier_args(p: argparse.ArgumentParser) -> None:
     json_flag(p)
     p.add_argument("person", metavar="PERSON", help="the person's record id (or a prefix)")
-    p.add_argument("--regime", required=True, choices=REGIME_CHOICES,
-                   help="the sanctions regime: " + ", ".join(REGIME_CHOICES[:-1])
-                        + "; or all (one dossier per regime, with a comparison)")
+    p.add_argument("--regime", required=True, type=regime_arg, metavar="REGIME",
+                   help="the sanctions regime: us, uk, eu, ca, ee, lv, lt or au; or all "
+                        "(one dossier per regime, with a comparison)")
     p.add_argument("--check", action="store_true",
                    help="list what the filing still lacks (exit 0 whatever it finds)")
     p.add_argument("--out", metavar="FILE.md|FILE.pdf",
@@ -43,6 +52,7 @@ def _dossier_args(p: argparse.ArgumentParser) -> None:
 
 
 def _print_gaps(gaps: list[Gap]) -> None:
+    from vault.dossier.readiness import SEVERITIES
     for gap in gaps:
         where = f"[{gap.regime}] " if gap.regime else ""
         emit(f"{gap.severity.upper()}: {where}{safe(gap.message, single_line=True)}")
@@ -65,6 +75,11 @@ def _print_comparison(standings: list[Standing]) -> None:
 @command("dossier", "draft a sanctions recommendation for a person, or check what it lacks",
          _dossier_args)
 def cmd_dossier(ctx: Context) -> int:
+    from vault.dossier.compare import compare
+    from vault.dossier.profile import gather
+    from vault.dossier.readiness import merge
+    from vault.dossier.regimes import ALL, resolve
+    from vault.export.gate import LeakFound
     args = ctx.args
     if args.check == bool(args.out):
         raise UsageError("choose one: --check, or --out FILE.md|FILE.pdf")

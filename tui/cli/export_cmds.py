@@ -10,18 +10,17 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.cli.context import Context, command, json_flag
+from tui.cli.dossier_cmds import regime_arg
 from tui.cli.output import emit, emit_json, info, safe
 from tui.cli.secrets import UsageError
-from vault import fsutil
-from vault.dossier.regimes import REGIME_CHOICES
-from vault.errors import InvalidInput
-from vault.export import report as export_report
-from vault.export.gate import LeakFound
-from vault.export.plan import Plan
-from vault.export.service import ExportService
-from vault.session import Vault
+
+if TYPE_CHECKING:
+    from vault.export.plan import Plan
+    from vault.export.service import ExportService
+    from vault.session import Vault
 
 
 def _export(vault: Vault) -> ExportService:
@@ -95,11 +94,12 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", action="store_true", help="seal without asking")
     p.add_argument("--dossier", metavar="PERSON",
                    help="also put a sanctions dossier on this person under dossier/")
-    p.add_argument("--regime", choices=REGIME_CHOICES,
+    p.add_argument("--regime", type=regime_arg, metavar="REGIME",
                    help="the dossier's sanctions regime, or all (with --dossier)")
 
 
 def _confirm(ctx: Context, plan: Plan) -> bool:
+    from vault.export import report as export_report
     for line in export_report.summary(plan):
         info(line)
     if ctx.args.yes:
@@ -112,6 +112,7 @@ def _confirm(ctx: Context, plan: Plan) -> bool:
 
 
 def _write_report(path: str | None, doc: dict[str, object]) -> None:
+    from vault import fsutil
     if path:
         data = (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         fsutil.atomic_write(Path(path), data, what="writing the report")
@@ -119,6 +120,9 @@ def _write_report(path: str | None, doc: dict[str, object]) -> None:
 
 @command("export", "seal a sanitized, signed bundle for partners or the public", _export_args)
 def cmd_export(ctx: Context) -> int:
+    from vault.errors import InvalidInput
+    from vault.export import report as export_report
+    from vault.export.gate import LeakFound
     args = ctx.args
     if args.plain and args.clearance != "public":
         raise UsageError("--plain is only for --clearance public")

@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info, safe
 from tui.cli.secrets import UsageError
-from vault.importer import commit, plan
-from vault.importer.readers import describe, read
+
+if TYPE_CHECKING:
+    pass
 
 PROGRESS_MIN = 1000  # rows: smaller files finish before a progress line would help
 
@@ -85,6 +86,8 @@ def _report(prepared: Any, name: str) -> None:
 
 @command("import", "import a CSV, XLSX or JSON Lines file as records of one kind", _args)
 def cmd_import(ctx: Context) -> int:
+    from vault.importer import commit, plan
+    from vault.importer.readers import describe, read
     args = ctx.args
     mapping = _mapping(args.map)
     path = Path(args.file).expanduser()

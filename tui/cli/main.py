@@ -13,7 +13,6 @@ import sys
 import threading
 from collections.abc import Sequence
 
-import vault.services  # noqa: F401 - registers feature services
 from tui.cli.context import COMMANDS, Context
 from tui.cli.secrets import SecretSource, UsageError
 from vault.errors import EXIT_FAILED, EXIT_USAGE, VaultError
@@ -85,9 +84,14 @@ def run(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
+        import vault.services  # noqa: F401
         from tui.launch import launch_app
 
         return launch_app(args)
+    # Feature services register on import. Records (what most commands use) now; any
+    # other feature on first use (Vault.service), so `evault list` does not load image
+    # libraries and `evault --help` loads nothing.
+    import vault.records.service  # noqa: F401
     ctx = Context(args=args, secrets=SecretSource(bool(args.passphrase_stdin)))
     return int(args.handler(ctx))
 

@@ -10,21 +10,18 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.context import Context, command, json_flag
-from tui.cli.output import emit, emit_json, info, safe
+from tui.cli.output import emit, emit_json, emit_json_array, info, safe
 from tui.cli.secrets import UsageError
-from vault.errors import InvalidInput, VaultError
-from vault.layout import Layout
-from vault.records import demo
-from vault.records.model import Record
-from vault.records.registry import BUILTIN, Registry
-from vault.records.service import RecordService
-from vault.records.spec import FieldKind, FieldSpec, RecordType
-from vault.records.validate import from_text
-from vault.records.vocab import VOCABULARIES, label
-from vault.session import Vault, params_for_new_vault
+
+if TYPE_CHECKING:
+    from vault.records.model import Record
+    from vault.records.registry import Registry
+    from vault.records.service import RecordService
+    from vault.records.spec import FieldSpec, RecordType
+    from vault.session import Vault
 
 #: Largest JSON input accepted (a record's long texts are 1 Mi characters each).
 JSON_INPUT_MAX = 64 * 1024 * 1024
@@ -38,6 +35,7 @@ def _records(vault: Vault) -> RecordService:
 # -- JSON input --------------------------------------------------------------------------
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    from vault.errors import InvalidInput
     seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:
@@ -47,11 +45,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _no_constant(_name: str) -> Any:
+    from vault.errors import InvalidInput
     raise InvalidInput("the JSON input holds NaN or Infinity, which JSON does not allow")
 
 
 def parse_json(text: str) -> Any:
     """JSON from the user: strict (no duplicate keys, no NaN), errors without content."""
+    from vault.errors import InvalidInput
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
@@ -66,6 +66,7 @@ def parse_json(text: str) -> Any:
 def read_json_file(name: str) -> Any:
     """JSON from a file (UTF-8, a byte-order mark allowed) or, for ``-``, standard input
     (after the passphrase line when it is read from there too)."""
+    from vault.errors import InvalidInput
     if name == "-":
         text = sys.stdin.read(JSON_INPUT_MAX + 1)
     else:
@@ -117,6 +118,9 @@ def _get_args(p: argparse.ArgumentParser) -> None:
 
 
 def _show_value(service: RecordService, spec: FieldSpec, value: Any) -> list[str]:
+    from vault.errors import VaultError
+    from vault.records.spec import FieldKind
+    from vault.records.vocab import label
     items = value if isinstance(value, list) else [value]
     lines: list[str] = []
     for item in items:
@@ -187,12 +191,13 @@ def _list_args(p: argparse.ArgumentParser) -> None:
 @command("list", "list records (of a kind, in a case)", _list_args)
 def cmd_list(ctx: Context) -> int:
     with ctx.unlocked_vault() as vault:
-        rows = _records(vault).list(ctx.args.kind, case=ctx.args.case)
-    if ctx.json:
-        emit_json([row.to_json() for row in rows])
-    else:
-        for row in rows:
-            emit(f"{row.id}  {row.kind:<12} {safe(row.title, single_line=True)}")
+        # Streamed a page at a time: flat memory at a million records.
+        rows = _records(vault).iter_summaries(ctx.args.kind, case=ctx.args.case)
+        if ctx.json:
+            emit_json_array(row.to_json() for row in rows)
+        else:
+            for row in rows:
+                emit(f"{row.id}  {row.kind:<12} {safe(row.title, single_line=True)}")
     return 0
 
 
@@ -209,6 +214,7 @@ def _edit_args(p: argparse.ArgumentParser) -> None:
 
 
 def _assignments(registry: Registry, kind: str, pairs: list[str]) -> dict[str, Any]:
+    from vault.records.validate import from_text
     changes: dict[str, Any] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
@@ -221,6 +227,7 @@ def _assignments(registry: Registry, kind: str, pairs: list[str]) -> dict[str, A
 
 @command("edit", "change fields of a record", _edit_args)
 def cmd_edit(ctx: Context) -> int:
+    from vault.errors import InvalidInput
     changes = _json_source(ctx) if ctx.args.json_input else None
     with ctx.unlocked_vault() as vault:
         service = _records(vault)
@@ -269,6 +276,8 @@ def _fields_args(p: argparse.ArgumentParser) -> None:
 
 def spec_json(spec: FieldSpec) -> dict[str, Any]:
     """A field's declaration as ``fields --json`` prints it."""
+    from vault.records.spec import FieldKind
+    from vault.records.vocab import VOCABULARIES
     out: dict[str, Any] = {
         "name": spec.name, "kind": spec.kind.value, "label": spec.label,
         "default_level": spec.default_level.value, "identifier": spec.identifier,
@@ -303,6 +312,8 @@ def _print_type(rtype: RecordType) -> None:
 @command("fields", "show record types and fields; 'fields add' adds a custom field",
          _fields_args)
 def cmd_fields(ctx: Context) -> int:
+    from vault.layout import Layout
+    from vault.records.registry import BUILTIN
     words: list[str] = ctx.args.words
     if words and words[0] == "add":
         if len(words) != 3 or not ctx.args.field_kind:
@@ -336,16 +347,19 @@ def cmd_fields(ctx: Context) -> int:
 def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true",
                    help="replace an existing demo vault (never a real one)")
-    p.add_argument("--seed", type=int, default=demo.DEFAULT_SEED,
+    p.add_argument("--seed", type=int, default=None,
                    help="seed for the fictional data (the same seed gives the same data)")
 
 
 @command("demo", "create a demo vault of fictional data (passphrase: demo)", _demo_args)
 def cmd_demo(ctx: Context) -> int:
+    from vault.records import demo
+    from vault.session import params_for_new_vault
     path = Path(ctx.vault_path)
     demo.refuse_to_replace(path, force=ctx.args.force)
     params, note = params_for_new_vault(progress=info)
-    created = demo.create(path, params=params, kdf_note=note, seed=ctx.args.seed,
+    seed = demo.DEFAULT_SEED if ctx.args.seed is None else ctx.args.seed
+    created = demo.create(path, params=params, kdf_note=note, seed=seed,
                           force=ctx.args.force)
     with created.vault as vault:
         counts = {kind: _records(vault).count(kind) for kind in _records(vault).registry.kinds()}

@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info, safe
-from vault.search import search
+
+if TYPE_CHECKING:
+    pass
 
 MARK_START, MARK_END = "\x02", "\x03"
 MAX_LIMIT = 1000
@@ -65,6 +67,7 @@ def _color() -> bool:
 
 @command("search", "find records by words in any language, ranked, with snippets", _args)
 def cmd_search(ctx: Context) -> int:
+    from vault.search import search
     args = ctx.args
     with ctx.unlocked_vault() as vault:
         records: Any = vault.service("records")

@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info
 from tui.cli.secrets import UsageError
-from vault.errors import EXIT_INTEGRITY, VaultExists
-from vault.session import Vault, params_for_new_vault, wipe
+
+if TYPE_CHECKING:
+    pass
 
 
 @command("init", "create a new vault (asks for a passphrase twice; prints the recovery key)")
 def cmd_init(ctx: Context) -> int:
+    from vault.errors import VaultExists
+    from vault.session import Vault, params_for_new_vault
     path = ctx.vault_path
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise VaultExists(f"{path} already exists and is not empty; refusing to overwrite")
@@ -33,6 +37,7 @@ def cmd_init(ctx: Context) -> int:
 
 @command("passwd", "change the passphrase (current, then new)")
 def cmd_passwd(ctx: Context) -> int:
+    from vault.session import params_for_new_vault
     vault = ctx.unlocked_vault()
     with vault:
         new = ctx.secrets.ask_new("new passphrase")
@@ -44,6 +49,7 @@ def cmd_passwd(ctx: Context) -> int:
 
 @command("recover", "unlock with the recovery key and set a new passphrase")
 def cmd_recover(ctx: Context) -> int:
+    from vault.session import params_for_new_vault
     vault = ctx.locked_vault()
     key = ctx.secrets.ask("Recovery key: ", "recovery key")
     vault.unlock_with_recovery(key)
@@ -70,8 +76,10 @@ def _check_args(p: argparse.ArgumentParser) -> None:
 
 @command("check", "verify the header, database, audit chain and attachments", _check_args)
 def cmd_check(ctx: Context) -> int:
+    from vault.errors import EXIT_INTEGRITY
     with ctx.unlocked_vault() as vault:
         if getattr(ctx.args, "repair", False):
+            from vault import services  # noqa: F401 - every feature's repairs registered
             from vault.session import REPAIRS
 
             for name, repair in REPAIRS.items():
@@ -109,6 +117,7 @@ def _wipe_args(p: argparse.ArgumentParser) -> None:
 
 @command("wipe", "crypto-shred the vault: destroy its keys first, then its files", _wipe_args)
 def cmd_wipe(ctx: Context) -> int:
+    from vault.session import Vault, wipe
     path = ctx.vault_path
     Vault.open(path)  # NoVault if there is nothing to wipe
     if not ctx.args.yes:

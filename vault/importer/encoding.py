@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
+from pathlib import Path
 
 from vault.errors import InvalidInput
 
@@ -69,3 +70,68 @@ def decode(data: bytes, declared: str | None = None) -> Decoded:
     except UnicodeDecodeError:
         raise InvalidInput("the file is neither UTF-8 nor GB18030 text; save it as CSV "
                            "UTF-8, or name its encoding with --encoding") from None
+
+
+#: How much of a file is decoded at a time when detecting its encoding (flat memory).
+CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Detected:
+    """How to open a text file: the codec for ``open()`` (it drops a byte-order mark)
+    and the name for people."""
+
+    codec: str
+    encoding: str
+
+
+def _valid(path: Path, codec: str, skip: int) -> int | None:
+    """None when the whole file decodes with ``codec``, else the offending byte offset.
+    Decodes a chunk at a time, so a 1 GB file costs one 64 KiB chunk of memory."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    offset = skip
+    with path.open("rb") as handle:
+        handle.seek(skip)
+        while True:
+            chunk = handle.read(CHUNK)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                return offset + max(0, exc.start)
+            if not chunk:
+                return None
+            offset += len(chunk)
+
+
+def detect(path: Path, declared: str | None = None) -> Detected:
+    """The encoding of the file at ``path`` by the rules of :func:`decode`, reading it
+    in chunks instead of all at once (the streaming import)."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if declared is not None:
+        try:
+            name = codecs.lookup(declared).name
+        except LookupError:
+            raise InvalidInput("unknown text encoding name; try utf-8, gb18030, utf-16, "
+                               "cp1252") from None
+        bad = _valid(path, name, 0)
+        if bad is not None:
+            raise InvalidInput(f"the file is not valid {declared} text (at byte {bad:,})")
+        return Detected("utf-8-sig" if name == "utf-8" else name, name)
+    for bom, codec, label in _BOMS:
+        if head.startswith(bom):
+            bad = _valid(path, codec, len(bom))
+            if bad is not None:
+                raise InvalidInput(f"the file starts with a {label} mark but is not valid "
+                                   f"{label} text (at byte {bad:,})")
+            # open() with utf-8-sig, utf-16 or utf-32 reads the mark and drops it.
+            return Detected("utf-8-sig" if codec == "utf-8" else codec[:6], label)
+    if head and head.count(0) * 10 > len(head):
+        raise InvalidInput("the file looks binary (or UTF-16 without a byte-order mark); "
+                           "save it as CSV UTF-8")
+    if _valid(path, "utf-8", 0) is None:
+        return Detected("utf-8", "UTF-8")
+    if _valid(path, "gb18030", 0) is None:
+        return Detected("gb18030", "GB18030")
+    raise InvalidInput("the file is neither UTF-8 nor GB18030 text; save it as CSV "
+                       "UTF-8, or name its encoding with --encoding")

@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vault.errors import InvalidInput, PolicyRefused
-from vault.importer.readers import Sheet, read
+from vault.importer.readers import Row, Sheet, read
 from vault.records.errors import FieldError, PinnedField, shown
 from vault.records.labels import field_label
 from vault.records.spec import FieldKind, FieldSpec, RecordType
@@ -65,6 +65,39 @@ class Problem:
         return {"row": self.row, "field": self.field, "reason": self.reason}
 
 
+class AcceptedRows:
+    """``(row number, JSON record)`` of every row the plan accepted, converted again from
+    the sheet on each iteration: an import of 200,000 rows holds one, not 200,000."""
+
+    def __init__(self, sheet: Sheet, convert: Callable[[Row], dict[str, Any]],
+                 rejected: set[int], count: int) -> None:
+        self._sheet = sheet
+        self._convert = convert
+        self._rejected = rejected
+        self._count = count
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        for row in self._sheet.rows:
+            if row.problem is None and row.number not in self._rejected:
+                yield row.number, self._convert(row)
+
+    def __len__(self) -> int:
+        return self._count
+
+
+class _Records:
+    """The JSON records of accepted rows, sized (for progress), for ``add_many``."""
+
+    def __init__(self, rows: AcceptedRows | list[tuple[int, dict[str, Any]]]) -> None:
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (data for _, data in self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 @dataclass
 class Plan:
     """What an import of one file would do."""
@@ -73,8 +106,9 @@ class Plan:
     sheet: Sheet
     columns: list[tuple[str, str | None]]
     """Each column of a table (or key of JSON) and the field it fills (None: skipped)."""
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    """Rows that could be turned into records: (row number, JSON record)."""
+    rows: AcceptedRows | list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    """Rows that could be turned into records: (row number, JSON record). Made again
+    from the file on each pass (:class:`AcceptedRows`), never all held at once."""
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -229,17 +263,23 @@ def plan(records: Any, source: Path | Sheet, kind: str, mapping: dict[str, str] 
             raise InvalidInput("--map names a column the file does not have")
         fields = _map_columns(result, mapper, rtype)
     total = len(sheet.rows)
+    rejected: set[int] = set()
+    accepted = 0
+
+    def convert(row: Row) -> dict[str, Any]:
+        if sheet.columns is not None:
+            return _table_row(rtype, fields, row.values)
+        return _json_row(mapper, row.values)
+
     for done, row in enumerate(sheet.rows, start=1):
         if cancel is not None and cancel.is_set():
             raise InvalidInput("the import was cancelled; nothing was written")
         if row.problem is not None:
             result.problems.append(Problem(row.number, None, row.problem))
             continue
+        rejected.add(row.number)  # until it is accepted below
         try:
-            if sheet.columns is not None:
-                data = _table_row(rtype, fields, row.values)
-            else:
-                data = _json_row(mapper, row.values)
+            data = convert(row)
             if validate:
                 records.validate(kind, data)
         except FieldError as exc:
@@ -251,9 +291,11 @@ def plan(records: Any, source: Path | Sheet, kind: str, mapping: dict[str, str] 
         except InvalidInput as exc:
             result.problems.append(Problem(row.number, None, exc.message))
         else:
-            result.rows.append((row.number, data))
+            rejected.discard(row.number)
+            accepted += 1
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
             progress(done, total)
+    result.rows = AcceptedRows(sheet, convert, rejected, accepted)
     return result
 
 
@@ -264,14 +306,14 @@ def commit(records: Any, prepared: Plan, progress: Progress | None = None,
     if prepared.problems:
         first = prepared.problems[0]
         raise (PolicyRefused if first.policy else InvalidInput)(first.message())
-    if not prepared.rows:
+    if not len(prepared.rows):
         raise InvalidInput("the file has no rows to import")
-    numbers = [number for number, _ in prepared.rows]
     try:
-        return list(records.add_many(prepared.kind, [data for _, data in prepared.rows],
+        return list(records.add_many(prepared.kind, _Records(prepared.rows),
                                      progress=progress, cancel=cancel))
     except FieldError as exc:
-        row = numbers[exc.row - 1] if exc.row else None
+        row = next((number for i, (number, _) in enumerate(prepared.rows, start=1)
+                    if i == exc.row), None) if exc.row else None
         raise FieldError(exc.field, exc.reason, exc.kind, row) from None
     except PinnedField as exc:
         row = next((n for n, data in prepared.rows

@@ -1,6 +1,11 @@
 """Rows out of the files people keep: CSV (any delimiter Excel writes), XLSX and JSON
 Lines. Everything is read in memory: an import never writes a temporary file.
 
+CSV and JSON Lines are streamed: :func:`read` checks the whole file once (encoding,
+structure, row count) and keeps only where it is; each pass over ``Sheet.rows`` reads it
+again, a row at a time, so importing 200,000 rows holds one row, not the file. XLSX and
+a JSON array (``[...]``) are read whole.
+
 Row numbers are the ones a person sees: in a CSV or a workbook the header is row 1 and
 the first record row 2 (a quoted cell with line breaks is still one row); in JSON Lines
 the line number. Only the first sheet of a workbook is read.
@@ -12,13 +17,14 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from vault.errors import InvalidInput
-from vault.importer.encoding import decode
+from vault.importer.encoding import Detected, decode, detect
 
 FIELD_LIMIT = 64 * 1024 * 1024  # characters in one CSV cell; validation says what is too long
 _DELIMITERS = [",", ";", "\t", "|"]
@@ -53,9 +59,26 @@ class Sheet:
     """How the text was decoded (None for XLSX)."""
     columns: list[str] | None
     """The header of a table; None for JSON, whose keys are per row."""
-    rows: list[Row]
+    rows: Sequence[Row] | FileRows
+    """Every data row: a list, or for CSV and JSON Lines a :class:`FileRows` that reads
+    the file again on each pass."""
     sheets: int = 1
     """Sheets in a workbook (only the first is read)."""
+
+
+class FileRows:
+    """The rows of a file, read again on each iteration (flat memory at any size).
+    ``len()`` is the count found when the file was first checked."""
+
+    def __init__(self, produce: Callable[[], Iterator[Row]], count: int) -> None:
+        self._produce = produce
+        self._count = count
+
+    def __iter__(self) -> Iterator[Row]:
+        return self._produce()
+
+    def __len__(self) -> int:
+        return self._count
 
 
 def describe(path: Path) -> str:
@@ -85,12 +108,41 @@ def read(path: Path, encoding: str | None = None) -> Sheet:
     if suffix not in _TABLE_SUFFIXES and suffix not in _JSON_SUFFIXES:
         raise InvalidInput(f"{name} is not a CSV, XLSX or JSON Lines file (by its name: "
                            "use .csv, .tsv, .xlsx, .jsonl or .json)")
-    decoded = decode(path.read_bytes(), encoding)
+    detected = detect(path, encoding)
     if suffix in _JSON_SUFFIXES:
-        return Sheet("JSON Lines", decoded.encoding, None, _json_rows(decoded.text))
-    delimiter = "\t" if suffix == ".tsv" else _delimiter(decoded.text)
-    columns, rows = _csv_rows(decoded.text, delimiter)
-    return Sheet("CSV", decoded.encoding, columns, rows)
+        with _open(path, detected, "\n") as handle:
+            head = handle.read(4096).lstrip().removeprefix("\ufeff")
+        if head.startswith("["):  # one JSON document: parsed whole
+            decoded = decode(path.read_bytes(), encoding)
+            return Sheet("JSON Lines", decoded.encoding, None, _json_rows(decoded.text))
+
+        def json_lines() -> Iterator[Row]:
+            with _open(path, detected, "\n") as handle:
+                yield from _json_line_rows(handle)
+
+        count = sum(1 for _ in json_lines())
+        return Sheet("JSON Lines", detected.encoding, None, FileRows(json_lines, count))
+    with _open(path, detected) as handle:
+        first = handle.readline()
+    delimiter = "\t" if suffix == ".tsv" else _delimiter(first)
+
+    def table() -> Iterator[tuple[int, list[Any]]]:
+        with _open(path, detected) as handle:
+            yield from _csv_records(handle, delimiter)
+
+    columns = _header(table())
+    count = sum(1 for _ in _table_rows(columns, table()))  # every row checked once, here
+
+    def rows() -> Iterator[Row]:
+        return _table_rows(columns, table())
+
+    return Sheet("CSV", detected.encoding, columns, FileRows(rows, count))
+
+
+def _open(path: Path, detected: Detected, newline: str = "") -> Any:
+    """The file as text in its encoding, line ends untranslated (csv needs that; JSON
+    Lines end at "\n" only)."""
+    return path.open("r", encoding=detected.codec, newline=newline)
 
 
 def _delimiter(text: str) -> str:
@@ -103,39 +155,57 @@ def _delimiter(text: str) -> str:
 
 def _table(records: list[tuple[int, list[Any]]]) -> tuple[list[str], list[Row]]:
     """Header and rows from ``(row number, cells)``; blank rows are skipped."""
-    if not records:
+    columns = _header(iter(records))
+    return columns, list(_table_rows(columns, iter(records)))
+
+
+def _header(records: Iterator[tuple[int, list[Any]]]) -> list[str]:
+    """The header (the first record), checked."""
+    first = next(records, None)
+    if first is None:
         raise InvalidInput("the file is empty: no header row")
-    _, header_cells = records[0]
+    _, header_cells = first
     columns = ["" if c is None else str(c).strip() for c in header_cells]
+    if columns:
+        columns[0] = columns[0].removeprefix("\ufeff")
     while columns and not columns[-1]:
         columns.pop()
     if not columns:
         raise InvalidInput("row 1 (the header) is empty")
-    rows: list[Row] = []
-    for number, cells in records[1:]:
+    return columns
+
+
+def _table_rows(columns: list[str], records: Iterator[tuple[int, list[Any]]],
+                ) -> Iterator[Row]:
+    """The data rows after the header of ``records``; blank rows are skipped."""
+    next(records, None)  # the header
+    for number, cells in records:
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue
         extra = cells[len(columns):]
         if any(c is not None and (not isinstance(c, str) or c.strip()) for c in extra):
-            rows.append(Row(number, {}, "more cells than the header has columns"))
+            yield Row(number, {}, "more cells than the header has columns")
             continue
-        rows.append(Row(number, {i: c for i, c in enumerate(cells[:len(columns)])}))
-    return columns, rows
+        yield Row(number, {i: c for i, c in enumerate(cells[:len(columns)])})
 
 
 def _csv_rows(text: str, delimiter: str) -> tuple[list[str], list[Row]]:
+    return _table(list(_csv_records(io.StringIO(text, newline=""), delimiter)))
+
+
+def _csv_records(handle: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[Any]]]:
+    """``(row number, cells)`` of a CSV text, one row at a time."""
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
     # strict: an unterminated quote must be an error, not a cell that swallows the rest
     # of the file.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records: list[tuple[int, list[Any]]] = []
+    reader = csv.reader(handle, delimiter=delimiter, strict=True)
+    number = 0
     try:
         for number, cells in enumerate(reader, start=1):
-            records.append((number, list(cells)))
+            yield number, list(cells)
     except csv.Error as exc:
         # csv's messages describe structure ("unexpected end of data"), never content.
-        raise InvalidInput(f"row {len(records) + 1}: the CSV is malformed ({exc})") from None
-    return _table(records)
+        raise InvalidInput(f"row {number + 1}: the CSV is malformed ({exc})") from None
 
 
 def _cell(value: Any) -> Any:
@@ -235,19 +305,22 @@ def _json_rows(text: str) -> list[Row]:
         if not isinstance(items, list):
             raise InvalidInput("the file is not a JSON array of records")
         return [_json_row(i, item) for i, item in enumerate(items, start=1)]
-    rows: list[Row] = []
-    # Split on "\n" only: str.splitlines() would also split on U+2028 inside strings.
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.strip()
+    return list(_json_line_rows(io.StringIO(text, newline="")))
+
+
+def _json_line_rows(handle: Iterable[str]) -> Iterator[Row]:
+    """One row per non-blank line. Lines end at "\n" only (the file is opened without
+    newline translation): str.splitlines() would also split on U+2028 inside strings."""
+    for number, line in enumerate(handle, start=1):
+        line = line.strip().removeprefix("\ufeff") if number == 1 else line.strip()
         if not line:
             continue
         try:
             item = json.loads(line, parse_constant=_no_constants)
         except (ValueError, RecursionError):
-            rows.append(Row(number, {}, "not valid JSON"))
+            yield Row(number, {}, "not valid JSON")
             continue
-        rows.append(_json_row(number, item))
-    return rows
+        yield _json_row(number, item)
 
 
 def _json_row(number: int, item: Any) -> Row:

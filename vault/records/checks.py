@@ -13,36 +13,83 @@ from vault.errors import VaultError
 from vault.records.spec import FieldKind, Level
 
 MAX_REPORTED = 20
+BATCH = 1000
 
 
 def check_records(vault: session.Vault) -> list[str]:
-    """Problems found in the records tables, naming records by id only."""
+    """Problems found in the records tables, naming records by id only. Reads the records
+    a batch at a time and compares each batch's links with the stored ones, so memory
+    stays flat at any size."""
     registry = vault.service("records").registry
+    store = vault.store
     problems: list[str] = []
-    links: set[tuple[str, str, str]] = set()
-    for rid, kind, data, levels in vault.store.query(
-            "SELECT id, kind, data, levels FROM records"):
-        try:
-            fields: dict[str, Any] = json.loads(data)
-            stored: dict[str, str] = json.loads(levels)
-            rtype = registry.type(kind)
-        except (ValueError, TypeError, VaultError):
-            problems.append(f"record {rid}: cannot be read")
-            continue
-        for name, spec in rtype.fields.items():
-            if spec.pinned and stored.get(name, Level.PRIVATE.value) != Level.PRIVATE.value:
-                problems.append(f"record {rid}: pinned field {name} is stored below private")
-            if spec.kind == FieldKind.REFERENCE and name in fields:
-                value = fields[name]
-                for dst in value if isinstance(value, list) else [value]:
-                    links.add((rid, name, dst))
-        if any(name not in rtype.fields for name in fields):
-            problems.append(f"record {rid}: holds a field its type does not declare")
-    stored_links = {tuple(row) for row in vault.store.query("SELECT src, field, dst FROM links")}
-    if stored_links != links:
-        problems.append(f"records: {len(stored_links ^ links)} reference link(s) out of step "
+    out_of_step = 0
+    last = 0
+    while True:
+        rows = store.query("SELECT rowid, id, kind, data, levels FROM records WHERE rowid > ? "
+                           "ORDER BY rowid LIMIT ?", (last, BATCH))
+        if not rows:
+            break
+        last = int(rows[-1][0])
+        links: set[tuple[str, str, str]] = set()
+        for _rowid, rid, kind, data, levels in rows:
+            if len(problems) < MAX_REPORTED:
+                problems.extend(_check_one(registry, rid, kind, data, levels, links))
+            else:
+                _check_one(registry, rid, kind, data, levels, links)
+        stored = {tuple(row) for row in store.query(
+            "SELECT src, field, dst FROM links WHERE src IN (SELECT value FROM json_each(?))",
+            (json.dumps([row[1] for row in rows]),))}
+        out_of_step += len(stored ^ links)
+    out_of_step += int(store.query_one(
+        "SELECT count(*) FROM links WHERE src NOT IN (SELECT id FROM records)")[0])
+    if out_of_step:
+        problems.append(f"records: {out_of_step} reference link(s) out of step "
                         "with the records")
+    counted = dict(store.query("SELECT kind, n FROM record_counts WHERE n != 0"))
+    actual = dict(store.query("SELECT kind, count(*) FROM records GROUP BY kind"))
+    if counted != actual:
+        problems.append("records: the kept record counts are out of step; "
+                        "'evault check --repair' recounts them")
     return problems[:MAX_REPORTED]
 
 
+def _check_one(registry: Any, rid: str, kind: str, data: str, levels: str,
+               links: set[tuple[str, str, str]]) -> list[str]:
+    """Problems of one record; adds the links its references imply to ``links``."""
+    try:
+        fields: dict[str, Any] = json.loads(data)
+        stored: dict[str, str] = json.loads(levels)
+        rtype = registry.type(kind)
+    except (ValueError, TypeError, VaultError):
+        return [f"record {rid}: cannot be read"]
+    problems: list[str] = []
+    for name, spec in rtype.fields.items():
+        if spec.pinned and stored.get(name, Level.PRIVATE.value) != Level.PRIVATE.value:
+            problems.append(f"record {rid}: pinned field {name} is stored below private")
+        if spec.kind == FieldKind.REFERENCE and name in fields:
+            value = fields[name]
+            for dst in value if isinstance(value, list) else [value]:
+                links.add((rid, name, dst))
+    if any(name not in rtype.fields for name in fields):
+        problems.append(f"record {rid}: holds a field its type does not declare")
+    return problems
+
+
+def repair_counts(vault: session.Vault) -> list[str]:
+    """Recount the records of each kind (``record_counts``)."""
+    store = vault.store
+    counted = dict(store.query("SELECT kind, n FROM record_counts WHERE n != 0"))
+    actual = dict(store.query("SELECT kind, count(*) FROM records GROUP BY kind"))
+    if counted == actual:
+        return []
+    with store.transaction("recounting records") as tx:
+        tx.execute("DELETE FROM record_counts")
+        tx.execute("INSERT INTO record_counts(kind, n) "
+                   "SELECT kind, count(*) FROM records GROUP BY kind")
+        tx.audit("records.recount", kinds=len(actual))
+    return ["record counts recounted"]
+
+
 session.CHECKS["records"] = check_records
+session.REPAIRS["records"] = repair_counts

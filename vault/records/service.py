@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
 
 import sqlcipher3
 
 from vault import ids, session
 from vault.errors import InvalidInput
-from vault.records import custom
+from vault.records import custom, paging
 from vault.records.dates import BadDate, parse_date
 from vault.records.errors import FieldError, PinnedField
 from vault.records.model import Record, RecordSummary, index_texts, main_date, title_of
@@ -137,8 +137,9 @@ class RecordService:
                  progress: Progress | None = None,
                  cancel: threading.Event | None = None) -> Ids:
         """Add many records in one transaction: all of them or none. A bad row raises
-        FieldError with ``.row`` (1-based position in ``rows``)."""
-        batch = list(rows)
+        FieldError with ``.row`` (1-based position in ``rows``). ``rows`` is read once,
+        in order: an importer passes a sized iterable, never a list of every row."""
+        batch = rows if isinstance(rows, Sized) else list(rows)
         rtype = self.registry.type(kind)
         search = _search_module()
         added: Ids = []
@@ -181,7 +182,8 @@ class RecordService:
         tx.audit("record.add", record=rid, kind=rtype.name, fields=sorted(fields),
                  levels={k: v.value for k, v in sorted(asked.items())})
         if search is not None:
-            search.index_record(tx, rid, rtype.name, index_texts(rtype, fields, levels), date)
+            search.index_record(tx, rid, rtype.name, index_texts(rtype, fields, levels), date,
+                                keep_text=False)
         return rid
 
     def edit(self, id: str, changes: dict[str, Any]) -> Record:
@@ -293,7 +295,7 @@ class RecordService:
         if search is not None:
             # index_record replaces what the index held for this record.
             search.index_record(tx, rid, rtype.name, index_texts(rtype, fields, levels),
-                                main_date(rtype, fields))
+                                main_date(rtype, fields), keep_text=False)
 
     def _now(self) -> str:
         return self.store.clock().isoformat(timespec="seconds")
@@ -332,44 +334,80 @@ class RecordService:
              descending: bool = False, date_from: str | None = None,
              date_to: str | None = None) -> Summaries:
         """Records (of ``kind``, in ``case``, whose date overlaps ``date_from``..
-        ``date_to``), in ``order`` (one of :data:`ORDERS`; ``added`` is oldest first)."""
-        if order not in ORDERS:
-            raise InvalidInput(f"records can be listed by {', '.join(ORDERS)}")
-        where, params = [], []
-        sql = "SELECT r.id, r.kind, r.title, r.date, r.updated FROM records r"
+        ``date_to``), in ``order`` (one of :data:`ORDERS`; ``added`` is oldest first).
+        ``offset`` reads and skips that many rows: for paging through a large vault use
+        :meth:`page`, whose cost does not grow with the depth."""
+        col = paging.column(order)
+        base = self._listing(kind, case, date_from, date_to)
+        way = " DESC" if descending else ""
+        sql = (f"SELECT r.id, r.kind, r.title, r.date, r.updated FROM {base.source}"
+               + (" WHERE " + " AND ".join(base.where) if base.where else "")
+               + f" ORDER BY {col}{way}, r.rowid{way} LIMIT ? OFFSET ?")
+        rows = self.store.query(sql, (*base.params, -1 if limit is None else limit, offset))
+        return [RecordSummary(str(r[0]), str(r[1]), str(r[2]), r[3], r[4]) for r in rows]
+
+    def page(self, kind: str | None = None, case: str | None = None, *, limit: int = 100,
+             after: str | None = None, order: str = "added", descending: bool = False,
+             date_from: str | None = None, date_to: str | None = None) -> paging.Page:
+        """One page of :meth:`list` starting after the cursor ``after`` (None: the first
+        page); ``Page.next`` is the cursor of the page after it. Same cost at any depth
+        (keyset pagination, see ``vault.records.paging``)."""
+        base = self._listing(kind, case, date_from, date_to)
+        return paging.page(self.store.query, base, order=order, descending=descending,
+                           limit=limit, after=after)
+
+    def iter_summaries(self, kind: str | None = None, case: str | None = None, *,
+                       order: str = "added", descending: bool = False,
+                       date_from: str | None = None, date_to: str | None = None,
+                       batch: int = 1000) -> Iterator[RecordSummary]:
+        """Every summary of :meth:`list`, a page at a time (flat memory at any size)."""
+        after: str | None = None
+        while True:
+            got = self.page(kind, case, limit=batch, after=after, order=order,
+                            descending=descending, date_from=date_from, date_to=date_to)
+            yield from got.rows
+            if got.next is None:
+                return
+            after = got.next
+
+    def _listing(self, kind: str | None, case: str | None, date_from: str | None,
+                 date_to: str | None) -> paging.Filter:
+        """FROM and WHERE of a listing, its arguments checked."""
+        source, where, params = "records AS r", list[str](), list[Any]()
         if case is not None:
             cid, ckind = self.lookup(case)
             if ckind != "case":
                 raise InvalidInput(f"record {cid} is a {ckind}, not a case")
-            sql += " JOIN links l ON l.dst = r.id"
-            where.append("l.src = ? AND l.field = 'records'")
-            params.append(cid)
+            source, where, params = paging.case_source(cid)
         if kind is not None:
             self.registry.type(kind)
             where.append("r.kind = ?")
             params.append(kind)
-        for bound, op in ((date_from, ">="), (date_to, "<=")):
-            if bound is not None:
-                try:
-                    iso = parse_date(bound).iso()
-                except BadDate:
-                    raise InvalidInput("a date filter is YYYY, YYYY-MM or YYYY-MM-DD") from None
-                where.append(f"substr(r.date, 1, {len(iso)}) {op} ?")
-                params.append(iso)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        way = " DESC" if descending else ""
-        sql += f" ORDER BY {ORDERS[order]}{way}, r.rowid{way} LIMIT ? OFFSET ?"
-        rows = self.store.query(sql, (*params, -1 if limit is None else limit, offset))
-        return [RecordSummary(str(r[0]), str(r[1]), str(r[2]), r[3], r[4]) for r in rows]
+
+        def iso(bound: str) -> str:
+            try:
+                return parse_date(bound).iso()
+            except BadDate:
+                raise InvalidInput("a date filter is YYYY, YYYY-MM or YYYY-MM-DD") from None
+
+        dates, values = paging.date_bounds("r.date", date_from, date_to, iso)
+        return paging.Filter(source, where + dates, params + values)
 
     def count(self, kind: str | None = None) -> int:
-        """How many records (of ``kind``)."""
+        """How many records (of ``kind``): read from ``record_counts``, which triggers
+        keep current, so the cost does not grow with the vault."""
         if kind is None:
-            return int(self.store.query_one("SELECT count(*) FROM records")[0])
+            return int(self.store.query_one(
+                "SELECT coalesce(sum(n), 0) FROM record_counts")[0])
         self.registry.type(kind)
-        return int(self.store.query_one("SELECT count(*) FROM records WHERE kind = ?",
-                                        (kind,))[0])
+        row = self.store.query_one("SELECT n FROM record_counts WHERE kind = ?", (kind,))
+        return 0 if row is None else int(row[0])
+
+    def titles(self, ids: Iterable[str]) -> dict[str, str]:
+        """The title of each of ``ids`` (full ids), in one query (search hits)."""
+        rows = self.store.query("SELECT id, title FROM records WHERE id IN "
+                                "(SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
+        return {str(r[0]): str(r[1]) for r in rows}
 
     def references_to(self, id: str) -> Summaries:
         """Records that refer to this one, in any reference field."""
@@ -380,10 +418,9 @@ class RecordService:
         return [RecordSummary(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
-#: What ``list`` can sort by; each is backed by an index (``records_0002_list_orders``), so
-#: a page of the TUI's list costs the same at 1,000 records as at 100,000.
-ORDERS = {"added": "r.rowid", "updated": "r.updated", "title": "r.title", "date": "r.date",
-          "kind": "r.kind"}
+#: What ``list`` and ``page`` can sort by; each is backed by an index alone and with a
+#: kind filter (``records_0002_list_orders``, ``records_0003_keyset_and_counts``).
+ORDERS = paging.COLUMNS
 
 
 def _dump(value: Any) -> str:

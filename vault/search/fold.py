@@ -18,8 +18,17 @@ tokenizer then just splits on the spaces):
   Arabic harakat are removed, other marks stay inside their word, and case is folded
   with ``str.casefold`` (ß → ss).
 
-Everything is deterministic for one Python release (``unicodedata`` decides categories);
-:data:`TOKENIZER_VERSION` names the rules, and the index is rebuilt when it changes.
+- Traditional and Simplified Chinese are one script for search: every Han character is
+  folded to its Simplified form, character by character, with OpenCC's ``t2s`` tables
+  (the ``opencc`` package; a character whose conversion is not exactly one character is
+  kept). Documents and queries go through the same fold, so 國家 finds 国家 and 国家
+  finds 國家. Per character, not per phrase, so the fold never depends on the words
+  around it and a folded text keeps one character per original character (highlights
+  still point into the original).
+
+Everything is deterministic for one Python release (``unicodedata`` decides categories)
+and one OpenCC release; :data:`TOKENIZER_VERSION` names the rules, and the index is
+rebuilt when they change.
 """
 
 from __future__ import annotations
@@ -27,10 +36,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
-#: Changes whenever the rules below change; with the Unicode version it decides whether
-#: an existing index is still valid (see ``vault.search.index``).
-TOKENIZER_VERSION = f"evault-fold-1/unicode-{unicodedata.unidata_version}"
+import opencc
+
+#: Changes whenever the rules below change; with the Unicode and OpenCC versions it
+#: decides whether an existing index is still valid (see ``vault.search.index``).
+TOKENIZER_VERSION = (f"evault-fold-2/unicode-{unicodedata.unidata_version}"
+                     f"/opencc-{opencc.__version__}")
 
 # Scripts written without spaces between words: indexed as character bigrams.
 _DENSE_RANGES = [
@@ -72,6 +86,19 @@ _SPECIAL = str.maketrans({"đ": "d", "ħ": "h", "ł": "l", "ø": "o", "ŧ": "t",
 _DROPPED = {0x00AD, 0x200D, 0x2060, 0xFEFF, 0x180E}
 
 
+@cache
+def _t2s() -> Any:
+    """OpenCC's Traditional-to-Simplified converter (loaded on first use: 6 ms)."""
+    return opencc.OpenCC("t2s")
+
+
+def simplified(ch: str) -> str:
+    """The Simplified form of one Han character (itself when it has none, or when OpenCC
+    would turn it into more or fewer than one character)."""
+    converted = str(_t2s().convert(ch))
+    return converted if len(converted) == 1 else ch
+
+
 def is_dense(ch: str) -> bool:
     """True for a character of a script written without spaces between words."""
     cp = ord(ch)
@@ -93,8 +120,9 @@ def _fold(ch: str) -> str:
     if ord(ch) in _DROPPED:
         return ""
     if is_dense(ch):
-        # Dense-script punctuation (、。「」・…) separates; letters and marks stay as-is.
-        return ch if _is_word(ch) else " "
+        # Dense-script punctuation (、。「」・…) separates; letters and marks stay as-is,
+        # Traditional Han characters become Simplified.
+        return simplified(ch) if _is_word(ch) else " "
     if not _is_word(ch):
         return " "
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", ch).casefold())
@@ -155,20 +183,19 @@ def bigrams(run: str) -> list[str]:
 
 
 def index_body(text: str) -> str:
-    """The token string stored in the index for one text: words, dense-script bigrams in
-    order (so phrases keep their positions), then each distinct dense character once
-    (so one-character queries find it)."""
-    seen: set[str] = set()
+    """The token string stored in the index for one text: words, and dense-script bigrams
+    in order (so phrases keep their positions), each run ending with its last character
+    alone. Every character of a run thus starts one token, and a one-character query is a
+    prefix query on it (``酷*`` finds 酷刑): no separate copy of each character."""
 
     def expand(match: re.Match[str]) -> str:
         run = match.group()
-        seen.update(run)
-        return " " + " ".join(bigrams(run)) + " "
+        tokens = bigrams(run)
+        if len(run) > 1:
+            tokens.append(run[-1])
+        return " " + " ".join(tokens) + " "
 
-    body = DENSE_RUN.sub(expand, fold(text))
-    if seen:
-        body += " " + " ".join(sorted(seen))
-    return " ".join(body.split())
+    return " ".join(DENSE_RUN.sub(expand, fold(text)).split())
 
 
 def pieces(text: str) -> list[str]:
@@ -179,3 +206,8 @@ def pieces(text: str) -> list[str]:
 def piece_tokens(piece: str) -> list[str]:
     """The index tokens one query piece stands for (bigrams for a dense run)."""
     return bigrams(piece) if is_dense(piece[0]) else [piece]
+
+
+def is_single_dense(piece: str) -> bool:
+    """A one-character dense piece: searched as the prefix of the tokens it starts."""
+    return len(piece) == 1 and is_dense(piece)

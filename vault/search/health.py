@@ -24,6 +24,15 @@ def _orphans(store: Any) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+def _orphan_count(store: Any) -> int:
+    """How many index entries have no record (counted by SQLite: flat memory)."""
+    if store.query_one("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                       "AND name = 'records'") is None:
+        return 0
+    return int(store.query_one("SELECT count(*) FROM search_doc WHERE record_id NOT IN "
+                               "(SELECT id FROM records)")[0])
+
+
 def check(vault: Vault) -> list[str]:
     """Problems with the search index, as one-line messages (no content)."""
     store = vault.store
@@ -35,9 +44,9 @@ def check(vault: Vault) -> list[str]:
         store.query("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 0)")
     except VaultError:
         problems.append("search index: damaged; 'evault check --repair' rebuilds it")
-    orphans = _orphans(store)
+    orphans = _orphan_count(store)
     if orphans:
-        problems.append(f"search index: {len(orphans)} entries of deleted records; "
+        problems.append(f"search index: {orphans} entries of deleted records; "
                         "'evault check --repair' removes them")
     return problems
 

@@ -3,29 +3,36 @@
 Layout (all inside ``vault.db``, so encrypted like everything else; no other file):
 
 - ``search_doc`` — one narrow row per record: kind and date range, what filters need.
-- ``search_text`` — the record's indexed values as given (field, level, text), used for
-  snippets and to delete the record's old tokens from the contentless index.
-- ``search_fts`` — a contentless FTS5 table, one row per record, one column per redaction
-  level. Each value's tokens go into the column of its level, so ``max_level`` is a
-  column filter inside the MATCH (a value above the chosen level can neither match nor
-  be shown) and all terms of a query may be found across the fields of one record.
+- ``search_fts`` — a contentless FTS5 table (``contentless_delete = 1``), one row per
+  record, one column per redaction level. Each value's tokens go into the column of its
+  level, so ``max_level`` is a column filter inside the MATCH (a value above the chosen
+  level can neither match nor be shown) and all terms of a query may be found across the
+  fields of one record.
+- ``search_text`` — the indexed values as given (field, level, text), only for entries
+  that have no other home. Records do (``keep_text=False``): their values are read back
+  from the records table by ``vault.records.searchtext`` when a snippet or a rebuild needs
+  them, so the vault does not hold every text twice.
 
-Contentless because the tokens (bigrams) are not the text: storing them would double the
-database for nothing. The price is that a delete must repeat the exact tokens, which is
-why the tokenizer is versioned and the index rebuilt from ``search_text`` when it changes.
-(``columnsize = 0`` would make ranking common words four times faster, but on a
-contentless table bm25 then gets nonsense record lengths and can rank one mention above
-three: measured, and refused.)
+Why this layout (measured on 5,000 mixed English/Chinese testimonies, sizes relative to
+their JSON): the previous layout was 4.8x the plaintext — the FTS index 1.70x (bigrams
+plus a copy of every distinct CJK character), ``search_text`` 1.26x, records 1.26x.
+Now: no copy of the text, and no separate single-character tokens (a one-character query
+is a prefix query on the bigrams, see ``fold.index_body``): FTS 1.22x, total under 3x.
+``detail = full`` stays: CJK words are phrases of bigrams, which need positions, and
+``detail = column`` would turn exact phrase search into a scan. ``columnsize`` stays:
+without it bm25 ranks one mention above three on a contentless table (measured).
+``contentless_delete = 1`` (SQLite 3.43+) lets a delete or an update forget a row without
+repeating its tokens, so nothing has to be kept to delete with.
 
 Every function takes the transaction or store it works on, so the benchmark runs the very
-same code on the standard library's unencrypted sqlite3.
+same code on the standard library's unencrypted sqlite3 (which must then be 3.43+).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from typing import Any, Protocol
@@ -34,6 +41,7 @@ from vault.errors import InvalidInput
 from vault.migrations import Migration, statements
 from vault.search.fold import TOKENIZER_VERSION, index_body
 from vault.search.query import Query, parse
+from vault.search.romanise import romanised
 from vault.search.snippet import compile_terms, cut, find
 
 LEVELS = ("public", "partner", "private")
@@ -57,6 +65,11 @@ CREATE VIRTUAL TABLE search_fts USING fts5(
 """
 
 
+# The layout of search_0002 (see the module docstring); search_0001's _DDL is shipped.
+_FTS = ("CREATE VIRTUAL TABLE search_fts USING fts5(public, partner, private, "
+        "content = '', contentless_delete = 1, tokenize = 'ascii')")
+
+
 class Writer(Protocol):
     """What the index needs of a write transaction (``vault.store.Transaction``)."""
 
@@ -76,7 +89,36 @@ def _create(conn: Any) -> None:
                  (META_KEY, TOKENIZER_VERSION))
 
 
-MIGRATIONS = [Migration("search_0001_fts", _create)]
+def _compact(conn: Any) -> None:
+    """search_0002: the smaller layout. The old index is dropped, copies of record texts
+    are deleted (records are their own source now), and everything is re-tokenized with
+    the current rules (for a large vault this takes a while, once: about a minute per
+    100,000 records on a slow laptop)."""
+    conn.execute("DROP TABLE search_fts")
+    conn.execute(_FTS)
+    has_records = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                               "AND name = 'records'").fetchone()
+    if has_records:
+        conn.execute("DELETE FROM search_text WHERE docid IN (SELECT d.docid FROM "
+                     "search_doc AS d JOIN records AS r ON r.id = d.record_id)")
+    rebuild(conn)
+
+
+MIGRATIONS = [Migration("search_0001_fts", _create), Migration("search_0002_compact", _compact)]
+
+Fetch = Callable[[str, Sequence[Any]], Iterable[Any]]
+Texts = Iterator[tuple[str, list[tuple[str, str, Any]]]]
+
+
+def _record_texts(fetch: Fetch, record_ids: Sequence[str] | None) -> Texts:
+    """Values of records indexed with ``keep_text=False``, read from the records table."""
+    try:
+        from vault.records.searchtext import record_texts
+    except ModuleNotFoundError as exc:  # a build without records: nothing to read
+        if exc.name is not None and exc.name.startswith("vault.records"):
+            return iter(())
+        raise
+    return record_texts(fetch, record_ids)
 
 
 @dataclass(frozen=True)
@@ -120,6 +162,9 @@ def _bodies(entries: Iterable[Sequence[str]]) -> list[str]:
     columns: dict[str, list[str]] = {level: [] for level in LEVELS}
     for _field, level, text in entries:
         columns[level].append(text)
+        extra = romanised(text)  # pinyin of short Chinese values: see romanise.py
+        if extra:
+            columns[level].append(extra)
     return [index_body("\n".join(parts)) if parts else "" for parts in columns.values()]
 
 
@@ -143,34 +188,32 @@ def _ensure_current(tx: Writer) -> None:
         rebuild(tx)
 
 
-def _delete_tokens(tx: Writer, docid: int, texts_json: str) -> None:
-    old = _bodies(json.loads(texts_json))
-    tx.execute("INSERT INTO search_fts(search_fts, rowid, public, partner, private) "
-               "VALUES ('delete', ?, ?, ?, ?)", (docid, *old))
-
-
 def index_record(tx: Writer, record_id: str, kind: str,
-                 texts: list[tuple[str, str, Any]], date: str | None) -> None:
+                 texts: list[tuple[str, str, Any]], date: str | None, *,
+                 keep_text: bool = True) -> None:
     """(Re)index one record in the caller's transaction: ``texts`` holds every
     searchable value of the record as ``(field, text, level)``; ``date`` is the record's
-    date (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``) for date filters, or None."""
+    date (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``) for date filters, or None.
+    ``keep_text=False`` when the values can be read back from the records table (the
+    record service): the index then keeps no copy of them."""
     entries = _entries(texts)
     _ensure_current(tx)
     start, end = _span(date)
-    packed = json.dumps(entries, ensure_ascii=False)
-    row = tx.execute("SELECT d.docid, t.texts FROM search_doc AS d JOIN search_text AS t "
-                     "ON t.docid = d.docid WHERE d.record_id = ?", (record_id,)).fetchone()
+    row = tx.execute("SELECT docid FROM search_doc WHERE record_id = ?",
+                     (record_id,)).fetchone()
     if row is not None:
         docid = int(row[0])
-        _delete_tokens(tx, docid, row[1])
+        tx.execute("DELETE FROM search_fts WHERE rowid = ?", (docid,))
         tx.execute("UPDATE search_doc SET kind = ?, date_start = ?, date_end = ? "
                    "WHERE docid = ?", (kind, start, end, docid))
-        tx.execute("UPDATE search_text SET texts = ? WHERE docid = ?", (packed, docid))
+        tx.execute("DELETE FROM search_text WHERE docid = ?", (docid,))
     else:
         cursor = tx.execute("INSERT INTO search_doc(record_id, kind, date_start, date_end) "
                             "VALUES (?, ?, ?, ?)", (record_id, kind, start, end))
         docid = int(cursor.lastrowid)
-        tx.execute("INSERT INTO search_text(docid, texts) VALUES (?, ?)", (docid, packed))
+    if keep_text:
+        tx.execute("INSERT INTO search_text(docid, texts) VALUES (?, ?)",
+                   (docid, json.dumps(entries, ensure_ascii=False)))
     tx.execute("INSERT INTO search_fts(rowid, public, partner, private) VALUES (?, ?, ?, ?)",
                (docid, *_bodies(entries)))
 
@@ -178,25 +221,43 @@ def index_record(tx: Writer, record_id: str, kind: str,
 def remove_record(tx: Writer, record_id: str) -> None:
     """Drop one record from the index (no-op when it is not there)."""
     _ensure_current(tx)
-    row = tx.execute("SELECT d.docid, t.texts FROM search_doc AS d JOIN search_text AS t "
-                     "ON t.docid = d.docid WHERE d.record_id = ?", (record_id,)).fetchone()
+    row = tx.execute("SELECT docid FROM search_doc WHERE record_id = ?",
+                     (record_id,)).fetchone()
     if row is None:
         return
-    _delete_tokens(tx, int(row[0]), row[1])
+    tx.execute("DELETE FROM search_fts WHERE rowid = ?", (row[0],))
     tx.execute("DELETE FROM search_text WHERE docid = ?", (row[0],))
     tx.execute("DELETE FROM search_doc WHERE docid = ?", (row[0],))
 
 
 def rebuild(tx: Writer) -> int:
-    """Re-tokenize every stored value (after a tokenizer change); returns the count."""
+    """Re-tokenize every indexed value (after a tokenizer change); returns the count.
+    Streams: the values are read a batch at a time, never all at once."""
     tx.execute("INSERT INTO search_fts(search_fts) VALUES ('delete-all')")
-    rows = tx.execute("SELECT docid, texts FROM search_text").fetchall()
-    for docid, texts_json in rows:
+    count = 0
+    last = 0
+    while True:  # entries that keep their own text, in batches
+        rows = tx.execute("SELECT docid, texts FROM search_text WHERE docid > ? "
+                          "ORDER BY docid LIMIT 500", (last,)).fetchall()
+        if not rows:
+            break
+        for docid, texts_json in rows:
+            tx.execute("INSERT INTO search_fts(rowid, public, partner, private) "
+                       "VALUES (?, ?, ?, ?)", (docid, *_bodies(json.loads(texts_json))))
+            count += 1
+        last = int(rows[-1][0])
+    for record_id, texts in _record_texts(tx.execute, None):
+        row = tx.execute("SELECT d.docid FROM search_doc AS d WHERE d.record_id = ? AND "
+                         "d.docid NOT IN (SELECT docid FROM search_text)",
+                         (record_id,)).fetchone()
+        if row is None:
+            continue
         tx.execute("INSERT INTO search_fts(rowid, public, partner, private) "
-                   "VALUES (?, ?, ?, ?)", (docid, *_bodies(json.loads(texts_json))))
+                   "VALUES (?, ?, ?, ?)", (row[0], *_bodies(_entries(texts))))
+        count += 1
     tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                (META_KEY, TOKENIZER_VERSION))
-    return len(rows)
+    return count
 
 
 def _columns(max_level: Any) -> tuple[str, ...] | None:
@@ -252,6 +313,22 @@ def search_ids(store: Reader, query: str, *, kind: str | None = None,
     return [str(row[0]) for row in store.query(f"SELECT d.record_id {where}", params)]
 
 
+def _stored_entries(store: Reader, record_ids: list[str]) -> dict[str, list[Entry]]:
+    """The indexed values of ``record_ids`` as ``(field, level, text)``: from
+    ``search_text`` where kept, else from the records table (one query each way)."""
+    found: dict[str, list[Entry]] = {
+        str(rid): [tuple(e) for e in json.loads(texts)]
+        for rid, texts in store.query(
+            "SELECT d.record_id, t.texts FROM search_doc AS d JOIN search_text AS t "
+            "ON t.docid = d.docid WHERE d.record_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(record_ids),))}
+    missing = [rid for rid in record_ids if rid not in found]
+    if missing:
+        for rid, texts in _record_texts(store.query, missing):
+            found[rid] = _entries(texts)
+    return found
+
+
 def search(store: Reader, query: str, *, kind: str | None = None,
            record_ids: Iterable[str] | None = None, max_level: Any = None,
            date_from: str | None = None, date_to: str | None = None,
@@ -277,14 +354,11 @@ def search(store: Reader, query: str, *, kind: str | None = None,
     if not rows:
         return []
     allowed = set(columns or LEVELS)
-    stored = dict(store.query(
-        "SELECT d.record_id, t.texts FROM search_doc AS d JOIN search_text AS t "
-        "ON t.docid = d.docid WHERE d.record_id IN (SELECT value FROM json_each(?))",
-        (json.dumps([row[0] for row in rows]),)))
+    stored = _stored_entries(store, [str(row[0]) for row in rows])
     finder = compile_terms([term.pattern() for term in parsed.terms()])
     hits: list[Hit] = []
     for record_id, kind_, score in rows:
-        entries = [e for e in json.loads(stored.get(record_id, "[]")) if e[1] in allowed]
+        entries = [e for e in stored.get(record_id, []) if e[1] in allowed]
         field, snippet = (entries[0][0], cut(entries[0][2], [])) if entries else ("", "")
         for name, _, text in entries:
             spans = find(text, finder)

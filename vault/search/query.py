@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 from vault.errors import InvalidInput
-from vault.search.fold import DENSE_CLASS, is_dense, piece_tokens, pieces
+from vault.search.fold import DENSE_CLASS, is_dense, is_single_dense, piece_tokens, pieces
+from vault.search.romanise import strip_tone_numbers
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
@@ -36,7 +37,10 @@ class Term:
     def fts(self) -> str:
         """This term as an FTS5 phrase (tokens hold no quote: see ``fold``)."""
         tokens = [token for piece in self.pieces for token in piece_tokens(piece)]
-        return '"' + " ".join(tokens) + '"' + ("*" if self.prefix else "")
+        # A lone dense character at the end is the first character of a bigram (or the
+        # last one of its run) in the index: a prefix query finds it (see fold.index_body).
+        prefix = self.prefix or is_single_dense(self.pieces[-1])
+        return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
 
     def pattern(self) -> str:
         """A regular expression finding this term in folded text (for snippets)."""
@@ -96,7 +100,7 @@ def parse(text: str) -> Query:
                 alternatives.append(tuple(group))
                 group = []
             continue
-        found = tuple(pieces(value))
+        found = tuple(p if is_dense(p[0]) else strip_tone_numbers(p) for p in pieces(value))
         if not found:
             continue  # only punctuation or symbols: nothing to look for
         group.append(Term(found, prefix))

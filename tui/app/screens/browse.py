@@ -66,6 +66,8 @@ class BrowseScreen(BaseScreen[None]):
         """Records per kind, as last counted (for the sidebar and the status line)."""
         self.counts_pending = True
         self.version_seen = -1
+        self.next_after: str | None = None
+        """Where the next page of the list starts (``records.page`` cursor)."""
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -121,21 +123,24 @@ class BrowseScreen(BaseScreen[None]):
         self.page_loading = True
         self.query_one(RecordTable).setup("list")
         order, descending, _label = ORDERS[self.order_index]
-        self._load_page(self.generation, 0, self.kind, self.case, order, descending,
+        self._load_page(self.generation, None, self.kind, self.case, order, descending,
                         self._filters())
 
     @work(thread=True, group="browse-page")
-    def _load_page(self, generation: int, offset: int, kind: str | None, case: str | None,
-                   order: str, descending: bool, filters: dict[str, Any]) -> None:
+    def _load_page(self, generation: int, after: str | None, kind: str | None,
+                   case: str | None, order: str, descending: bool,
+                   filters: dict[str, Any]) -> None:
         try:
             records = self.vault.service("records")
-            rows = records.list(kind=kind, case=case, limit=PAGE, offset=offset, order=order,
+            # Keyset paging: the next page starts from the last row's sort key, so a
+            # page deep in a million records costs what the first one does.
+            page = records.page(kind=kind, case=case, limit=PAGE, after=after, order=order,
                                 descending=descending, date_from=filters["date_from"],
                                 date_to=filters["date_to"])
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(PageLoaded(generation, offset, rows))
+        self.post_message(PageLoaded(generation, 0, page.rows, after=page.next))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
         message.stop()
@@ -144,7 +149,8 @@ class BrowseScreen(BaseScreen[None]):
         table = self.query_one(RecordTable)
         self.page_loading = False
         table.add_summaries(message.rows, self._kind_label)
-        if len(message.rows) < PAGE:
+        self.next_after = message.after
+        if message.after is None:
             table.complete = True
         self._show_status()
         self._counts_after_first_rows()
@@ -161,7 +167,7 @@ class BrowseScreen(BaseScreen[None]):
             return
         self.page_loading = True
         order, descending, _label = ORDERS[self.order_index]
-        self._load_page(self.generation, table.row_count, self.kind, self.case, order,
+        self._load_page(self.generation, self.next_after, self.kind, self.case, order,
                         descending, self._filters())
 
     @work(thread=True, exclusive=True, group="browse-counts")
@@ -260,7 +266,8 @@ class BrowseScreen(BaseScreen[None]):
             hits = search(vault.store, query, kind=kind, record_ids=ids,
                           max_level=filters["level"], date_from=filters["date_from"],
                           date_to=filters["date_to"], limit=SEARCH_LIMIT)
-            titled = [(hit, records.get(hit.id).title) for hit in hits]
+            titles = records.titles([hit.id for hit in hits])  # one query for all hits
+            titled = [(hit, titles.get(hit.id, "")) for hit in hits]
         except InvalidInput as exc:
             self.post_message(SearchDone(generation, query, [exc]))
             return

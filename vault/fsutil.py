@@ -10,36 +10,43 @@ import contextlib
 import errno
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from vault.errors import InvalidInput, StorageError
 
+#: Journals a place for as long as a ``with`` block runs (see :mod:`vault.leftovers`).
+Journal = Callable[[Path, str], AbstractContextManager[None]]
+
 
 @contextmanager
-def new_directory(dest: Path, *, kind: str, what: str) -> Iterator[Path]:
+def new_directory(dest: Path, *, kind: str, what: str,
+                  journal: Journal | None = None) -> Iterator[Path]:
     """Build a directory in a hidden sibling of ``dest`` and rename it into place only
     when the ``with`` body has finished, so a crash or an error never leaves a half-made
     directory at ``dest`` (``dest`` must not exist or be an empty directory). On any
     error the sibling is removed; an OSError becomes a StorageError naming ``what``.
+    With ``journal``, the sibling is journalled first, so that the next evault command
+    removes it if this one is killed.
     """
     staging = dest.parent / f".{dest.name}.{kind}-{os.urandom(4).hex()}"
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staging.mkdir(mode=0o700)
-        yield staging
-        fsync_dir(staging)
-        if dest.exists():
-            dest.rmdir()
-        os.rename(staging, dest)
-        fsync_dir(dest.parent)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise storage_error(exc, what) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with journal(staging, kind) if journal is not None else contextlib.nullcontext():
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            staging.mkdir(mode=0o700)
+            yield staging
+            fsync_dir(staging)
+            if dest.exists():
+                dest.rmdir()
+            os.rename(staging, dest)
+            fsync_dir(dest.parent)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise storage_error(exc, what) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
 
 
 def fsync_dir(path: Path) -> None:

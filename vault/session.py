@@ -15,13 +15,13 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crypto import header as hdr
 from crypto import kdf, signing
 from crypto.errors import DecryptionFailed, MalformedData
 from crypto.schedule import Purpose, derive_key
-from vault import fsutil
+from vault import fsutil, leftovers
 from vault.errors import (
     IntegrityError,
     InvalidInput,
@@ -33,6 +33,9 @@ from vault.errors import (
 )
 from vault.layout import Layout
 from vault.store import Clock, Store, utc_now
+
+if TYPE_CHECKING:
+    from vault.backup import BackupReport
 
 #: Set to ``1`` only by the test suite and benchmarks: new vaults then use
 #: :data:`crypto.kdf.INSECURE_TEST_PARAMS` instead of calibrating. Each use says so on
@@ -132,7 +135,7 @@ class Vault:
         if params is None:
             params, kdf_note = params_for_new_vault()
         new = hdr.create(passphrase, params)
-        with fsutil.new_directory(path, kind="creating", what="creating the vault") as staging:
+        with leftovers.staging_dir(path, kind="creating", what="creating the vault") as staging:
             layout = Layout(staging)
             layout.blobs.mkdir(mode=0o700)
             store = Store.open(layout.database, derive_key(new.master_key, Purpose.DATABASE),
@@ -313,37 +316,15 @@ class Vault:
 
     # -- backup and wipe ---------------------------------------------------------------
 
-    def backup(self, dest: Path) -> None:
-        """A consistent encrypted copy of the whole vault at ``dest``, which opens with the
-        same passphrase and recovery key. Never plaintext."""
-        dest = Path(dest)
-        if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-            raise VaultExists(f"{dest} already exists and is not empty; choose a new path")
+    def backup(self, dest: Path) -> BackupReport:
+        """A consistent, verified encrypted copy of the whole vault at ``dest``, which
+        opens with the same passphrase and recovery key. Never plaintext. See
+        :mod:`vault.backup`."""
+        from vault.backup import write_backup
+
         if self._master is None:
             raise VaultLocked("the vault is locked; unlock it to continue")
-        if dest.resolve().is_relative_to(self.layout.root.resolve()):
-            raise InvalidInput("the backup must be outside the vault directory")
-        master = self._master
-        with fsutil.new_directory(dest, kind="backup", what="writing the backup") as staging:
-            target = Layout(staging)
-            header_bytes = self._read_header()
-            self.store.export_copy(target.database, derive_key(master, Purpose.DATABASE))
-            if self.layout.blobs.is_dir():
-                shutil.copytree(self.layout.blobs, target.blobs)
-                for blob in target.blobs.iterdir():
-                    with open(blob, "rb") as fh:
-                        os.fsync(fh.fileno())
-            else:
-                target.blobs.mkdir(mode=0o700)
-            fsutil.atomic_write(target.header, header_bytes, what="writing the backup")
-        try:
-            with self.store.transaction("recording the backup") as tx:
-                tx.audit("vault.backup")
-        except BaseException:
-            # Unrecorded, the copy would contradict the error ("nothing was changed") and
-            # block a retry to the same path: take it back.
-            shutil.rmtree(dest, ignore_errors=True)
-            raise
+        return write_backup(self, Path(dest))
 
 
 #: Extra checks run by :meth:`Vault.check`: ``name -> check(vault) -> problems``.

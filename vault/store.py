@@ -17,7 +17,9 @@ is enforced rather than hoped for.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,7 +30,7 @@ from typing import Any
 import sqlcipher3
 
 from vault import audit
-from vault.errors import IntegrityError, StorageError, VaultError, VaultLocked
+from vault.errors import IntegrityError, StorageError, VaultBusy, VaultError, VaultLocked
 from vault.migrations import Migration, all_migrations
 
 Clock = Callable[[], datetime]
@@ -39,8 +41,30 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+#: How long a writer waits for another process's write transaction to finish. Long
+#: enough for any ordinary write (an import of thousands of rows, a backup's snapshot),
+#: short enough that a user is told why nothing happens. ``$EVAULT_BUSY_TIMEOUT``
+#: (seconds) overrides it, for scripts that would rather fail fast, and for tests.
+BUSY_TIMEOUT_S = 30.0
+BUSY_TIMEOUT_ENV = "EVAULT_BUSY_TIMEOUT"
+
+
+def busy_timeout() -> float:
+    """Seconds a writer waits for the write lock (:data:`BUSY_TIMEOUT_S` or the env)."""
+    try:
+        return max(0.0, float(os.environ.get(BUSY_TIMEOUT_ENV, "")))
+    except ValueError:
+        return BUSY_TIMEOUT_S
+
+
 def _db_error(exc: Exception, what: str) -> VaultError:
     text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return VaultBusy(
+            f"another evault process is writing to this vault (waited "
+            f"{busy_timeout():g} s while {what}); nothing was changed; try again when "
+            "it has finished"
+        )
     if "full" in text or "disk i/o" in text or "readonly" in text or "read-only" in text:
         return StorageError(f"the disk refused the write while {what}; nothing was changed")
     if "not a database" in text or "malformed" in text or "hmac" in text:
@@ -97,7 +121,7 @@ class Store:
 
     @classmethod
     def open(cls, path: Path, key: bytes, *, actor: str = "owner", clock: Clock = utc_now,
-             create: bool = False) -> Store:
+             create: bool = False, migrate: bool = True) -> Store:
         """Open (or with ``create`` make) the database with its raw key and migrate it."""
         if not create and not path.is_file():
             raise IntegrityError("the vault database is missing")
@@ -105,7 +129,8 @@ class Store:
             # SQLite gives -wal and -shm the database file's mode: make it 0600 first.
             path.touch(mode=0o600)
         try:
-            conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+            conn = sqlcipher3.connect(str(path), isolation_level=None,
+                                      check_same_thread=False, timeout=busy_timeout())
         except sqlcipher3.Error as exc:
             raise _db_error(exc, "opening the database") from None
         try:
@@ -138,7 +163,8 @@ class Store:
             conn.close()
             raise
         store = cls(conn, actor=actor, clock=clock)
-        store.migrate(all_migrations())
+        if migrate:
+            store.migrate(all_migrations())
         return store
 
     # -- reading ---------------------------------------------------------------------
@@ -255,13 +281,15 @@ class Store:
         count = int(self.meta("audit_count") or 0)
         return audit.verify_chain(self.audit_entries(), head, count)
 
-    def integrity_problems(self) -> list[str]:
-        """SQLCipher's page HMAC check and SQLite's structural check; [] when sound."""
+    def integrity_problems(self, *, quick: bool = False) -> list[str]:
+        """SQLCipher's page HMAC check and SQLite's structural check; [] when sound.
+        ``quick`` runs ``quick_check`` (no index cross-checks: linear in the file size)."""
         problems: list[str] = []
         try:
             for row in self.query("PRAGMA cipher_integrity_check"):
                 problems.append(f"database page check: {row[0]}")
-            result = [row[0] for row in self.query("PRAGMA integrity_check")]
+            pragma = "quick_check" if quick else "integrity_check"
+            result = [row[0] for row in self.query(f"PRAGMA {pragma}")]
         except VaultError as exc:
             return [*problems, exc.message]
         if result != ["ok"]:
@@ -270,16 +298,46 @@ class Store:
 
     def export_copy(self, dest: Path, key: bytes) -> None:
         """A consistent encrypted copy of the database at ``dest`` with the same key."""
+        self.export_locked(dest, key, lambda: None, what="writing the backup")
+
+    def export_locked(self, dest: Path, key: bytes, freeze: Callable[[], None], *,
+                      then: Callable[[], None] | None = None, what: str) -> None:
+        """Copy the database to ``dest`` (same key) while holding the write lock, and run
+        ``freeze`` (before the copy) and ``then`` (after it) under that same lock.
+
+        Why the write lock and not a read snapshot: files outside the database (blobs)
+        must be pinned at the same moment as the rows that name them, and only the write
+        lock stops another process from committing a detach and unlinking its blob.
+        Nothing is written to this database (``main`` is only read).
+        """
         with self._lock:
             conn = self._require()
             try:
-                conn.execute(f"ATTACH DATABASE ? AS backup KEY \"x'{key.hex()}'\"", (str(dest),))
-                try:
-                    conn.execute("SELECT sqlcipher_export('backup')").fetchall()
-                finally:
-                    conn.execute("DETACH DATABASE backup")
+                conn.execute(f"ATTACH DATABASE ? AS backup KEY \"x'{key.hex()}'\"",
+                             (str(dest),))
             except sqlcipher3.Error as exc:
-                raise _db_error(exc, "writing the backup") from None
+                raise _db_error(exc, what) from None
+            try:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlcipher3.Error as exc:
+                    raise _db_error(exc, what) from None
+                try:
+                    freeze()
+                    conn.execute("SELECT sqlcipher_export('backup')").fetchall()
+                    if then is not None:
+                        then()
+                    # Commits the copy in ``backup``; ``main`` was only read.
+                    conn.execute("COMMIT")
+                except sqlcipher3.Error as exc:
+                    self._rollback()
+                    raise _db_error(exc, what) from None
+                except BaseException:
+                    self._rollback()
+                    raise
+            finally:
+                with contextlib.suppress(sqlcipher3.Error):
+                    conn.execute("DETACH DATABASE backup")
 
     def checkpoint(self) -> None:
         """Fold the WAL into the database (before a backup or a close)."""

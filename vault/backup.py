@@ -95,8 +95,10 @@ def write_backup(vault: Vault, dest: Path) -> BackupReport:
             for name in names:
                 try:
                     os.link(vault.layout.blobs / name, links / name)
+                except FileNotFoundError:
+                    raise _missing(name) from None
                 except OSError:
-                    linked = False
+                    linked = False  # no hard links here: copy under the lock instead
                     return
 
         def copy_all() -> None:
@@ -105,8 +107,11 @@ def write_backup(vault: Vault, dest: Path) -> BackupReport:
             for name in names:
                 written += _copy_verified(source / name, target.blobs / name)
 
-        store.export_locked(target.database, key, freeze,
-                            then=None if linked else copy_all, what=WHAT)
+        def copy_if_unlinked() -> None:
+            if not linked:
+                copy_all()
+
+        store.export_locked(target.database, key, freeze, then=copy_if_unlinked, what=WHAT)
         if linked:
             copy_all()
         written += target.database.stat().st_size
@@ -146,14 +151,16 @@ def _copy_verified(src: Path, dst: Path) -> int:
                 os.fsync(fout.fileno())
                 size = fout.tell()
     except FileNotFoundError:
-        raise IntegrityError(
-            f"the encrypted file blobs/{src.name} is missing from the vault; run "
-            "'evault check' (no backup was written)"
-        ) from None
+        raise _missing(src.name) from None
     if _read_back(dst) != digest.digest():
         raise IntegrityError(f"the copy of blobs/{src.name} does not read back as written; "
                              "the backup medium may be failing (no backup was written)")
     return size
+
+
+def _missing(name: str) -> IntegrityError:
+    return IntegrityError(f"the encrypted file blobs/{name} is missing from the vault; run "
+                          "'evault check' (no backup was written)")
 
 
 def _read_back(path: Path) -> bytes:

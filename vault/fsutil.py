@@ -133,7 +133,7 @@ def write_new(path: Path, data: bytes, *, what: str = "saving") -> None:
     temporary file linked into place (a kill mid-write may then leave ``.NAME.tmp``).
     """
     try:
-        fd = _unnamed_file(path.parent)
+        fd = unnamed_file(path.parent)
     except OSError as exc:
         raise storage_error(exc, what) from None
     if fd is None:
@@ -151,7 +151,7 @@ def write_new(path: Path, data: bytes, *, what: str = "saving") -> None:
     try:
         try:
             _write_all(fd, data)
-            _name(fd, path)
+            link_unnamed(fd, path)
         finally:
             os.close(fd)
         fsync_dir(path.parent)
@@ -165,7 +165,7 @@ def _taken(path: Path) -> InvalidInput:
     return InvalidInput(f"{path} already exists; nothing was written; choose a new file name")
 
 
-def _unnamed_file(directory: Path) -> int | None:
+def unnamed_file(directory: Path) -> int | None:
     """A file in ``directory`` with no name yet (``O_TMPFILE``), or None where the system
     or the filesystem has no such thing."""
     if not hasattr(os, "O_TMPFILE") or not os.path.isdir("/proc/self/fd"):
@@ -178,7 +178,7 @@ def _unnamed_file(directory: Path) -> int | None:
         raise
 
 
-def _name(fd: int, path: Path) -> None:
+def link_unnamed(fd: int, path: Path) -> None:
     """Give the unnamed file ``fd`` the name ``path`` (EEXIST if taken). A directory fd
     makes Python call ``linkat`` with AT_SYMLINK_FOLLOW: plain ``link`` would try to link
     the ``/proc`` symlink itself (EXDEV)."""

@@ -9,6 +9,7 @@ writes, at the moment its hidden work file or folder exists, and then
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -108,14 +109,15 @@ def _bundle(tmp_path: Path, records: int) -> tuple[Path, Path]:
     files = {f"records/{i:016x}.json": record(f"{i:016x}", "source", {"notes": "x" * 2000},
                                               f"Source-{i}") for i in range(records)}
     key = SigningKey.from_bytes(bytes(range(40)))
-    doc = {"format": FORMAT, "bundle_id": "0011223344556677", "created": "2026-01-02T03:04:05"
-           "+00:00", "clearance": "partner", "tool": "test", "counts": {},
+    created = "2026-01-02T03:04:05+00:00"
+    doc = {"format": FORMAT, "bundle_id": "0011223344556677", "created": created,
+           "clearance": "partner", "tool": "test", "counts": {},
            "sender_key": key.public_key().base64_line(),
-           "files": [{"path": n, "size": len(b), "sha256": __import__("hashlib").sha256(b)
-                      .hexdigest()} for n, b in sorted(files.items())]}
+           "files": [{"path": n, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
+                     for n, b in sorted(files.items())]}
     raw = json.dumps(doc).encode()
-    sig = sign_prehashed(key, raw, trusted_comment(
-        "0011223344556677", doc["created"], __import__("hashlib").sha256(raw).hexdigest()))
+    sig = sign_prehashed(key, raw, trusted_comment("0011223344556677", created,
+                                                   hashlib.sha256(raw).hexdigest()))
     zipped = make_zip([("manifest.json", raw), ("manifest.json.minisig", sig.encode()),
                        *files.items()])
     bundle = tmp_path / "b.age"

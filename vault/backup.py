@@ -80,8 +80,11 @@ def write_backup(vault: Vault, dest: Path) -> BackupReport:
     header_bytes = vault._read_header()  # noqa: SLF001 - the facade's own reader
     store = vault.store
     written = 0
-    with leftovers.staging_dir(dest, kind="backup", what=WHAT) as staging, \
-            leftovers.scratch_dir(vault.layout.root, kind="backup-links", what=WHAT) as links:
+    # On read-only media nothing can change under the copy: no links are needed (and
+    # none could be made).
+    pin = contextlib.nullcontext(None) if store.read_only else leftovers.scratch_dir(
+        vault.layout.root, kind="backup-links", what=WHAT)
+    with leftovers.staging_dir(dest, kind="backup", what=WHAT) as staging, pin as links:
         target = Layout(staging)
         target.blobs.mkdir(mode=0o700)
         names: list[str] = []
@@ -92,6 +95,9 @@ def write_backup(vault: Vault, dest: Path) -> BackupReport:
             # database refers to, and each is pinned by a link before anyone can unlink it.
             nonlocal linked
             names.extend(_blob_names(store))
+            if links is None:
+                linked = False
+                return
             for name in names:
                 try:
                     os.link(vault.layout.blobs / name, links / name)
@@ -103,7 +109,7 @@ def write_backup(vault: Vault, dest: Path) -> BackupReport:
 
         def copy_all() -> None:
             nonlocal written
-            source = links if linked else vault.layout.blobs
+            source = links if linked and links is not None else vault.layout.blobs
             for name in names:
                 written += _copy_verified(source / name, target.blobs / name)
 
@@ -119,6 +125,8 @@ def write_backup(vault: Vault, dest: Path) -> BackupReport:
         fsutil.atomic_write(target.header, header_bytes, what=WHAT)
         fsutil.fsync_dir(target.blobs)
         _verify_copy(target, key, names)
+    if store.read_only:
+        return BackupReport(dest, len(names), written)  # nothing can be recorded
     try:
         with store.transaction("recording the backup") as tx:
             tx.audit("vault.backup")

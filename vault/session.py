@@ -21,7 +21,7 @@ from crypto import header as hdr
 from crypto import kdf, signing
 from crypto.errors import DecryptionFailed, MalformedData
 from crypto.schedule import Purpose, derive_key
-from vault import fsutil, leftovers
+from vault import fsutil, leftovers, medium
 from vault.errors import (
     IntegrityError,
     InvalidInput,
@@ -115,6 +115,7 @@ class Vault:
     def open(cls, path: Path, *, actor: str = "owner", clock: Clock = utc_now) -> Vault:
         """A locked handle on an existing vault (NoVault if there is none)."""
         vault = cls(path, actor=actor, clock=clock)
+        medium.ensure_readable(Path(path))
         if not vault.layout.exists():
             raise NoVault(f"no vault at {path}; create one with 'evault init'")
         return vault
@@ -200,8 +201,15 @@ class Vault:
     def _attach(self, master: bytes, how: str) -> None:
         self.lock()
         store = Store.open(self.layout.database, derive_key(master, Purpose.DATABASE),
-                           actor=f"{self.actor}:{how}", clock=self.clock)
+                           actor=f"{self.actor}:{how}", clock=self.clock,
+                           read_only=medium.read_only_reason(self.layout.root))
         self._master, self._store, self._unlocked_by = master, store, how
+
+    @property
+    def read_only(self) -> str | None:
+        """Why this unlocked vault cannot be written (read-only media, another user's
+        files), or None. Reading works; every write raises ReadOnlyVault."""
+        return self._store.read_only if self._store is not None else None
 
     @property
     def is_unlocked(self) -> bool:
@@ -370,12 +378,24 @@ def wipe(path: Path) -> None:
         raise NoVault(f"no vault at {path}")
     if not layout.exists() and not layout.database.exists():
         raise NoVault(f"no vault at {path}")
+    reason = medium.read_only_reason(layout.root)
+    if reason:
+        raise StorageError(f"nothing was wiped: {reason}, so its header cannot be "
+                           "destroyed; the vault still opens with its passphrase. Destroy "
+                           "the medium itself if you must")
+    destroyed = False
     try:
         for key_file in (layout.header, layout.root / ".header.tmp"):
             fsutil.overwrite_and_unlink(key_file)
+            destroyed = True
         fsutil.fsync_dir(layout.root)
         shutil.rmtree(layout.root)
     except OSError as exc:
+        if not destroyed:
+            # Never claim a wipe that did not happen (issue 14).
+            raise StorageError(f"nothing was wiped: the header could not be overwritten "
+                               f"({exc.strerror}); the vault still opens with its "
+                               "passphrase") from None
         raise StorageError(
             f"the header is destroyed but some files remain under {path}: {exc.strerror}"
         ) from None

@@ -46,6 +46,9 @@ class Context:
         if sys.stdin.isatty() and not self.secrets.from_stdin:
             info("unlocking…")
         vault.unlock(passphrase)
+        if vault.read_only:
+            info(f"note: {vault.read_only}; reading works, but nothing can be written "
+                 "(not even the audit entries of extract and backup)")
         return vault
 
 

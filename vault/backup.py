@@ -188,12 +188,17 @@ def _read_back(path: Path) -> bytes:
 
 def _verify_copy(target: Layout, key: bytes, names: list[str]) -> None:
     """Open the copied database and compare it with what was meant to be written."""
-    copy = Store.open(target.database, key, actor="backup-verify", migrate=False)
+    # Read-only: verifying must not need space of its own (a nearly full drive that took
+    # the copy must not turn into a false "does not verify").
+    copy = Store.open(target.database, key, actor="backup-verify", migrate=False,
+                      read_only="the backup being verified")
     try:
-        problems = copy.integrity_problems(quick=True)
-        if problems:
-            raise IntegrityError(f"the backup does not verify ({problems[0]}); no backup "
-                                 "was written")
+        pages = copy.query("PRAGMA cipher_integrity_check")
+        structure = [row[0] for row in copy.query("PRAGMA quick_check")]
+        if pages or structure != ["ok"]:
+            raise IntegrityError("the backup does not read back as written (its database "
+                                 "fails its checks); the backup medium may be failing; no "
+                                 "backup was written")
         status = copy.verify_audit()
         if not status.ok:
             raise IntegrityError("the backup's audit log does not verify; no backup was "

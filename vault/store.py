@@ -347,15 +347,13 @@ class Store:
         count = int(self.meta("audit_count") or 0)
         return audit.verify_chain(self.audit_entries(), head, count)
 
-    def integrity_problems(self, *, quick: bool = False) -> list[str]:
-        """SQLCipher's page HMAC check and SQLite's structural check; [] when sound.
-        ``quick`` runs ``quick_check`` (no index cross-checks: linear in the file size)."""
+    def integrity_problems(self) -> list[str]:
+        """SQLCipher's page HMAC check and SQLite's structural check; [] when sound."""
         problems: list[str] = []
         try:
             for row in self.query("PRAGMA cipher_integrity_check"):
                 problems.append(f"database page check: {row[0]}")
-            pragma = "quick_check" if quick else "integrity_check"
-            result = [row[0] for row in self.query(f"PRAGMA {pragma}")]
+            result = [row[0] for row in self.query("PRAGMA integrity_check")]
         except VaultError as exc:
             return [*problems, exc.message]
         if result != ["ok"]:

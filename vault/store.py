@@ -425,6 +425,13 @@ class Store:
             if target is not None:
                 target.close()
 
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version``: changes whenever *another* connection (another
+        evault process) commits to the database. Cheap (no page is read): front ends poll
+        it to notice writes made elsewhere."""
+        row = self.query_one("PRAGMA data_version")
+        return int(row[0]) if row else 0
+
     def checkpoint(self) -> None:
         """Fold the WAL into the database (before a backup or a close)."""
         with self._lock:

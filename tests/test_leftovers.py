@@ -150,8 +150,10 @@ def test_killed_backup_is_removed_by_the_next_command(vault_path: Path, big_atta
     err = _next_command_sweeps(tmp_path)
     assert "removed" in err
     assert os.listdir(drive) == []
+    # The pinned links of the snapshot are gone (the running mark stays until the vault
+    # is next opened and closed: it is how the kill is noticed).
     assert sorted(p.name for p in vault_path.iterdir()
-                  if p.name.startswith(".evault-")) == []
+                  if p.name.startswith(".evault-backup-links")) == []
 
 
 def test_killed_init_is_removed_by_the_next_command(tmp_path: Path) -> None:
@@ -174,3 +176,31 @@ def test_a_running_command_is_not_swept(new_vault: Vault, tmp_path: Path) -> Non
         assert leftovers.sweep() == []
         assert staging.is_dir()
     assert place.is_dir()
+
+
+def test_a_copy_made_while_evault_runs_is_recognised(new_vault: Vault, vault_path: Path,
+                                                     tmp_path: Path) -> None:
+    """Issue 14: 'cp -r' of a vault in use made damaged copies, silently. An open vault
+    holds '.evault-running'; a folder that has it with nobody holding it is said to be
+    a copy made while evault ran (or left by a kill), with 'evault backup' as the way."""
+    import shutil
+
+    shutil.copytree(vault_path, tmp_path / "copy")  # while new_vault is open
+    second = Vault.open(vault_path)
+    second.unlock(PASSPHRASE)
+    assert not second.unclean  # another process having it open is not a problem
+    second.close()
+    assert (vault_path / ".evault-running").exists()  # new_vault still holds it
+    new_vault.close()
+    assert not (vault_path / ".evault-running").exists()
+    copied = run_cli(["--vault", str(tmp_path / "copy"), "list", "--passphrase-stdin"],
+                     PASSPHRASE + "\n")
+    assert copied.code == 0
+    assert "copy made while evault was running" in copied.err
+    assert "evault backup" in copied.err
+    clean = run_cli(["--vault", str(vault_path), "list", "--passphrase-stdin"],
+                    PASSPHRASE + "\n")
+    assert clean.code == 0 and clean.err == ""
+    again = run_cli(["--vault", str(tmp_path / "copy"), "list", "--passphrase-stdin"],
+                    PASSPHRASE + "\n")
+    assert again.err == ""  # said once; the mark went with the clean close

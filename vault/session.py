@@ -21,7 +21,7 @@ from crypto import header as hdr
 from crypto import kdf, signing
 from crypto.errors import DecryptionFailed, MalformedData
 from crypto.schedule import Purpose, derive_key
-from vault import fsutil, leftovers, medium
+from vault import fsutil, leftovers, medium, running
 from vault.errors import (
     IntegrityError,
     InvalidInput,
@@ -108,6 +108,7 @@ class Vault:
         self._store: Store | None = None
         self._unlocked_by = ""
         self._services: dict[str, Any] = {}
+        self._mark: running.RunningMark | None = None
 
     # -- construction ----------------------------------------------------------------
 
@@ -200,10 +201,25 @@ class Vault:
 
     def _attach(self, master: bytes, how: str) -> None:
         self.lock()
-        store = Store.open(self.layout.database, derive_key(master, Purpose.DATABASE),
-                           actor=f"{self.actor}:{how}", clock=self.clock,
-                           read_only=medium.read_only_reason(self.layout.root))
+        read_only = medium.read_only_reason(self.layout.root)
+        mark = None if read_only else running.RunningMark.take(self.layout.root)
+        try:
+            store = Store.open(self.layout.database, derive_key(master, Purpose.DATABASE),
+                               actor=f"{self.actor}:{how}", clock=self.clock,
+                               read_only=read_only)
+        except BaseException:
+            if mark is not None:
+                mark.release()
+            raise
         self._master, self._store, self._unlocked_by = master, store, how
+        self._mark = mark
+
+    @property
+    def unclean(self) -> bool:
+        """True when this vault was found not closed cleanly: an evault process was
+        killed, or the folder is a copy made while evault was running (see
+        :mod:`vault.running`). ``evault check`` tells whether anything is wrong."""
+        return self._mark is not None and self._mark.unclean
 
     @property
     def read_only(self) -> str | None:
@@ -244,6 +260,8 @@ class Vault:
             self._store.close()
         self._store = None
         self._master = None
+        if self._mark is not None:
+            self._mark.release()
 
     close = lock
 

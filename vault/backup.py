@@ -87,6 +87,7 @@ def write_backup(vault: Vault, dest: Path) -> BackupReport:
     with leftovers.staging_dir(dest, kind="backup", what=WHAT) as staging, pin as links:
         target = Layout(staging)
         target.blobs.mkdir(mode=0o700)
+        target.database.touch(mode=0o600)  # SQLite keeps an existing file's mode
         names: list[str] = []
         linked = True
 
@@ -121,7 +122,6 @@ def write_backup(vault: Vault, dest: Path) -> BackupReport:
         if linked:
             copy_all()
         written += target.database.stat().st_size
-        os.chmod(target.database, 0o600)
         fsutil.atomic_write(target.header, header_bytes, what=WHAT)
         fsutil.fsync_dir(target.blobs)
         _verify_copy(target, key, names)

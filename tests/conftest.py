@@ -32,6 +32,16 @@ def insecure_test_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(INSECURE_TEST_KDF_ENV, "1")
 
 
+@pytest.fixture(autouse=True)
+def evault_state_dir(tmp_path_factory: pytest.TempPathFactory,
+                     monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A journal of interrupted commands (vault.leftovers) of the test's own, so one
+    test's kill is not swept by another's command nor left in the user's home."""
+    path = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("EVAULT_STATE_DIR", str(path))
+    return path
+
+
 @pytest.fixture
 def vault_path(tmp_path: Path) -> Path:
     """Where a test's vault lives (not created yet)."""

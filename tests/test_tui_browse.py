@@ -149,3 +149,30 @@ async def test_search_as_you_type_in_chinese_highlights_the_match(tmp_path: Path
         # Escape goes back to the whole list.
         await pilot.press("escape")
         await wait_for(pilot, lambda: t.mode == "list" and t.row_count == PAGE)
+
+
+@run_async
+async def test_counts_follow_writes_made_by_another_process(tmp_path: Path) -> None:
+    """Issue 14: the sidebar kept the counts of when it opened while the CLI imported
+    (4,510 records shown as 500). Another connection stands for the other process: the
+    app is told only by the database itself (PRAGMA data_version)."""
+    path = tmp_path / "vault"
+    make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await unlock(pilot)
+        kinds = app.screen.query_one("#kinds", OptionList)
+
+        def all_label() -> str:
+            return str(kinds.get_option_at_index(0).prompt) if kinds.option_count else ""
+
+        await wait_for(pilot, lambda: all_label() == "All records (5)")
+        await pilot.pause(2.5)  # one poll has seen the vault as it was
+        other = Vault.open(path)
+        other.unlock(PASSPHRASE)
+        try:
+            other.service("records").add_many(
+                "person", [{"name": f"Imported {n}"} for n in range(40)])
+        finally:
+            other.close()
+        await wait_for(pilot, lambda: all_label() == "All records (45)", timeout=10)

@@ -85,3 +85,17 @@ class StorageError(VaultError):
     """The disk refused a write (full, read-only, I/O error). The vault is as it was."""
 
     title = "Could not write to disk"
+
+
+class VaultBusy(StorageError):
+    """Another evault process (or the app) held the vault's write lock for longer than
+    we wait. Nothing was changed; try again when the other command has finished."""
+
+    title = "Another evault is writing"
+
+
+class ReadOnlyVault(StorageError):
+    """The vault's files or the medium cannot be written (read-only media, another
+    user's files). Reading works; writes are impossible until that changes."""
+
+    title = "The vault is read-only"

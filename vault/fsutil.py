@@ -10,36 +10,43 @@ import contextlib
 import errno
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from vault.errors import InvalidInput, StorageError
 
+#: Journals a place for as long as a ``with`` block runs (see :mod:`vault.leftovers`).
+Journal = Callable[[Path, str], AbstractContextManager[None]]
+
 
 @contextmanager
-def new_directory(dest: Path, *, kind: str, what: str) -> Iterator[Path]:
+def new_directory(dest: Path, *, kind: str, what: str,
+                  journal: Journal | None = None) -> Iterator[Path]:
     """Build a directory in a hidden sibling of ``dest`` and rename it into place only
     when the ``with`` body has finished, so a crash or an error never leaves a half-made
     directory at ``dest`` (``dest`` must not exist or be an empty directory). On any
     error the sibling is removed; an OSError becomes a StorageError naming ``what``.
+    With ``journal``, the sibling is journalled first, so that the next evault command
+    removes it if this one is killed.
     """
     staging = dest.parent / f".{dest.name}.{kind}-{os.urandom(4).hex()}"
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staging.mkdir(mode=0o700)
-        yield staging
-        fsync_dir(staging)
-        if dest.exists():
-            dest.rmdir()
-        os.rename(staging, dest)
-        fsync_dir(dest.parent)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise storage_error(exc, what) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with journal(staging, kind) if journal is not None else contextlib.nullcontext():
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            staging.mkdir(mode=0o700)
+            yield staging
+            fsync_dir(staging)
+            if dest.exists():
+                dest.rmdir()
+            os.rename(staging, dest)
+            fsync_dir(dest.parent)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise storage_error(exc, what) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
 
 
 def fsync_dir(path: Path) -> None:
@@ -126,7 +133,7 @@ def write_new(path: Path, data: bytes, *, what: str = "saving") -> None:
     temporary file linked into place (a kill mid-write may then leave ``.NAME.tmp``).
     """
     try:
-        fd = _unnamed_file(path.parent)
+        fd = unnamed_file(path.parent)
     except OSError as exc:
         raise storage_error(exc, what) from None
     if fd is None:
@@ -144,7 +151,7 @@ def write_new(path: Path, data: bytes, *, what: str = "saving") -> None:
     try:
         try:
             _write_all(fd, data)
-            _name(fd, path)
+            link_unnamed(fd, path)
         finally:
             os.close(fd)
         fsync_dir(path.parent)
@@ -158,7 +165,7 @@ def _taken(path: Path) -> InvalidInput:
     return InvalidInput(f"{path} already exists; nothing was written; choose a new file name")
 
 
-def _unnamed_file(directory: Path) -> int | None:
+def unnamed_file(directory: Path) -> int | None:
     """A file in ``directory`` with no name yet (``O_TMPFILE``), or None where the system
     or the filesystem has no such thing."""
     if not hasattr(os, "O_TMPFILE") or not os.path.isdir("/proc/self/fd"):
@@ -171,7 +178,7 @@ def _unnamed_file(directory: Path) -> int | None:
         raise
 
 
-def _name(fd: int, path: Path) -> None:
+def link_unnamed(fd: int, path: Path) -> None:
     """Give the unnamed file ``fd`` the name ``path`` (EEXIST if taken). A directory fd
     makes Python call ``linkat`` with AT_SYMLINK_FOLLOW: plain ``link`` would try to link
     the ``/proc`` symlink itself (EXDEV)."""

@@ -15,13 +15,13 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crypto import header as hdr
 from crypto import kdf, signing
 from crypto.errors import DecryptionFailed, MalformedData
 from crypto.schedule import Purpose, derive_key
-from vault import fsutil
+from vault import fsutil, leftovers, medium, running
 from vault.errors import (
     IntegrityError,
     InvalidInput,
@@ -33,6 +33,9 @@ from vault.errors import (
 )
 from vault.layout import Layout
 from vault.store import Clock, Store, utc_now
+
+if TYPE_CHECKING:
+    from vault.backup import BackupReport
 
 #: Set to ``1`` only by the test suite and benchmarks: new vaults then use
 #: :data:`crypto.kdf.INSECURE_TEST_PARAMS` instead of calibrating. Each use says so on
@@ -105,6 +108,7 @@ class Vault:
         self._store: Store | None = None
         self._unlocked_by = ""
         self._services: dict[str, Any] = {}
+        self._mark: running.RunningMark | None = None
 
     # -- construction ----------------------------------------------------------------
 
@@ -112,6 +116,7 @@ class Vault:
     def open(cls, path: Path, *, actor: str = "owner", clock: Clock = utc_now) -> Vault:
         """A locked handle on an existing vault (NoVault if there is none)."""
         vault = cls(path, actor=actor, clock=clock)
+        medium.ensure_readable(Path(path))
         if not vault.layout.exists():
             raise NoVault(f"no vault at {path}; create one with 'evault init'")
         return vault
@@ -132,7 +137,7 @@ class Vault:
         if params is None:
             params, kdf_note = params_for_new_vault()
         new = hdr.create(passphrase, params)
-        with fsutil.new_directory(path, kind="creating", what="creating the vault") as staging:
+        with leftovers.staging_dir(path, kind="creating", what="creating the vault") as staging:
             layout = Layout(staging)
             layout.blobs.mkdir(mode=0o700)
             store = Store.open(layout.database, derive_key(new.master_key, Purpose.DATABASE),
@@ -196,9 +201,31 @@ class Vault:
 
     def _attach(self, master: bytes, how: str) -> None:
         self.lock()
-        store = Store.open(self.layout.database, derive_key(master, Purpose.DATABASE),
-                           actor=f"{self.actor}:{how}", clock=self.clock)
+        read_only = medium.read_only_reason(self.layout.root)
+        mark = None if read_only else running.RunningMark.take(self.layout.root)
+        try:
+            store = Store.open(self.layout.database, derive_key(master, Purpose.DATABASE),
+                               actor=f"{self.actor}:{how}", clock=self.clock,
+                               read_only=read_only)
+        except BaseException:
+            if mark is not None:
+                mark.release()
+            raise
         self._master, self._store, self._unlocked_by = master, store, how
+        self._mark = mark
+
+    @property
+    def unclean(self) -> bool:
+        """True when this vault was found not closed cleanly: an evault process was
+        killed, or the folder is a copy made while evault was running (see
+        :mod:`vault.running`). ``evault check`` tells whether anything is wrong."""
+        return self._mark is not None and self._mark.unclean
+
+    @property
+    def read_only(self) -> str | None:
+        """Why this unlocked vault cannot be written (read-only media, another user's
+        files), or None. Reading works; every write raises ReadOnlyVault."""
+        return self._store.read_only if self._store is not None else None
 
     @property
     def is_unlocked(self) -> bool:
@@ -235,6 +262,8 @@ class Vault:
             self._store.close()
         self._store = None
         self._master = None
+        if self._mark is not None:
+            self._mark.release()
 
     close = lock
 
@@ -316,37 +345,15 @@ class Vault:
 
     # -- backup and wipe ---------------------------------------------------------------
 
-    def backup(self, dest: Path) -> None:
-        """A consistent encrypted copy of the whole vault at ``dest``, which opens with the
-        same passphrase and recovery key. Never plaintext."""
-        dest = Path(dest)
-        if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-            raise VaultExists(f"{dest} already exists and is not empty; choose a new path")
+    def backup(self, dest: Path) -> BackupReport:
+        """A consistent, verified encrypted copy of the whole vault at ``dest``, which
+        opens with the same passphrase and recovery key. Never plaintext. See
+        :mod:`vault.backup`."""
+        from vault.backup import write_backup
+
         if self._master is None:
             raise VaultLocked("the vault is locked; unlock it to continue")
-        if dest.resolve().is_relative_to(self.layout.root.resolve()):
-            raise InvalidInput("the backup must be outside the vault directory")
-        master = self._master
-        with fsutil.new_directory(dest, kind="backup", what="writing the backup") as staging:
-            target = Layout(staging)
-            header_bytes = self._read_header()
-            self.store.export_copy(target.database, derive_key(master, Purpose.DATABASE))
-            if self.layout.blobs.is_dir():
-                shutil.copytree(self.layout.blobs, target.blobs)
-                for blob in target.blobs.iterdir():
-                    with open(blob, "rb") as fh:
-                        os.fsync(fh.fileno())
-            else:
-                target.blobs.mkdir(mode=0o700)
-            fsutil.atomic_write(target.header, header_bytes, what="writing the backup")
-        try:
-            with self.store.transaction("recording the backup") as tx:
-                tx.audit("vault.backup")
-        except BaseException:
-            # Unrecorded, the copy would contradict the error ("nothing was changed") and
-            # block a retry to the same path: take it back.
-            shutil.rmtree(dest, ignore_errors=True)
-            raise
+        return write_backup(self, Path(dest))
 
 
 #: Extra checks run by :meth:`Vault.check`: ``name -> check(vault) -> problems``.
@@ -392,12 +399,24 @@ def wipe(path: Path) -> None:
         raise NoVault(f"no vault at {path}")
     if not layout.exists() and not layout.database.exists():
         raise NoVault(f"no vault at {path}")
+    reason = medium.read_only_reason(layout.root)
+    if reason:
+        raise StorageError(f"nothing was wiped: {reason}, so its header cannot be "
+                           "destroyed; the vault still opens with its passphrase. Destroy "
+                           "the medium itself if you must")
+    destroyed = False
     try:
         for key_file in (layout.header, layout.root / ".header.tmp"):
             fsutil.overwrite_and_unlink(key_file)
+            destroyed = True
         fsutil.fsync_dir(layout.root)
         shutil.rmtree(layout.root)
     except OSError as exc:
+        if not destroyed:
+            # Never claim a wipe that did not happen (issue 14).
+            raise StorageError(f"nothing was wiped: the header could not be overwritten "
+                               f"({exc.strerror}); the vault still opens with its "
+                               "passphrase") from None
         raise StorageError(
             f"the header is destroyed but some files remain under {path}: {exc.strerror}"
         ) from None

@@ -17,8 +17,11 @@ is enforced rather than hoped for.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,7 +31,14 @@ from typing import Any
 import sqlcipher3
 
 from vault import audit
-from vault.errors import IntegrityError, StorageError, VaultError, VaultLocked
+from vault.errors import (
+    IntegrityError,
+    ReadOnlyVault,
+    StorageError,
+    VaultBusy,
+    VaultError,
+    VaultLocked,
+)
 from vault.migrations import Migration, all_migrations
 
 Clock = Callable[[], datetime]
@@ -39,8 +49,30 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+#: How long a writer waits for another process's write transaction to finish. Long
+#: enough for any ordinary write (an import of thousands of rows, a backup's snapshot),
+#: short enough that a user is told why nothing happens. ``$EVAULT_BUSY_TIMEOUT``
+#: (seconds) overrides it, for scripts that would rather fail fast, and for tests.
+BUSY_TIMEOUT_S = 30.0
+BUSY_TIMEOUT_ENV = "EVAULT_BUSY_TIMEOUT"
+
+
+def busy_timeout() -> float:
+    """Seconds a writer waits for the write lock (:data:`BUSY_TIMEOUT_S` or the env)."""
+    try:
+        return max(0.0, float(os.environ.get(BUSY_TIMEOUT_ENV, "")))
+    except ValueError:
+        return BUSY_TIMEOUT_S
+
+
 def _db_error(exc: Exception, what: str) -> VaultError:
     text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return VaultBusy(
+            f"another evault process is writing to this vault (waited "
+            f"{busy_timeout():g} s while {what}); nothing was changed; try again when "
+            "it has finished"
+        )
     if "full" in text or "disk i/o" in text or "readonly" in text or "read-only" in text:
         return StorageError(f"the disk refused the write while {what}; nothing was changed")
     if "not a database" in text or "malformed" in text or "hmac" in text:
@@ -98,20 +130,67 @@ class Store:
         self._lock = threading.RLock()
         self.actor = actor
         self.clock = clock
+        self.read_only: str | None = None
+        """Why nothing can be written (read-only media, another user's files), or None."""
 
     @classmethod
     def open(cls, path: Path, key: bytes, *, actor: str = "owner", clock: Clock = utc_now,
-             create: bool = False) -> Store:
-        """Open (or with ``create`` make) the database with its raw key and migrate it."""
+             create: bool = False, migrate: bool = True,
+             read_only: str | None = None) -> Store:
+        """Open (or with ``create`` make) the database with its raw key and migrate it.
+
+        ``read_only`` (the reason, from :mod:`vault.medium`) opens it for reading only:
+        every write then raises :class:`ReadOnlyVault` with that reason.
+        """
         if not create and not path.is_file():
             raise IntegrityError("the vault database is missing")
+        if read_only:
+            return cls._open_read_only(path, key, actor=actor, clock=clock,
+                                       reason=read_only)
         if create and not path.exists():
             # SQLite gives -wal and -shm the database file's mode: make it 0600 first.
             path.touch(mode=0o600)
         try:
-            conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+            conn = sqlcipher3.connect(str(path), isolation_level=None,
+                                      check_same_thread=False, timeout=busy_timeout())
         except sqlcipher3.Error as exc:
             raise _db_error(exc, "opening the database") from None
+        store = cls._keyed(conn, key, actor=actor, clock=clock, journal="WAL")
+        if migrate:
+            store.migrate(all_migrations())
+        return store
+
+    @classmethod
+    def _open_read_only(cls, path: Path, key: bytes, *, actor: str, clock: Clock,
+                        reason: str) -> Store:
+        """``mode=ro``; where even that fails (a WAL database whose ``-shm`` cannot be
+        made on read-only media), ``immutable=1``, which reads the database file alone."""
+        base = "file:" + urllib.parse.quote(str(path.absolute()))
+        last: VaultError | None = None
+        for flags in ("?mode=ro", "?mode=ro&immutable=1"):
+            try:
+                conn = sqlcipher3.connect(base + flags, uri=True, isolation_level=None,
+                                          check_same_thread=False, timeout=busy_timeout())
+                store = cls._keyed(conn, key, actor=actor, clock=clock, journal=None)
+            except sqlcipher3.Error as exc:
+                last = _db_error(exc, "opening the database read-only")
+                continue
+            except StorageError as exc:
+                last = exc
+                continue
+            store.read_only = reason
+            pending = store.pending_migrations(all_migrations())
+            if pending:
+                store.close()
+                raise ReadOnlyVault(f"{reason}: this vault needs an update written to it "
+                                    "before this version of evault can read it")
+            return store
+        assert last is not None
+        raise last
+
+    @classmethod
+    def _keyed(cls, conn: Any, key: bytes, *, actor: str, clock: Clock,
+               journal: str | None) -> Store:
         try:
             # Quiet SQLCipher's own stderr logging (it prints HMAC failures there).
             conn.execute("PRAGMA cipher_log_level = NONE")
@@ -123,7 +202,8 @@ class Store:
                     "refusing to write anything"
                 )
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            if journal is not None:
+                conn.execute(f"PRAGMA journal_mode = {journal}").fetchone()
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = FULL")
@@ -145,9 +225,7 @@ class Store:
         except VaultError:
             conn.close()
             raise
-        store = cls(conn, actor=actor, clock=clock)
-        store.migrate(all_migrations())
-        return store
+        return cls(conn, actor=actor, clock=clock)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -181,6 +259,7 @@ class Store:
         """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any error. Must be audited."""
         with self._lock:
             conn = self._require()
+            self._refuse_if_read_only(what)
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlcipher3.Error as exc:
@@ -197,6 +276,19 @@ class Store:
             except BaseException:
                 self._rollback()
                 raise
+
+    def _refuse_if_read_only(self, what: str) -> None:
+        if self.read_only:
+            raise ReadOnlyVault(f"{self.read_only}: reading works, but nothing can be "
+                                f"written (while {what}); nothing was changed")
+
+    def pending_migrations(self, migrations: list[Migration]) -> list[str]:
+        """Names of migrations not applied yet (reads only)."""
+        try:
+            done = {row[0] for row in self._require().execute("SELECT name FROM migrations")}
+        except sqlcipher3.Error:
+            done = set()
+        return [m.name for m in migrations if m.name not in done]
 
     def _rollback(self) -> None:
         try:
@@ -290,16 +382,75 @@ class Store:
 
     def export_copy(self, dest: Path, key: bytes) -> None:
         """A consistent encrypted copy of the database at ``dest`` with the same key."""
+        self.export_locked(dest, key, lambda: None, what="writing the backup")
+
+    def export_locked(self, dest: Path, key: bytes, freeze: Callable[[], None], *,
+                      then: Callable[[], None] | None = None, what: str) -> None:
+        """Copy the database to ``dest`` (same key) while holding the write lock, and run
+        ``freeze`` (before the copy) and ``then`` (after it) under that same lock.
+
+        Why the write lock and not a read snapshot: files outside the database (blobs)
+        must be pinned at the same moment as the rows that name them, and only the write
+        lock stops another process from committing a detach and unlinking its blob.
+        Nothing is written to this database (``main`` is only read).
+        """
+        if self.read_only:
+            # Nobody can write this vault, so nothing can change under the copy; and a
+            # read-only connection cannot attach a file to write.
+            with self._lock:
+                freeze()
+                self._copy_with_backup_api(dest, key, what)
+                if then is not None:
+                    then()
+            return
         with self._lock:
             conn = self._require()
             try:
-                conn.execute(f"ATTACH DATABASE ? AS backup KEY \"x'{key.hex()}'\"", (str(dest),))
-                try:
-                    conn.execute("SELECT sqlcipher_export('backup')").fetchall()
-                finally:
-                    conn.execute("DETACH DATABASE backup")
+                conn.execute(f"ATTACH DATABASE ? AS backup KEY \"x'{key.hex()}'\"",
+                             (str(dest),))
             except sqlcipher3.Error as exc:
-                raise _db_error(exc, "writing the backup") from None
+                raise _db_error(exc, what) from None
+            try:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlcipher3.Error as exc:
+                    raise _db_error(exc, what) from None
+                try:
+                    freeze()
+                    conn.execute("SELECT sqlcipher_export('backup')").fetchall()
+                    if then is not None:
+                        then()
+                    # Commits the copy in ``backup``; ``main`` was only read.
+                    conn.execute("COMMIT")
+                except sqlcipher3.Error as exc:
+                    self._rollback()
+                    raise _db_error(exc, what) from None
+                except BaseException:
+                    self._rollback()
+                    raise
+            finally:
+                with contextlib.suppress(sqlcipher3.Error):
+                    conn.execute("DETACH DATABASE backup")
+
+    def _copy_with_backup_api(self, dest: Path, key: bytes, what: str) -> None:
+        target = None
+        try:
+            target = sqlcipher3.connect(str(dest), isolation_level=None)
+            target.execute("PRAGMA cipher_log_level = NONE")
+            target.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            self._require().backup(target)
+        except sqlcipher3.Error as exc:
+            raise _db_error(exc, what) from None
+        finally:
+            if target is not None:
+                target.close()
+
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version``: changes whenever *another* connection (another
+        evault process) commits to the database. Cheap (no page is read): front ends poll
+        it to notice writes made elsewhere."""
+        row = self.query_one("PRAGMA data_version")
+        return int(row[0]) if row else 0
 
     def checkpoint(self) -> None:
         """Fold the WAL into the database (before a backup or a close)."""

@@ -26,7 +26,10 @@ from tests.crash import model, verify, workload
 from tests.crash.cli import ROOT, child_env, evault_argv
 from vault.session import Vault
 
-CLI_OPS = ("add", "attach", "import", "export", "passwd")
+CLI_OPS = ("add", "attach", "import", "export", "passwd", "extract", "backup", "open")
+#: Commands that write outside the vault, and the folder of the harness they write to:
+#: after each kill the next evault command must leave no hidden file or folder there.
+OUTSIDE = {"extract": "out", "backup": "backups", "open": "opened"}
 #: Operations per driver run that does one kind only: about a second of writes each, so
 #: short operations (a level change, a passphrase change) get their share of kills too.
 FOCUS_OPS = {"add": 100, "edit": 120, "level": 120, "passwd": 30, "attach": 8, "export": 3,
@@ -50,6 +53,10 @@ class Outcome:
     elapsed: float = 0.0
     startup: float | None = None
     """Seconds from launch to READY (the driver only)."""
+    swept: int = 0
+    """Hidden leftovers of the kill that the next evault command removed (saying so)."""
+    leftovers: int = 0
+    """Hidden files or folders still there after the next command: must stay 0."""
 
 
 class Harness:
@@ -144,9 +151,15 @@ class Harness:
             outcome.problems.append(f"the driver failed (exit {code}): {err[-500:]!r}")
         return self._verify(outcome, script)
 
+    def _outside(self, op: str) -> Path:
+        folder = self.root / OUTSIDE[op]
+        folder.mkdir(exist_ok=True)
+        return folder
+
     def run_cli(self, op: str, delay: float | None) -> Outcome:
         """A real ``evault`` command doing ``op``, killed after ``delay``."""
         argv, stdin, step = self._cli_step(op)
+        op = step.op  # extract and open fall back to attach and export on a new vault
         out, err, code, elapsed, _launched = self._spawn(argv, stdin, delay)
         killed = code == -signal.SIGKILL
         script = model.Transcript(ready=True, ended=not killed, steps=[step])
@@ -196,6 +209,25 @@ class Harness:
             return (evault_argv(*base, "export", "--clearance", "partner", "--to", RECIPIENT,
                                 "--ids", ",".join(chosen), "--out", str(out), "--yes"),
                     stdin, model.Step("export", {"out": str(out), "ids": chosen}))
+        if op == "extract" and self.snapshot.attachments:
+            aid = self.rng.choice(sorted(self.snapshot.attachments))
+            out = self._outside("extract") / f"extract-{number}.bin"
+            return (evault_argv(*base, "extract", aid, "--out", str(out)), stdin,
+                    model.Step("extract", {"out": str(out),
+                                           "sha256": self.snapshot.attachments[aid][1]}))
+        if op == "backup":
+            out = self._outside("backup") / f"backup-{number}"
+            return (evault_argv(*base, "backup", "--to", str(out)), stdin,
+                    model.Step("backup", {"out": str(out)}))
+        bundles = sorted(self.work.glob("*.age"))
+        if op == "open" and bundles:
+            out = self._outside("open") / f"opened-{number}"
+            bundle = self.rng.choice(bundles)
+            return (evault_argv("bundle", "open", str(bundle), "--identity",
+                                str(self.identity), "--out", str(out)), "",
+                    model.Step("open", {"out": str(out)}))
+        if op in ("extract", "open"):
+            return self._cli_step("attach" if op == "extract" else "export")
         if op == "passwd":
             new = f"cli pass {self.seed} {number}"
             return (evault_argv(*base, "passwd"), f"{self.passphrase}\n{new}\n",
@@ -252,6 +284,13 @@ class Harness:
                     outcome.problems.append("an export is recorded as sealed but its "
                                             "bundle file is not there")
         outcome.problems += verify.stray_files(self.vault_path, self.work)
+        outcome.swept, left = verify.leftovers_after_next_command(
+            [self.root / name for name in OUTSIDE.values()])
+        outcome.leftovers = len(left)
+        outcome.problems += left
+        for step in script.steps:
+            if step.op in OUTSIDE:
+                outcome.problems += verify.outside_result(step, self.passphrase)
         self.snapshot = after
         if outcome.problems:
             self.keep = True

@@ -5,6 +5,7 @@ file is left behind."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -15,6 +16,7 @@ from typing import Any
 
 from tests.clirun import run_cli
 from tests.crash import model, workload
+from vault import leftovers
 from vault.errors import WrongKey
 from vault.search import search_ids
 from vault.session import Vault
@@ -156,3 +158,36 @@ def stray_files(vault_path: Path, work: Path) -> list[str]:
     problems += [f"temporary file {name!r} left beside the exports"
                  for name in sorted(os.listdir(work)) if name.startswith(".")]
     return problems
+
+
+def leftovers_after_next_command(folders: list[Path]) -> tuple[int, list[str]]:
+    """Run what the next evault command runs first (:func:`vault.leftovers.sweep`), then
+    scan every folder the commands write to: (places the sweep removed, what is left)."""
+    swept = len(leftovers.sweep())
+    left = []
+    for folder in folders:
+        if folder.is_dir():
+            left += [f"{folder.name}/{name} is left after the next command"
+                     for name in sorted(os.listdir(folder)) if name.startswith(".")]
+    return swept, left
+
+
+def outside_result(step: model.Step, passphrase: str) -> list[str]:
+    """What a command that writes outside the vault left at its destination: nothing, or
+    the whole of it (a complete file with the recorded hash, a backup that passes check,
+    an opened bundle with its manifest)."""
+    out = Path(step.begin["out"])
+    if not out.exists():
+        return [f"{step.op} reported done but {out.name} is not there"] if step.done else []
+    if step.op == "extract":
+        if hashlib.sha256(out.read_bytes()).hexdigest() != step.begin["sha256"]:
+            return [f"extract left {out.name} with content that is not the attachment"]
+        return []
+    if step.op == "backup":
+        ran = run_cli(["--vault", str(out), "--passphrase-stdin", "check"], passphrase + "\n")
+        if ran.code != 0:
+            return [f"the backup {out.name} fails check: {ran.out.strip()[-200:]}"]
+        return []
+    if not (out / "manifest.json").is_file():
+        return [f"bundle open left {out.name} without its manifest"]
+    return []

@@ -19,10 +19,25 @@ import atheris
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "fuzz"
 
 
+USAGE = "usage: python -m tests.fuzz.run TARGET [libFuzzer options]\n"
+
+
+def _targets() -> dict[str, object]:
+    """The registered targets, without instrumenting (for --help and a wrong name)."""
+    from tests.fuzz import extra_targets  # noqa: F401 - registers feature targets
+    from tests.fuzz.targets import TARGETS
+    return dict(TARGETS)
+
+
+def _usage(names: list[str]) -> str:
+    return (USAGE + "\n" + (__doc__ or "") + "\ntargets: " + ", ".join(sorted(names)) + "\n")
+
+
 def main() -> None:
-    if len(sys.argv) < 2:
-        sys.stderr.write("usage: python -m tests.fuzz.run TARGET [libFuzzer options]\n")
-        sys.exit(2)
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
+        out = sys.stdout if len(sys.argv) >= 2 else sys.stderr
+        out.write(_usage(list(_targets())))
+        sys.exit(0 if len(sys.argv) >= 2 else 2)
     name, options = sys.argv[1], sys.argv[2:]
     os.environ.setdefault("EVAULT_INSECURE_TEST_KDF", "1")
     # Our code (and openpyxl, whose XML the importer feeds): instrumenting every library
@@ -30,6 +45,10 @@ def main() -> None:
     with atheris.instrument_imports(include=["crypto", "vault", "tests", "openpyxl"]):
         from tests.fuzz import extra_targets  # noqa: F401 - registers feature targets
         from tests.fuzz.targets import TARGETS
+    if name not in TARGETS:
+        sys.stderr.write(f"error: no fuzz target {name!r}\n")
+        sys.stderr.write(_usage(list(TARGETS)))
+        sys.exit(2)
     target = TARGETS[name]
 
     def one(data: bytes) -> None:

@@ -156,3 +156,11 @@ class Done(Message):
         super().__init__()
         self.what = what
         self.result = result
+
+
+class VaultChangedElsewhere(Message):
+    """Another evault process (the CLI, a second app) committed to this vault."""
+
+    def can_replace(self, message: Message) -> bool:
+        """Two notices of a change are one recount."""
+        return isinstance(message, VaultChangedElsewhere)

@@ -50,6 +50,13 @@ class Context:
         if sys.stdin.isatty() and not self.secrets.from_stdin:
             info("unlocking…")
         vault.unlock(passphrase)
+        if vault.unclean:
+            info("note: this vault was not closed cleanly: an evault process was killed, "
+                 "or this folder is a copy made while evault was running. Run 'evault "
+                 "check'; to copy a vault, use 'evault backup'")
+        if vault.read_only:
+            info(f"note: {vault.read_only}; reading works, but nothing can be written "
+                 "(not even the audit entries of extract and backup)")
         return vault
 
 

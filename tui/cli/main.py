@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from tui.cli.context import COMMANDS, Context
 from tui.cli.secrets import SecretSource, UsageError
+from vault import leftovers
 from vault.errors import EXIT_FAILED, EXIT_USAGE, VaultError
 
 #: Modules that register subcommands, in the order they appear in ``--help``.
@@ -83,6 +84,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Parse and run; may raise VaultError (handled by :func:`main`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    for line in leftovers.sweep():
+        sys.stderr.write(f"note: {line}\n")
     if args.command is None:
         import vault.services  # noqa: F401
         from tui.launch import launch_app

@@ -4,8 +4,10 @@ where the user asked without ever leaving an unverified file behind.
 Every chunk of a STREAM blob is authenticated before we see it, but the blob as a whole
 is authentic only once the final chunk has opened and the SHA-256 of everything read
 matches the hash recorded at ingest. Until then the plaintext may be cut short, so an
-extraction goes to a temporary file beside the destination and is renamed into place only
-after that final check; on any failure the temporary file is deleted.
+extraction goes to an unnamed file (``O_TMPFILE``) in the destination's folder and gets
+its name only after that final check; a failure or a kill leaves nothing. Where the
+filesystem has no unnamed files, a hidden temporary file is used instead, removed on
+failure and, after a kill, by the next evault command (:mod:`vault.leftovers`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import BinaryIO
 
 from crypto import stream
 from crypto.errors import DecryptionFailed
-from vault import fsutil
+from vault import fsutil, leftovers
 from vault.attachments.ingest import Cancelled
 from vault.attachments.model import BlobRef
 from vault.errors import IntegrityError, InvalidInput, StorageError
@@ -104,9 +106,9 @@ def write_verified_file(chunks: Iterator[bytes], dest: Path, total: int, *,
                         cancel: threading.Event | None = None) -> None:
     """Write ``chunks`` to ``dest`` only if all of them verify.
 
-    The plaintext goes to a temporary file (mode 0600) in the destination's directory,
-    is fsynced, and is renamed to ``dest`` after the last chunk verified. On any failure
-    the temporary file is removed and ``dest`` is not created. An existing ``dest`` is
+    The plaintext goes to an unnamed file (mode 0600) in the destination's directory,
+    is fsynced, and is linked as ``dest`` after the last chunk verified. On any failure
+    or kill nothing is left and ``dest`` is not created. An existing ``dest`` is
     never overwritten: evidence is not clobbered by a typo.
     """
     try:
@@ -125,36 +127,70 @@ def _write_verified_file(chunks: Iterator[bytes], dest: Path, total: int,
     parent = dest.parent
     if not parent.is_dir():
         raise InvalidInput("the folder for the output file does not exist")
-    tmp = parent / f".evault-extract-{secrets.token_hex(8)}.partial"
     what = "writing the extracted file"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fd = fsutil.unnamed_file(parent)
     except OSError as exc:
         raise fsutil.storage_error(exc, what) from None
+    if fd is None:
+        _write_named(chunks, dest, total, progress, cancel)
+        return
+    # The plaintext has no name until it is complete and verified: a kill at any moment
+    # leaves nothing beside the destination (the kernel frees an unnamed file).
     try:
         with open(fd, "wb") as out:
-            done = 0
-            _report(progress, cancel, done, total)
-            for chunk in chunks:
-                out.write(chunk)
-                done += len(chunk)
-                _report(progress, cancel, done, total)
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("cancelled; no file was written")
-            out.flush()
-            os.fsync(out.fileno())
-        if os.path.lexists(dest):
-            raise InvalidInput("the output file appeared while extracting; nothing was "
-                               "written")
-        os.rename(tmp, dest)
+            _copy(chunks, out, total, progress, cancel)
+            try:
+                fsutil.link_unnamed(out.fileno(), dest)
+            except FileExistsError:
+                raise InvalidInput("the output file appeared while extracting; nothing "
+                                   "was written") from None
         fsutil.fsync_dir(parent)
     except OSError as exc:
-        _unlink(tmp)
         raise fsutil.storage_error(exc, what) from None
-    except BaseException:
-        # Never leave unauthenticated (possibly truncated) plaintext behind.
-        _unlink(tmp)
-        raise
+
+
+def _copy(chunks: Iterator[bytes], out: BinaryIO, total: int, progress: Progress | None,
+          cancel: threading.Event | None) -> None:
+    done = 0
+    _report(progress, cancel, done, total)
+    for chunk in chunks:
+        out.write(chunk)
+        done += len(chunk)
+        _report(progress, cancel, done, total)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("cancelled; no file was written")
+    out.flush()
+    os.fsync(out.fileno())
+
+
+def _write_named(chunks: Iterator[bytes], dest: Path, total: int,
+                 progress: Progress | None, cancel: threading.Event | None) -> None:
+    """Where the filesystem has no unnamed files: a hidden temporary file, journalled so
+    that the next evault command removes it if this one is killed."""
+    parent = dest.parent
+    tmp = parent / f".evault-extract-{secrets.token_hex(8)}.partial"
+    what = "writing the extracted file"
+    with leftovers.journalled(tmp, "extract"):
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise fsutil.storage_error(exc, what) from None
+        try:
+            with open(fd, "wb") as out:
+                _copy(chunks, out, total, progress, cancel)
+            if os.path.lexists(dest):
+                raise InvalidInput("the output file appeared while extracting; nothing was "
+                                   "written")
+            os.rename(tmp, dest)
+            fsutil.fsync_dir(parent)
+        except OSError as exc:
+            _unlink(tmp)
+            raise fsutil.storage_error(exc, what) from None
+        except BaseException:
+            # Never leave unauthenticated (possibly truncated) plaintext behind.
+            _unlink(tmp)
+            raise
 
 
 def write_verified_stream(chunks: Iterator[bytes], sink: BinaryIO, attachment_id: str) -> int:

@@ -205,6 +205,10 @@ class AttachmentService:
             write_verified_file(verified_chunks(self._blobs, ref), out, attachment.size,
                                 progress=progress, cancel=cancel)
             target = "file"
+        if self._vault.read_only:
+            # Read-only media: the custody entry cannot be written; the front ends said
+            # so when the vault was opened (docs/reliability.md, "Read-only media").
+            return attachment
         try:
             with self._vault.store.transaction("recording the extraction") as tx:
                 tx.audit("attachment.extract", record=attachment.record_id,

@@ -2,9 +2,11 @@
 
 Only after :func:`vault.bundle.verify.verify_bytes` accepted every byte. The files are
 written into a hidden staging directory beside ``DIR`` and renamed into place at the end,
-so a failure leaves no half-opened bundle. Every path is checked again against the staging
-root (defence in depth: the names were already restricted to plain relative paths), files
-are created exclusively without following links, with mode 0600. The opened files are
+so a failure leaves no half-opened bundle; the staging directory is journalled
+(:mod:`vault.leftovers`), so after a kill the next evault command removes it. Every path
+is checked again against the staging root (defence in depth: the names were already
+restricted to plain relative paths), files are created exclusively without following
+links, with mode 0600. The opened files are
 plaintext by the user's choice: ``open`` is how a partner reads a bundle.
 """
 
@@ -15,7 +17,7 @@ import os
 import shutil
 from pathlib import Path
 
-from vault import fsutil
+from vault import fsutil, leftovers
 from vault.bundle.verify import Verified
 from vault.errors import IntegrityError, InvalidInput
 
@@ -49,21 +51,24 @@ def unpack(bundle: Verified, dest: Path) -> list[str]:
     content = {"manifest.json": bundle.raw_manifest,
                "manifest.json.minisig": bundle.raw_signature,
                **bundle.files}
-    try:
-        staging.mkdir(mode=0o700)
-        for name in names:
-            _write(staging, name, content[name])
-        fsutil.fsync_dir(staging)
-        if dest.exists():
-            dest.rmdir()
-        os.rename(staging, dest)
-        fsutil.fsync_dir(parent)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(staging)
-        raise fsutil.storage_error(exc, "opening the bundle") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(staging)
-        raise
+    # Journalled before it exists: if this process is killed, the next evault command
+    # removes the staging folder (it holds decrypted records) and says so.
+    with leftovers.journalled(staging, "opening"):
+        try:
+            staging.mkdir(mode=0o700)
+            for name in names:
+                _write(staging, name, content[name])
+            fsutil.fsync_dir(staging)
+            if dest.exists():
+                dest.rmdir()
+            os.rename(staging, dest)
+            fsutil.fsync_dir(parent)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(staging)
+            raise fsutil.storage_error(exc, "opening the bundle") from None
+        except BaseException:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(staging)
+            raise
     return names

@@ -187,9 +187,14 @@ class RecordService:
         return rid
 
     def edit(self, id: str, changes: dict[str, Any]) -> Record:
-        """Change fields (``None`` removes one) and, with a ``levels`` key, levels."""
+        """Change fields (``None`` removes one) and, with a ``levels`` key, levels.
+
+        Why the record is read again inside the write transaction: two processes editing
+        different fields of one record at once would otherwise each write back the copy
+        they read before, and the later commit would silently drop the earlier edit.
+        ``BEGIN IMMEDIATE`` holds the write lock from the read to the commit.
+        """
         record = self.get(id)
-        rtype = self.registry.type(record.kind)
         try:
             delta, asked = clean_record(self.registry, record.kind, changes, self.lookup,
                                         partial=True)
@@ -198,13 +203,15 @@ class RecordService:
             raise
         if not delta and not asked:
             raise InvalidInput("nothing to change")
-        fields = {k: v for k, v in {**record.fields, **delta}.items() if v is not None}
-        for spec in rtype.fields.values():
-            if spec.required and spec.name not in fields:
-                raise FieldError(spec.name, "is required", record.kind)
-        levels = self._levels_for(rtype, fields, record.levels, asked)
+        rtype = self.registry.type(record.kind)
         search = _search_module()
         with self.store.transaction(f"editing a {record.kind} record") as tx:
+            record = self.get(record.id)
+            fields = {k: v for k, v in {**record.fields, **delta}.items() if v is not None}
+            for spec in rtype.fields.values():
+                if spec.required and spec.name not in fields:
+                    raise FieldError(spec.name, "is required", record.kind)
+            levels = self._levels_for(rtype, fields, record.levels, asked)
             tx.execute("UPDATE records SET data = ?, levels = ?, title = ?, date = ?, "
                        "updated = ? WHERE id = ?",
                        (_dump(fields), _dump(levels), title_of(rtype, fields),
@@ -222,7 +229,8 @@ class RecordService:
 
     def set_level(self, id: str, field: str, level: str) -> Record:
         """Set one field's level on one record. Lowering a pinned field raises
-        PinnedField (exit 5) after auditing the attempt."""
+        PinnedField (exit 5) after auditing the attempt. The record is read again inside
+        the write transaction, for the reason given in :meth:`edit`."""
         record = self.get(id)
         rtype = self.registry.type(record.kind)
         spec = self.registry.field(record.kind, field)
@@ -232,10 +240,11 @@ class RecordService:
         except PinnedField as exc:
             self._audit_refusal(exc, record.id, requested=new.value)
             raise
-        levels = {**record.levels, field: new}
-        old = record.levels.get(field, spec.default_level)
         search = _search_module()
         with self.store.transaction("changing a level") as tx:
+            record = self.get(record.id)
+            levels = {**record.levels, field: new}
+            old = record.levels.get(field, spec.default_level)
             tx.execute("UPDATE records SET levels = ?, updated = ? WHERE id = ?",
                        (_dump(levels), self._now(), record.id))
             tx.audit("level.change", record=record.id, field=field, old=old.value,

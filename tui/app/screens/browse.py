@@ -15,7 +15,13 @@ from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from tui.app.i18n import N_, _
-from tui.app.messages import CountsLoaded, Failed, PageLoaded, SearchDone
+from tui.app.messages import (
+    CountsLoaded,
+    Failed,
+    PageLoaded,
+    SearchDone,
+    VaultChangedElsewhere,
+)
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.fields import type_label
 from tui.app.widgets.header import SafeHeader
@@ -24,6 +30,9 @@ from vault.errors import InvalidInput, VaultError
 
 #: Seconds after the last keystroke before a search runs.
 DEBOUNCE = 0.15
+#: Seconds between looks at whether another process wrote to the vault (a PRAGMA that
+#: reads no page; the counts are redone only when something changed).
+CHANGE_POLL = 2.0
 #: Results shown for a search (ranked; refine the query to see others).
 SEARCH_LIMIT = 100
 #: Sort orders ``s`` cycles through: (order, descending, label).
@@ -68,6 +77,8 @@ class BrowseScreen(BaseScreen[None]):
         self.version_seen = -1
         self.next_after: str | None = None
         """Where the next page of the list starts (``records.page`` cursor)."""
+        self.external_seen: int | None = None
+        """The store's ``data_version`` when the counts were last taken."""
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -93,6 +104,25 @@ class BrowseScreen(BaseScreen[None]):
     def on_mount(self) -> None:
         self.reload()
         self.query_one(RecordTable).focus()
+        self.set_interval(CHANGE_POLL, self._poll_external, name="vault-changes")
+
+    @work(thread=True, exclusive=True, group="browse-poll")
+    def _poll_external(self) -> None:
+        """Another process wrote (the CLI importing, a second app): recount. Without
+        this the sidebar kept the counts of when the screen opened."""
+        try:
+            version = self.vault.store.data_version()
+        except VaultError:
+            return  # locked meanwhile: the next unlock loads afresh
+        if self.external_seen is None:
+            self.external_seen = version
+        elif version != self.external_seen:
+            self.external_seen = version
+            self.post_message(VaultChangedElsewhere())
+
+    def on_vault_changed_elsewhere(self, message: VaultChangedElsewhere) -> None:
+        message.stop()
+        self._load_counts()
 
     def on_screen_resume(self) -> None:
         if self.version_seen != self.evault.data_version:

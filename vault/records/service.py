@@ -291,8 +291,12 @@ class RecordService:
     def _reindex(self, tx: Transaction, search: Any | None, rid: str, rtype: RecordType,
                  fields: dict[str, Any], levels: dict[str, Level]) -> None:
         if search is not None:
-            # index_record replaces what the index held for this record.
-            search.index_record(tx, rid, rtype.name, index_texts(rtype, fields, levels),
+            from vault.attachments.text import entries
+
+            # index_record replaces what the index held for this record (its
+            # attachments' recognised text included).
+            search.index_record(tx, rid, rtype.name,
+                                [*index_texts(rtype, fields, levels), *entries(tx, rid)],
                                 main_date(rtype, fields))
 
     def _now(self) -> str:

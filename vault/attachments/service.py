@@ -159,6 +159,9 @@ class AttachmentService:
         with self._vault.store.transaction("indexing an attachment's text") as tx:
             tx.execute("INSERT OR REPLACE INTO attachment_text(attachment_id, text) "
                        "VALUES (?, ?)", (attachment.id, found))
+            tx.audit("attachment.read_text", record=attachment.record_id,
+                     attachment=attachment.id, sha256=attachment.sha256,
+                     characters=len(found))  # how much was read, never what
             index_record(tx, record.id, record.kind,
                          [*index_texts(rtype, record.fields, record.levels),
                           *att_text.entries(tx, record.id)],

@@ -335,3 +335,54 @@ def test_audio_and_video_leave_without_any_tag(new_vault: Vault, case: dict[str,
     report = json.loads((tmp_path / "report.json").read_text())
     assert any(a["status"] == "withheld" and "protected source" in a["reason"]
                for a in report["attachments"])
+
+
+def test_the_app_says_a_hit_is_in_an_attachments_text(tmp_path: Path) -> None:
+    from tests.tui_support import PASSPHRASE, TestApp, make_vault, run_async, unlock, wait_for
+    from tui.app.widgets.record_table import RecordTable
+
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    vault = Vault.open(path)
+    vault.unlock(PASSPHRASE)
+    try:
+        scan = tmp_path / "scan.png"
+        scan.write_bytes(picture(["Transfer order Kashgar"]))
+        service = vault.service("attachments")
+        att = service.attach(ids["testimony"], scan, level="partner")
+        assert service.read_text(att.id) > 0
+    finally:
+        vault.close()
+
+    @run_async
+    async def scenario() -> None:
+        app = TestApp(path, language="en")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await unlock(pilot)
+            await pilot.press("slash", *"Kashgar")
+            table = app.screen.query_one(RecordTable)
+            await wait_for(pilot, lambda: table.mode == "search" and table.row_count == 1)
+            snippet = table.get_row_at(0)[2]
+            assert snippet.plain.startswith("in an attachment's text: ")
+            assert "Kashgar" in snippet.plain
+
+    scenario()
+
+
+def test_the_report_says_which_scripts_pictures_were_not_read_for(
+        new_vault: Vault, cli: Any, tmp_path: Path) -> None:
+    records = new_vault.service("records")
+    records.add("source", {"label": "U", "name": "ئابلاجان"})  # Uyghur: no OCR model
+    records.add("source", {"label": "T", "name": "བཀྲ་ཤིས"})  # Tibetan
+    other = records.add("person", {"name": "Someone Public"})
+    photo = tmp_path / "p.png"
+    photo.write_bytes(picture(["Camp gate"]))
+    new_vault.service("attachments").attach(other, photo, level="partner")
+    new_vault.close()
+    res, out, _ = export(cli, tmp_path, other)
+    assert res.code == 0, res.err
+    assert "Arabic" in res.err and "Tibetan" in res.err and "OCR" in res.err
+    import json
+
+    doc = json.loads((tmp_path / "report.json").read_text())
+    assert set(doc["pictures_not_read_for"]) == {"ARABIC", "TIBETAN"}

@@ -335,6 +335,21 @@ def test_audio_and_video_leave_without_any_tag(new_vault: Vault, case: dict[str,
     report = json.loads((tmp_path / "report.json").read_text())
     assert any(a["status"] == "withheld" and "protected source" in a["reason"]
                for a in report["attachments"])
+    # The streamed bundle verifies like any other: minisign alone, and evault's partner side.
+    pub = tmp_path / "sender.pub"
+    pub.write_text(cli("whoami").out)
+    manifest_path = tmp_path / "manifest.json"
+    manifest_path.write_bytes(zf.read("manifest.json"))
+    signature = tmp_path / "manifest.json.minisig"
+    signature.write_bytes(zf.read("manifest.json.minisig"))
+    checked = subprocess.run(["minisign", "-Vm", str(manifest_path), "-p", str(pub)],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    from tests.conftest import run_cli
+
+    verified = run_cli(["bundle", "verify", str(out), "--identity", str(key), "--signer",
+                        str(pub), "--json"])
+    assert verified.code == 0, verified.err
 
 
 def test_the_app_says_a_hit_is_in_an_attachments_text(tmp_path: Path) -> None:

@@ -64,11 +64,20 @@ class _Reader(io.RawIOBase):
         self.cancel = cancel
         self.buffer = b""
         self.done = False
+        self.error: BaseException | None = None
+        """What stopped the stream (age reports it only as an I/O error)."""
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, target: Any) -> int:
+        try:
+            return self._readinto(target)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def _readinto(self, target: Any) -> int:
         while not self.buffer and not self.done:
             if self.cancel is not None and self.cancel.is_set():
                 from vault.export.plan import Cancelled
@@ -108,7 +117,9 @@ def write_sealed(streamed: bundle_format.Streamed, gate: Gate, recipients: list[
             else:
                 try:
                     pyrage.encrypt_io(reader, sink, recipients)
-                except pyrage.EncryptError:  # pragma: no cover - keys were parsed before
+                except pyrage.EncryptError:
+                    if reader.error is not None:  # the gate's refusal, a cancel…
+                        raise reader.error from None
                     raise StructureError("age could not encrypt the bundle") from None
             sink.flush()
         os.fsync(fd)

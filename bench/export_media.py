@@ -170,8 +170,10 @@ def media_figures(workdir: Path, mib: int) -> dict[str, Any]:
             while block := fh.read(1 << 20):
                 yield block
 
+    with video.open("rb") as fh:
+        head = fh.read(64)
     start = time.perf_counter()
-    clean = sanitize_media(chunks(), video.read_bytes()[:64])
+    clean = sanitize_media(chunks(), head)
     strip = time.perf_counter() - start
     assert clean.media is not None
     clean.media.close()

@@ -85,8 +85,8 @@ def _drawn_strings(page: pikepdf.Page) -> Iterator[str]:
         raw = b"".join(parts)
         if raw:
             yield raw.decode("latin-1")
-            if raw.startswith((b"\xfe\xff", b"\xff\xfe")) or len(raw) % 2 == 0:
-                yield raw.decode("utf-16-be", "ignore")
+            if raw.startswith(b"\xfe\xff"):  # a UTF-16 text string (PDF 7.9.2.2)
+                yield raw[2:].decode("utf-16-be", "ignore")
 
 
 def _names(pdf: pikepdf.Pdf) -> Iterator[str]:

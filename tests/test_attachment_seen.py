@@ -132,8 +132,11 @@ def test_pdf_is_redrawn_text_under_a_black_box_is_gone(
     doc.set_metadata({"author": SOURCE, "title": "Interview with the source"})
     path = tmp_path / "report.pdf"
     path.write_bytes(doc.tobytes())
-    new_vault.service("attachments").attach(case["other"], path, level="partner")
+    att = new_vault.service("attachments").attach(case["other"], path, level="partner")
     new_vault.close()
+    # Kept as text, the name under the box is still there to select: refused.
+    res, out, key = export(cli, tmp_path, case["other"], "--keep-pdf-text", att.id)
+    assert res.code == 5 and att.id in res.err and case["source"] in res.err, res.err
     res, out, key = export(cli, tmp_path, case["other"])
     assert res.code == 0, res.err
     (name, data), = attachments_of(opened(out, key)).items()

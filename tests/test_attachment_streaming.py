@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -105,3 +106,43 @@ def test_a_streamed_bundle_that_leaks_writes_nothing(new_vault: Vault, tmp_path:
     plan.views[0].fields["name"] = "Someone Public"
     sealed = export.seal(plan, out / "b.age")
     assert sealed.size == (out / "b.age").stat().st_size
+
+
+FORMATS = {  # extension: ffmpeg arguments making a tagged recording of that kind
+    "mov": ["-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-c:a", "aac"],
+    "m4a": ["-map", "1:a", "-c:a", "aac"],
+    "3gp": ["-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-c:a", "aac"],
+    "webm": ["-map", "0:v", "-map", "1:a", "-c:v", "libvpx", "-c:a", "libopus"],
+    "ogg": ["-map", "1:a", "-c:a", "libvorbis"],
+    "opus": ["-map", "1:a", "-c:a", "libopus"],
+    "wav": ["-map", "1:a", "-c:a", "pcm_s16le"],
+    "amr": ["-map", "1:a", "-ar", "8000", "-ac", "1", "-c:a", "libopencore_amrnb",
+            "-b:a", "12.2k"],
+}
+
+
+@pytest.mark.parametrize("ext", sorted(FORMATS))
+def test_every_container_loses_its_tags(ext: str, tmp_path: Path) -> None:
+    src = tmp_path / f"in.{ext}"
+    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc=size=64x48:rate=5:duration=1", "-f", "lavfi", "-i",
+                    "sine=duration=1", *FORMATS[ext], "-metadata", "title=Gulnar",
+                    "-metadata", "artist=SECRETARTIST", "-metadata", "comment=+39.4+075.9",
+                    str(src)], check=True)
+    data = src.read_bytes()
+    clean = sanitize_media([data], data[:64])
+    assert clean.media is not None
+    out = tmp_path / f"out.{clean.extension}"
+    out.write_bytes(b"".join(clean.media.chunks()))
+    clean.media.close()
+    seen = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(out)],
+                          capture_output=True, text=True).stderr
+    assert "Input #0" in seen
+    for word in ("Gulnar", "SECRET", "075.9", "title", "artist", "comment"):
+        assert word not in seen, word
+    exiftool = shutil.which("exiftool")
+    if exiftool:
+        tags = subprocess.run([exiftool, "-a", "-G1", str(out)], capture_output=True,
+                              text=True).stdout
+        for word in ("Gulnar", "SECRET", "075.9"):
+            assert word not in tags, word

@@ -30,7 +30,7 @@ from vault.export.structure import StructureError
 #: and data) and page thumbnails (a picture of the original page).
 _DROP_KEYS = ("/Metadata", "/PieceInfo", "/LastModified", "/AA", "/OpenAction", "/JS",
               "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile", "/XFA", "/Thumb", "/AF", "/EF")
-_DROP_ROOT = ("/Names", "/Dests", "/Outlines", "/PageLabels", "/StructTreeRoot",
+_DROP_ROOT = ("/Info", "/Names", "/Dests", "/Outlines", "/PageLabels", "/StructTreeRoot",
               "/AcroForm", "/MarkInfo", "/Lang", "/SpiderInfo", "/Threads", "/Legal",
               "/Perms", "/Collection", "/URI")
 _BAD_ANNOTS = {"/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D"}
@@ -172,7 +172,7 @@ def check_attachment_pdf(data: bytes) -> None:
     check_pdf(data)
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:
-            for key in ("/Info", *_DROP_ROOT):
+            for key in _DROP_ROOT:
                 if key in pdf.Root:
                     raise StructureError(f"a PDF still has {key[1:]}")
             for obj in _objects(pdf):

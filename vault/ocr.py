@@ -40,7 +40,7 @@ READ_SCRIPTS = ("CJK", "LATIN", "DIGIT", "FULLWIDTH", "IDEOGRAPHIC")
 DETECT_SIDE = 1600
 #: Lines recognised with a lower confidence than this are dropped as noise.
 MIN_SCORE = 0.5
-_CACHE_SIZE = 256
+_CACHE_SIZE = 4096  # readings are small: a few lines of text each
 
 _engine: Any = None
 _lock = threading.Lock()

@@ -356,6 +356,8 @@ def test_audio_and_video_leave_without_any_tag(new_vault: Vault, case: dict[str,
 
 
 def test_the_app_says_a_hit_is_in_an_attachments_text(tmp_path: Path) -> None:
+    from textual.widgets import Input
+
     from tests.tui_support import PASSPHRASE, TestApp, make_vault, run_async, unlock, wait_for
     from tui.app.widgets.record_table import RecordTable
 
@@ -377,9 +379,15 @@ def test_the_app_says_a_hit_is_in_an_attachments_text(tmp_path: Path) -> None:
         app = TestApp(path, language="en")
         async with app.run_test(size=(120, 40)) as pilot:
             await unlock(pilot)
-            await pilot.press("slash", *"Kashgar")
+            await pilot.press("slash")
+            app.screen.query_one("#search", Input).value = "Kashgar"
             table = app.screen.query_one(RecordTable)
-            await wait_for(pilot, lambda: table.mode == "search" and table.row_count == 1)
+
+            def shown() -> bool:
+                return table.mode == "search" and table.row_count == 1 and \
+                    "Kashgar" in table.get_row_at(0)[2].plain
+
+            await wait_for(pilot, shown)
             snippet = table.get_row_at(0)[2]
             assert snippet.plain.startswith("in an attachment's text: ")
             assert "Kashgar" in snippet.plain

@@ -113,7 +113,9 @@ def unnamed_file() -> int:
 def _write_all(fd: int, chunks: Iterable[bytes], cancel: threading.Event | None) -> None:
     for chunk in chunks:
         if cancel is not None and cancel.is_set():
-            raise Unsanitizable("cancelled")
+            from vault.export.plan import Cancelled
+
+            raise Cancelled("the export was cancelled; nothing was written")
         view = memoryview(chunk)
         while view:
             view = view[os.write(fd, view):]

@@ -63,6 +63,11 @@ def render_pages(data: bytes, dpi: int = DPI) -> list[tuple[float, float, Image.
         if doc.needs_pass:
             raise PdfRenderRefused("the PDF is password-protected; remove the password "
                                    "first")
+        if getattr(doc, "is_repaired", False):
+            # MuPDF rebuilt a broken file by guessing: what it draws may not be what the
+            # author's viewer showed (pages or objects lost), so refuse as the rewrite did.
+            raise PdfRenderRefused("the PDF is damaged; repair it (print it to a new PDF) "
+                                   "and attach that")
         if doc.page_count > MAX_PAGES:
             raise PdfRenderRefused(f"the PDF has more than {MAX_PAGES} pages")
         if doc.page_count == 0:

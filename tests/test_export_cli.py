@@ -95,7 +95,7 @@ def test_bad_export_inputs_write_nothing(cli: Any, world: dict[str, str],
         (["--clearance", "partner", "--plain"], 2, "--plain"),
         (["--clearance", "partner"], 2, "--to"),
         (["--clearance", "partner", "--to", public, "--ids", world["other"],
-          "--include-attachments"], 5, "no sanitizer"),
+          "--include-attachments"], 5, "the recording is damaged"),
     ]
     for args, code, message in cases:
         res = cli(*base, *args)
@@ -127,7 +127,7 @@ def test_skip_unsanitizable_lists_it_in_the_report(cli: Any, world: dict[str, st
     doc = json.loads(report.read_text())
     fates = sorted((a["status"], a["reason"]) for a in doc["attachments"])
     assert fates[0][0] == "included"
-    assert ("skipped", "audio has no sanitizer (a voice identifies its speaker)") in fates
+    assert ("skipped", "the recording is damaged or not audio or video ffmpeg reads") in fates
     assert any(s == "withheld" and "protected source" in r for s, r in fates)
     text = report.read_text()
     for value in ("Gulnar", "5555", "voice.mp3", "DSCN"):
@@ -231,36 +231,42 @@ def test_bundle_commands_verify_open_import(cli: Any, world: dict[str, str],
     assert again.code == 0 and "already imported" in again.err
 
 
-def test_gate_refuses_a_pdf_that_names_the_source(new_vault: Vault, cli: Any,
-                                                  tmp_path: Path) -> None:
-    """A real case the rewriter cannot touch: an attached PDF whose annotation names a
-    protected source. The sanitizer keeps document content; the gate finds the name, the
-    CLI exits 5, writes no bundle, and the report names the source's record and field."""
+def test_a_pdf_that_names_the_source_is_refused_naming_the_attachment(
+        new_vault: Vault, cli: Any, tmp_path: Path) -> None:
+    """An attached PDF whose page text and annotation name a protected source. Rewritten
+    keeping its text (--keep-pdf-text), the page text is read and the export refused
+    (exit 5) naming the attachment, the report naming the source's record and field;
+    redrawn (the default), the annotation is gone and only what the page shows remains,
+    which OCR reads: refused too."""
     import pikepdf
 
     records = new_vault.service("records")
     src = records.add("source", {"label": "K", "name": "Gulnar Abdukerim"})
     tst = records.add("testimony", {"title": "Camp", "source": src})
     pdf = pikepdf.new()
-    pdf.add_blank_page()
-    pdf.pages[0].obj["/Annots"] = pikepdf.Array([pikepdf.Dictionary(
+    page = pdf.add_blank_page(page_size=(300, 120))
+    page.obj["/Annots"] = pikepdf.Array([pikepdf.Dictionary(
         Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=[0, 0, 9, 9],
         Contents=pikepdf.String("Interview with GULNAR ABDUKERIM, page 2"))])
+    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)))
+    page.obj.Contents = pdf.make_stream(b"BT /F1 18 Tf 20 60 Td [(Gul) -30 (nar Ab) 20 "
+                                        b"(dukerim)] TJ ET")
     doc = tmp_path / "scan.pdf"
     pdf.save(doc)
-    new_vault.service("attachments").attach(tst, doc, level="partner")
+    att = new_vault.service("attachments").attach(tst, doc, level="partner")
     new_vault.close()
     _, public = keypair(tmp_path)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     report = tmp_path / "report.json"
-    res = cli("export", "--clearance", "partner", "--to", public, "--ids", tst,
-              "--include-attachments", "--out", str(out_dir / "b.age"), "--report",
-              str(report), "--yes")
-    assert res.code == 5, res.err
-    assert "leak gate" in res.err and src in res.err
-    assert not list(out_dir.iterdir())
-    leak = json.loads(report.read_text())["leaks"][0]
-    assert (leak["record"], leak["field"]) == (src, "name")
-    assert leak["file"].startswith("attachments/") and leak["file"].endswith(".pdf")
-    assert "Gulnar" not in report.read_text() and "Gulnar" not in res.err
+    for extra in (["--keep-pdf-text", att.id], []):
+        res = cli("export", "--clearance", "partner", "--to", public, "--ids", tst,
+                  "--include-attachments", "--out", str(out_dir / "b.age"), "--report",
+                  str(report), "--yes", *extra)
+        assert res.code == 5, res.err
+        assert att.id in res.err and src in res.err
+        assert not list(out_dir.iterdir())
+        fate = json.loads(report.read_text())["attachments"][0]
+        assert fate["status"] == "refused" and src in fate["reason"]
+        assert "Gulnar" not in report.read_text() and "Gulnar" not in res.err

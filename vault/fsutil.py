@@ -161,13 +161,37 @@ def write_new(path: Path, data: bytes, *, what: str = "saving") -> None:
         raise storage_error(exc, what) from None
 
 
+def unnamed_file(directory: Path) -> int | None:
+    """A writable file with no name yet in ``directory`` (None where the system has no
+    ``O_TMPFILE``): for data written as a stream, named by :func:`name_unnamed`."""
+    try:
+        return _unnamed_file(directory)
+    except OSError as exc:
+        raise storage_error(exc, "preparing a new file") from None
+
+
+def name_unnamed(fd: int, path: Path, *, what: str = "saving") -> None:
+    """Give the complete, fsynced unnamed file ``fd`` the name ``path`` (which must not
+    exist), then close ``fd``."""
+    try:
+        try:
+            link_unnamed(fd, path)
+        finally:
+            os.close(fd)
+        fsync_dir(path.parent)
+    except FileExistsError:
+        raise _taken(path) from None
+    except OSError as exc:
+        raise storage_error(exc, what) from None
+
+
 def _taken(path: Path) -> InvalidInput:
     return InvalidInput(f"{path} already exists; nothing was written; choose a new file name")
 
 
-def unnamed_file(directory: Path) -> int | None:
+def _unnamed_file(directory: Path) -> int | None:
     """A file in ``directory`` with no name yet (``O_TMPFILE``), or None where the system
-    or the filesystem has no such thing."""
+    or the filesystem has no such thing (OSError for any other failure)."""
     if not hasattr(os, "O_TMPFILE") or not os.path.isdir("/proc/self/fd"):
         return None
     try:

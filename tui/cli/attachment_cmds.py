@@ -45,6 +45,9 @@ def _attach_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--level", choices=["public", "partner", "private"], default=None,
                    help="how far the file may travel in bundles (default: private)")
     p.add_argument("--note", metavar="TEXT", default=None, help="a private note")
+    p.add_argument("--no-read", action="store_true",
+                   help="do not read the file's text (OCR of pictures and scans) into the "
+                        "encrypted search index")
     p.add_argument("--remove-original", action="store_true",
                    help="after a verified ingest, delete the original file (a normal "
                         "delete: see docs/attachments.md)")
@@ -59,6 +62,8 @@ def cmd_attach(ctx: Context) -> int:
             ctx.args.record, ctx.args.file, level=ctx.args.level, note=ctx.args.note,
             progress=_progress_line("encrypting"))
         emit(attachment.id)
+        if not ctx.args.no_read:
+            service.read_text(attachment.id, progress=_progress_line("reading its text"))
         if ctx.args.remove_original:
             service.remove_original(attachment.id, ctx.args.file)
             info(_CAVEAT)

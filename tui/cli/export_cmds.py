@@ -84,6 +84,11 @@ def _export_args(p: argparse.ArgumentParser) -> None:
                    help="include sanitized attachments whose level allows it")
     p.add_argument("--skip-unsanitizable", action="store_true",
                    help="leave out attachments that have no sanitizer instead of refusing")
+    p.add_argument("--keep-pdf-text", action="append", metavar="ATTACHMENT",
+                   help="rewrite this PDF attachment keeping its text instead of redrawing "
+                        "it from pixels (repeatable; its text must pass the gate)")
+    p.add_argument("--reencode-media", action="store_true",
+                   help="re-encode audio and video (H.264/AAC) instead of remuxing them")
     p.add_argument("--plain", action="store_true",
                    help="public bundles only: a signed zip, not encrypted")
     p.add_argument("--release", action="append", metavar="FINDING",
@@ -144,7 +149,8 @@ def cmd_export(ctx: Context) -> int:
             clearance=args.clearance, to=args.to or [], plain=args.plain, case=args.case,
             ids=_split_ids(args.ids), include_attachments=args.include_attachments,
             skip_unsanitizable=args.skip_unsanitizable, release=args.release or [],
-            documents=documents, progress=None)
+            documents=documents, progress=None, keep_pdf_text=args.keep_pdf_text or [],
+            reencode_media=args.reencode_media)
         if plan.refusals():  # an attachment without a sanitizer: exit 5, say which
             _write_report(args.report, export_report.build(plan))
             plan.require_sealable()

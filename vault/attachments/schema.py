@@ -36,4 +36,16 @@ MIGRATIONS: list[Migration] = [
             """
         ),
     ),
+    Migration(
+        "attachments_0002_text",
+        sql(
+            """
+            -- What OCR or the PDF's own text says, for search (vault/attachments/text.py).
+            CREATE TABLE attachment_text (
+                attachment_id TEXT PRIMARY KEY REFERENCES attachments(id),
+                text TEXT NOT NULL
+            );
+            """
+        ),
+    ),
 ]

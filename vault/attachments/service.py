@@ -130,6 +130,49 @@ class AttachmentService:
                 raise
         return attachment
 
+    def read_text(self, attachment_id: str, *, progress: Progress | None = None,
+                  cancel: threading.Event | None = None) -> int:
+        """Read what the attachment says (OCR of a picture or scan, a PDF's own text) and
+        put it in the encrypted search index under ``attachment text <id>``; returns the
+        number of characters read (0 for a file with nothing to read). Plaintext stays
+        in memory and in the database only. ``progress(done, total)`` counts pages."""
+        from vault.attachments import text as att_text
+
+        attachment, ref = self._ref(attachment_id)
+        if attachment.size > att_text.MAX_READ_BYTES:
+            return 0
+        data = b"".join(verified_chunks(self._blobs, ref))
+        if not att_text.readable(data[:1024]):
+            return 0
+        try:
+            found = att_text.recognise(data, progress=progress, cancel=cancel).strip()
+        except att_text.ReadCancelled:
+            raise
+        except Exception:  # noqa: BLE001 - a file OCR cannot read stays unindexed
+            return 0
+        with self._vault.store.transaction("indexing an attachment's text") as tx:
+            tx.execute("INSERT OR REPLACE INTO attachment_text(attachment_id, text) "
+                       "VALUES (?, ?)", (attachment.id, found))
+            tx.audit("attachment.read_text", record=attachment.record_id,
+                     attachment=attachment.id, sha256=attachment.sha256,
+                     characters=len(found))  # how much was read, never what
+            self._reindex_record(tx, attachment.record_id)
+        return len(found)
+
+    def _reindex_record(self, tx: Any, record_id: str) -> None:
+        """Index the record again with its attachments' recognised text (kept in the
+        index, since a rebuild cannot read it back from the records table)."""
+        records = self._vault.service("records")
+        record = records.get(record_id)
+        rtype = records.registry.type(record.kind)
+        from vault.attachments.text import entries
+        from vault.records.model import index_texts, main_date
+        from vault.search import index_record
+
+        index_record(tx, record.id, record.kind,
+                     [*index_texts(rtype, record.fields, record.levels),
+                      *entries(tx, record.id)], main_date(rtype, record.fields))
+
     def _exists(self, attachment_id: str) -> bool:
         row = self._vault.store.query_one("SELECT 1 FROM attachments WHERE id = ?",
                                           (attachment_id,))
@@ -230,6 +273,7 @@ class AttachmentService:
         with self._vault.store.transaction("changing an attachment's level") as tx:
             tx.execute("UPDATE attachments SET level = ? WHERE id = ?",
                        (chosen.value, attachment.id))
+            self._reindex_record(tx, attachment.record_id)  # its text moves level too
             tx.audit("attachment.level", record=attachment.record_id,
                      attachment=attachment.id, sha256=attachment.sha256,
                      before=attachment.level.value, after=chosen.value)
@@ -244,7 +288,10 @@ class AttachmentService:
         """
         attachment, ref = self._ref(attachment_id)
         with self._vault.store.transaction("detaching a file") as tx:
+            tx.execute("DELETE FROM attachment_text WHERE attachment_id = ?",
+                       (attachment.id,))
             tx.execute("DELETE FROM attachments WHERE id = ?", (attachment.id,))
+            self._reindex_record(tx, attachment.record_id)
             tx.audit("attachment.detach", record=attachment.record_id,
                      attachment=attachment.id, sha256=attachment.sha256,
                      size=attachment.size)

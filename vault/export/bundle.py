@@ -1,4 +1,9 @@
-"""Assembling a bundle's zip in memory: manifest, signature, records, attachments, README.
+"""Assembling a bundle's zip: manifest, signature, records, attachments, README.
+
+Two ways with one layout: :func:`assemble` builds the zip in memory (bundles of records,
+pictures and PDFs); :func:`stream` yields it piece by piece, so a bundle holding a
+recording of gigabytes is gated and encrypted while it is written and never held whole
+in memory (:mod:`vault.export.sealing`).
 
 Why these choices:
 - Entries are *stored*, not compressed: the leak gate then reads in the container exactly
@@ -20,10 +25,10 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from crypto.signing import SigningKey, sign_prehashed
 
@@ -47,6 +52,28 @@ class Assembled:
     """Entry names in zip order."""
     manifest: bytes
     manifest_sha256: str
+
+
+class LargeFile(Protocol):
+    """A file too large for memory (a cleaned recording): its size, hash and bytes."""
+
+    size: int
+    sha256: str
+
+    def chunks(self) -> Iterator[bytes]:
+        """Its bytes from the start."""
+        ...
+
+
+Content = bytes | LargeFile
+
+
+def _size(data: Content) -> int:
+    return len(data) if isinstance(data, bytes) else data.size
+
+
+def _sha256(data: Content) -> str:
+    return hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else data.sha256
 
 
 def trusted_comment(bundle_id: str, created: str, manifest_sha256: str) -> str:
@@ -123,10 +150,10 @@ def _zip_time(created: datetime) -> tuple[int, int, int, int, int, int]:
             t.tm_sec - t.tm_sec % 2)
 
 
-def assemble(files: Mapping[str, bytes], *, bundle_id: str, created: datetime,
-             clearance: str, counts: Mapping[str, int], key: SigningKey,
-             tool_version: str) -> Assembled:
-    """The zip holding ``files`` plus README, manifest and its signature."""
+def _signed_manifest(files: Mapping[str, Content], *, bundle_id: str, created: datetime,
+                     clearance: str, counts: Mapping[str, int], key: SigningKey,
+                     tool_version: str) -> tuple[list[str], bytes, str, bytes]:
+    """``(zip order, manifest, its SHA-256, signature)`` for ``files``."""
     created_text = created.isoformat(timespec="seconds")
     public = key.public_key()
     for name in files:
@@ -142,8 +169,8 @@ def assemble(files: Mapping[str, bytes], *, bundle_id: str, created: datetime,
         "sender_key": public.base64_line(),
         "sender_key_id": public.key_id_hex,
         "counts": dict(sorted(counts.items())),
-        "files": [{"path": n, "size": len(files[n]),
-                   "sha256": hashlib.sha256(files[n]).hexdigest()} for n in names],
+        "files": [{"path": n, "size": _size(files[n]), "sha256": _sha256(files[n])}
+                  for n in names],
     }
     manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
     digest = hashlib.sha256(manifest_bytes).hexdigest()
@@ -151,14 +178,102 @@ def assemble(files: Mapping[str, bytes], *, bundle_id: str, created: datetime,
                                trusted_comment(bundle_id, created_text, digest),
                                untrusted_comment=f"evault bundle {bundle_id}")
     order = [README, MANIFEST, SIGNATURE, *[n for n in names if n != README]]
-    content = {**files, MANIFEST: manifest_bytes, SIGNATURE: signature.encode("ascii")}
+    return order, manifest_bytes, digest, signature.encode("ascii")
+
+
+def _info(name: str, created: datetime) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_zip_time(created))
+    info.compress_type = zipfile.ZIP_STORED
+    info.create_system = 3
+    info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
+    return info
+
+
+def assemble(files: Mapping[str, bytes], *, bundle_id: str, created: datetime,
+             clearance: str, counts: Mapping[str, int], key: SigningKey,
+             tool_version: str) -> Assembled:
+    """The zip holding ``files`` plus README, manifest and its signature."""
+    order, manifest_bytes, digest, signature = _signed_manifest(
+        files, bundle_id=bundle_id, created=created, clearance=clearance, counts=counts,
+        key=key, tool_version=tool_version)
+    content = {**files, MANIFEST: manifest_bytes, SIGNATURE: signature}
     out = io.BytesIO()
-    stamp = _zip_time(created)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
         for name in order:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_STORED
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
-            zf.writestr(info, content[name])
+            zf.writestr(_info(name, created), content[name])
     return Assembled(bundle_id, out.getvalue(), order, manifest_bytes, digest)
+
+
+class _Drain(io.RawIOBase):
+    """A write-only stream whose bytes are taken out as they come (no seek: zipfile then
+    writes sizes after each entry's data, as a data descriptor)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        out = b"".join(self.parts)
+        self.parts.clear()
+        return out
+
+
+@dataclass
+class Streamed:
+    """What :func:`stream` knows before its first byte: the manifest and the order."""
+
+    names: list[str]
+    manifest: bytes
+    manifest_sha256: str
+    pieces: Iterator[bytes]
+    """The zip's bytes, in order."""
+
+
+def stream(files: Mapping[str, Content], *, bundle_id: str, created: datetime,
+           clearance: str, counts: Mapping[str, int], key: SigningKey, tool_version: str,
+           check_file: Callable[[str, bytes], None],
+           check_large: Callable[[str, LargeFile], None]) -> Streamed:
+    """The same zip as :func:`assemble`, yielded piece by piece. Each in-memory file is
+    passed to ``check_file`` and each large file to ``check_large`` just before it is
+    written; a large file's bytes are hashed again while written and must match the
+    manifest (a file that changed since is refused, never shipped unchecked)."""
+    order, manifest_bytes, digest, signature = _signed_manifest(
+        files, bundle_id=bundle_id, created=created, clearance=clearance, counts=counts,
+        key=key, tool_version=tool_version)
+    content: dict[str, Content] = {**files, MANIFEST: manifest_bytes, SIGNATURE: signature}
+
+    def pieces() -> Iterator[bytes]:
+        from vault.export.structure import StructureError
+
+        sink = _Drain()
+        with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as zf:
+            for name in order:
+                data = content[name]
+                info = _info(name, created)
+                if isinstance(data, bytes):
+                    check_file(name, data)
+                    zf.writestr(info, data)
+                    yield sink.take()
+                    continue
+                check_large(name, data)
+                info.file_size = data.size
+                hasher = hashlib.sha256()
+                written = 0
+                with zf.open(info, "w", force_zip64=data.size > zipfile.ZIP64_LIMIT) as w:
+                    for chunk in data.chunks():
+                        hasher.update(chunk)
+                        written += len(chunk)
+                        w.write(chunk)
+                        yield sink.take()
+                if written != data.size or hasher.hexdigest() != data.sha256:
+                    raise StructureError(f"{name} changed after it was checked")
+                yield sink.take()
+        yield sink.take()
+
+    return Streamed(order, manifest_bytes, digest, pieces())

@@ -166,6 +166,12 @@ class Gate:
 
     # -- one file ------------------------------------------------------------------------
 
+    def scan_text(self, path: str, text: str) -> list[Leak]:
+        """Leaks in text read out of a file of the bundle (a PDF page's text, what OCR
+        read in a picture), searched with the matcher; ``path`` names the file."""
+        m = self.matcher.search(text)
+        return [Leak(path, m.owners[0])] if m is not None else []
+
     def scan_file(self, path: str, data: bytes) -> list[Leak]:
         """Leaks in one file of the bundle (structural problems raise StructureError)."""
         if path.endswith(TEXT_SUFFIXES):

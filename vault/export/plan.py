@@ -64,6 +64,8 @@ class Plan:
     """Identifiers too short to search for safely (the report lists them)."""
     extra_documents: dict[str, bytes] = field(default_factory=dict, repr=False)
     """Generated documents (``dossier/<name>``), checked by the same gate."""
+    unread_scripts: list[str] = field(default_factory=list)
+    """Scripts of forbidden identifiers OCR cannot read in pictures (``ARABIC``…)."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -124,8 +126,8 @@ def select(records_service: Any, selection: Selection) -> list[str]:
     return unique
 
 
-def _is_source_recording(data: bytes, record: Record, by_id: Mapping[str, Record]) -> bool:
-    if kind_of(data) not in ("audio", "video"):
+def _is_source_recording(head: bytes, record: Record, by_id: Mapping[str, Record]) -> bool:
+    if kind_of(head) not in ("audio", "video"):
         return False
     if record.kind == "source":
         return True
@@ -138,7 +140,8 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
                skip_unsanitizable: bool = False, released: Iterable[str] = (),
                extra_documents: Mapping[str, bytes] | None = None,
                progress: Progress | None = None,
-               cancel: threading.Event | None = None) -> Plan:
+               cancel: threading.Event | None = None,
+               keep_pdf_text: Iterable[str] = (), reencode_media: bool = False) -> Plan:
     """The preview of one bundle (see the module docstring)."""
     if plain and clearance != Level.PUBLIC:
         raise InvalidInput("only a public bundle may be written unencrypted (--plain)")
@@ -161,6 +164,8 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
     redactor = Redactor(registry, clearance, pseudonyms, ids, by_id.get,
                         vault.derived_key(Purpose.PSEUDONYM, b"evault/findings"), released)
     attachments_service = vault.service("attachments") if include_attachments else None
+    keep_text = {attachments_service.resolve(a) for a in keep_pdf_text} \
+        if attachments_service is not None else set()
     total = len(chosen)
     views: list[RecordView] = []
     planned: list[AttachmentPlan] = []
@@ -172,7 +177,8 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
         if attachments_service is not None:
             for att in attachments_service.list(rid):
                 item = _plan_attachment(attachments_service, att, record, by_id, clearance,
-                                        pseudonyms, skip_unsanitizable)
+                                        pseudonyms, skip_unsanitizable,
+                                        att.id in keep_text, reencode_media, cancel)
                 planned.append(item)
                 if item.clean is not None and item.path is not None:
                     view.attachments.append({"file": item.path,
@@ -183,23 +189,41 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
     needles = [*ids.forbidden_values,
                *((value, Owner(f.record_id, f"finding:{f.kind}", f.field, Level.PRIVATE,
                                False)) for value, f in redactor.unreleased)]
+    from vault.export.seen import check_planned
+
+    unread = check_planned(planned, needles, skip_unsanitizable)
+    dropped = {a.path for a in planned if a.status != "included" and a.path}
+    for view in views:  # a picture left out for what it shows is not listed either
+        view.attachments[:] = [a for a in view.attachments if a["file"] not in dropped]
     return Plan(secrets.token_hex(8), vault.clock(), clearance, recipients, plain, views,
-                planned, needles, ids.forbidden.too_short, docs)
+                planned, needles, ids.forbidden.too_short, docs, unread)
 
 
 def _plan_attachment(service: Any, att: Any, record: Record, by_id: Mapping[str, Record],
                      clearance: Level, pseudonyms: Pseudonyms,
-                     skip: bool) -> AttachmentPlan:
+                     skip: bool, keep_text: bool = False, reencode: bool = False,
+                     cancel: threading.Event | None = None) -> AttachmentPlan:
     item = AttachmentPlan(att.id, record.id, "withheld")
     if Level(att.level) > clearance:
         item.reason = f"its level is {Level(att.level).value}"
         return item
-    data = b"".join(service.open_stream(att.id))  # verified chunk by chunk while read
-    if _is_source_recording(data, record, by_id):
+    chunks = service.open_stream(att.id)  # verified chunk by chunk while read
+    head = next(chunks, b"")
+    if _is_source_recording(head, record, by_id):
         item.reason = "a recording of a protected source is never exported"
         return item
     try:
-        item.clean = sanitize(data)
+        if kind_of(head) in ("audio", "video"):
+            from itertools import chain
+
+            from vault.export.media import sanitize_media
+
+            # Streamed into an unnamed file: a recording is never held whole in memory.
+            item.clean = sanitize_media(chain([head], chunks), head, reencode=reencode,
+                                        cancel=cancel)
+        else:
+            data = head + b"".join(chunks)
+            item.clean = sanitize(data, keep_pdf_text=keep_text)
     except Unsanitizable as exc:
         item.status, item.reason = ("skipped" if skip else "refused"), exc.reason
         return item

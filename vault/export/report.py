@@ -44,6 +44,7 @@ def build(plan: Plan, leaks: list[Leak] | None = None, out: str | None = None,
                         for a in plan.attachments],
         "documents": sorted(plan.extra_documents),
         "not_searchable": [{"record": o.record_id, "field": o.field} for o in plan.too_short],
+        "pictures_not_read_for": plan.unread_scripts,
         "leaks": [{"file": leak.path, "record": leak.owner.record_id,
                    "field": leak.owner.field, "bundle_field": leak.field,
                    "detector": leak.owner.kind[8:] if leak.owner.kind.startswith("finding:")
@@ -75,6 +76,10 @@ def summary(plan: Plan) -> list[str]:
     for a in plan.attachments:
         if a.status != "included":
             lines.append(f"  attachment {a.attachment_id} ({a.status}): {a.reason}")
+    if plan.unread_scripts and any(a.status == "included" for a in plan.attachments):
+        lines.append("  pictures and pages were read by OCR for Chinese and Latin script only; "
+                     "identifiers written in " + ", ".join(s.title() for s in plan.unread_scripts)
+                     + " script cannot be seen in them: look at every picture yourself")
     if plan.too_short:
         lines.append(f"  {len(plan.too_short)} identifier(s) too short to search for "
                      "(one character); check the text yourself")

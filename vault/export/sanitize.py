@@ -5,12 +5,17 @@
   notes, serial numbers, trailing data). The EXIF orientation is applied to the pixels
   first (``ImageOps.exif_transpose``) so the picture stays the right way up once the tag
   that said how to turn it is gone. HEIC/HEIF (current iPhones) come out as JPEG.
-- PDFs are rewritten whole by qpdf (pikepdf): no document info, no XMP (on the catalogue
-  or any object), no JavaScript, open actions, additional actions, embedded files, file
-  attachment or script annotations, no incremental history, a fresh document id; JPEG
-  images inside lose their APPn/COM segments (their own EXIF).
-- Everything else (audio, video, office documents, archives, unknown types) has no
-  sanitizer and is refused with the reason.
+  Transparency is flattened onto white: a fully transparent pixel shows nothing, but its
+  colour channels could still spell a name, so no alpha channel leaves. Every copy is
+  re-encoded with its own random perturbation (a few quantisation steps of a JPEG, the
+  lowest bit of a few pixels of a PNG), so the files sent to two partners are never
+  byte-identical; the pixels themselves still correlate (docs/attachments.md).
+- PDFs are rendered to pixels and rebuilt (:mod:`vault.export.pdf_render`), or, only when
+  the user asks for it per attachment, rewritten whole by qpdf keeping their text
+  (:mod:`vault.export.sanitize_pdf`).
+- Audio and video lose every container and stream tag (:mod:`vault.export.media`).
+- Everything else (office documents, archives, unknown types) has no sanitizer and is
+  refused with the reason.
 
 What is decided from the bytes, never from the stored name or media type.
 """
@@ -18,9 +23,11 @@ What is decided from the bytes, never from the stored name or media type.
 from __future__ import annotations
 
 import io
+import secrets
 import struct
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -34,6 +41,9 @@ try:  # HEIC/HEIF support: pillow-heif registers an opener with Pillow
     HEIF = True
 except ImportError:  # pragma: no cover - it is a dependency; refuse HEIC without it
     HEIF = False
+
+if TYPE_CHECKING:
+    from vault.export.media import CleanMedia
 
 #: Refuse images above this many pixels (a decompression bomb would exhaust memory).
 MAX_PIXELS = 120_000_000
@@ -53,8 +63,20 @@ class Sanitized:
     """A clean file ready for a bundle."""
 
     data: bytes
+    """The clean bytes (empty for media, whose bytes stay in :attr:`media`)."""
     media_type: str
     extension: str
+    media: CleanMedia | None = None
+    """For audio and video: the clean file, unnamed on disk, streamed into the bundle."""
+    pages: int = 0
+    """For a PDF: its number of pages."""
+    rebuilt: bool = False
+    """For a PDF: True when rendered to pixels and rebuilt, False when rewritten."""
+
+    @property
+    def size(self) -> int:
+        """Bytes this file takes in the bundle."""
+        return self.media.size if self.media is not None else len(self.data)
 
 
 def kind_of(data: bytes) -> str:
@@ -95,20 +117,39 @@ def kind_of(data: bytes) -> str:
     return "unknown"
 
 
-def sanitize(data: bytes) -> Sanitized:
-    """A clean copy of ``data``, or Unsanitizable with the reason."""
+def sanitize(data: bytes, *, keep_pdf_text: bool = False) -> Sanitized:
+    """A clean copy of ``data``, or Unsanitizable with the reason. A PDF is rendered to
+    pixels and rebuilt unless ``keep_pdf_text`` (the user's explicit choice for this
+    attachment) asks for the rewrite that keeps its text. Audio and video go through
+    :func:`vault.export.media.sanitize_media` (it takes a file, not bytes)."""
     kind = kind_of(data)
     if kind == "pdf":
-        from vault.export.sanitize_pdf import sanitize_pdf
+        if keep_pdf_text:
+            from vault.export.sanitize_pdf import sanitize_pdf
 
-        return Sanitized(sanitize_pdf(data), "application/pdf", "pdf")
+            clean = sanitize_pdf(data)
+            return Sanitized(clean, "application/pdf", "pdf", pages=_page_count(clean))
+        from vault.export.pdf_render import rebuild_pdf
+
+        rebuilt = rebuild_pdf(data)
+        return Sanitized(rebuilt.data, "application/pdf", "pdf", pages=rebuilt.pages,
+                         rebuilt=True)
     if kind in ("jpeg", "png", "gif", "webp", "tiff", "bmp", "heif"):
         return sanitize_image(data, kind)
-    if kind == "audio":
-        raise Unsanitizable("audio has no sanitizer (a voice identifies its speaker)")
-    if kind == "video":
-        raise Unsanitizable("video has no sanitizer (faces, voices and metadata)")
+    if kind in ("audio", "video"):
+        raise Unsanitizable(f"{kind} is cleaned from its file, not from bytes")
+    if kind in ("archive or office document", "office document"):
+        raise Unsanitizable(f"no sanitizer for this file type ({kind}): no offline renderer "
+                            "installs with evault; export it as PDF first")
     raise Unsanitizable(f"no sanitizer for this file type ({kind})")
+
+
+def _page_count(pdf: bytes) -> int:
+    import pymupdf
+
+    opener: Any = pymupdf.open
+    with opener("pdf", pdf) as doc:
+        return int(doc.page_count)
 
 
 def sanitize_image(data: bytes, kind: str) -> Sanitized:
@@ -132,22 +173,81 @@ def sanitize_image(data: bytes, kind: str) -> Sanitized:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError,
             struct.error):
         raise Unsanitizable("the image is damaged or not a picture Pillow can decode") from None
+    lossless = pixels.mode == "RGBA"  # drawings and screenshots with transparency
+    flat = flatten(pixels)
     # A brand-new image from raw pixels: no info dict, no EXIF, no ICC, nothing inherited.
-    clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
-    out = io.BytesIO()
-    if clean.mode in ("RGBA", "LA", "P"):
-        clean.save(out, format="PNG", optimize=False)
-        result = Sanitized(out.getvalue(), "image/png", "png")
+    clean = Image.frombytes(flat.mode, flat.size, flat.tobytes())
+    if lossless:
+        result = Sanitized(encode_png(clean), "image/png", "png")
         check = check_png
     else:
-        clean.save(out, format="JPEG", quality=JPEG_QUALITY)
-        result = Sanitized(out.getvalue(), "image/jpeg", "jpg")
+        result = Sanitized(encode_jpeg(clean), "image/jpeg", "jpg")
         check = check_jpeg
     try:
         check(result.data)  # belt and braces: what we wrote holds image data only
     except StructureError as exc:
         raise Unsanitizable(f"the re-encoded image failed its check: {exc.message}") from None
     return result
+
+
+def flatten(img: Image.Image) -> Image.Image:
+    """The picture as seen on white: RGB (or L) with no alpha channel. A fully
+    transparent pixel becomes white whatever its colour channels held."""
+    if img.mode not in ("RGBA", "LA"):
+        return img
+    rgba = img.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, (255, 255, 255))
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat
+
+
+def encode_jpeg(img: Image.Image) -> bytes:
+    """A JPEG of ``img`` whose quantisation tables carry a random, invisible perturbation
+    (one step added to eight high-frequency entries of each table), so two encodings of
+    the same pixels are never the same bytes. The tables are libjpeg's own for
+    :data:`JPEG_QUALITY`, read back from a first encoding."""
+    rgb = img if img.mode in ("RGB", "L") else img.convert("RGB")
+    first = io.BytesIO()
+    rgb.save(first, format="JPEG", quality=JPEG_QUALITY)
+    with Image.open(io.BytesIO(first.getvalue())) as probe:
+        tables = {k: list(v) for k, v in getattr(probe, "quantization", {}).items()}
+    rnd = secrets.SystemRandom()
+    for table in tables.values():
+        for index in rnd.sample(range(len(table) // 2, len(table)), 8):
+            table[index] = min(255, table[index] + 1)
+    out = io.BytesIO()
+    rgb.save(out, format="JPEG", qtables=[tables[k] for k in sorted(tables)],
+             subsampling=first_subsampling(first.getvalue()))
+    return out.getvalue()
+
+
+def first_subsampling(jpeg: bytes) -> int:
+    """The chroma subsampling Pillow chose for ``jpeg`` (kept for the second pass)."""
+    from PIL import JpegImagePlugin
+
+    with Image.open(io.BytesIO(jpeg)) as probe:
+        return int(JpegImagePlugin.get_sampling(probe))
+
+
+def encode_png(img: Image.Image) -> bytes:
+    """A PNG of ``img`` with the lowest bit of 64 random pixels flipped in one channel
+    (invisible), so two encodings of the same pixels are never the same bytes."""
+    rnd = secrets.SystemRandom()
+    copy = img.copy()
+    bands = len(copy.getbands())
+    for _ in range(64):
+        xy = (rnd.randrange(copy.width), rnd.randrange(copy.height))
+        value = copy.getpixel(xy)
+        if isinstance(value, tuple):
+            band = rnd.randrange(min(bands, 3))
+            parts = list(value)
+            parts[band] = int(parts[band]) ^ 1
+            copy.putpixel(xy, tuple(parts))
+        elif isinstance(value, int):
+            copy.putpixel(xy, value ^ 1)
+    out = io.BytesIO()
+    copy.save(out, format="PNG", optimize=False)
+    return out.getvalue()
 
 
 def _plain_mode(img: Image.Image) -> Image.Image:

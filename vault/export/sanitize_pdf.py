@@ -1,9 +1,17 @@
-"""The PDF sanitizer (pikepdf/qpdf), and the check the leak gate runs on PDFs.
+"""The PDF rewrite that keeps the text (pikepdf/qpdf), and the check the gate runs on PDFs.
+
+The default for a PDF is to render and rebuild it (:mod:`vault.export.pdf_render`); this
+rewrite is used only when the user chooses it for one attachment (``--keep-pdf-text``),
+and then the page text is checked by the gate's matcher (:mod:`vault.export.seen`).
 
 A PDF is rewritten whole: qpdf writes only the objects reachable from the new trailer,
 so earlier revisions kept by incremental updates, orphaned objects and anything appended
 after ``%%EOF`` are gone. Before writing, everything that carries metadata or can act is
-removed (see :data:`_DROP_KEYS`).
+removed (see :data:`_DROP_KEYS`), so are the catalogue's named destinations, outlines,
+page labels, structure tree and form (:data:`_DROP_ROOT`: names and titles that can
+hold a person's name), and every image is decoded and re-encoded from its pixels
+whatever its ``/Filter`` (a ``[/FlateDecode /DCTDecode]`` JPEG keeps its EXIF otherwise),
+its soft mask flattened onto white.
 """
 
 from __future__ import annotations
@@ -22,6 +30,9 @@ from vault.export.structure import StructureError
 #: and data) and page thumbnails (a picture of the original page).
 _DROP_KEYS = ("/Metadata", "/PieceInfo", "/LastModified", "/AA", "/OpenAction", "/JS",
               "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile", "/XFA", "/Thumb", "/AF", "/EF")
+_DROP_ROOT = ("/Info", "/Names", "/Dests", "/Outlines", "/PageLabels", "/StructTreeRoot",
+              "/AcroForm", "/MarkInfo", "/Lang", "/SpiderInfo", "/Threads", "/Legal",
+              "/Perms", "/Collection", "/URI")
 _BAD_ANNOTS = {"/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D"}
 _BAD_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/Rendition",
                 "/GoToE", "/Sound", "/Movie", "/RichMediaExecute", "/ResetForm"}
@@ -55,23 +66,61 @@ def _clean(pdf: pikepdf.Pdf) -> None:
                     and str(a.get("/Subtype", "")) not in _BAD_ANNOTS
                     and not _bad_action(a.get("/A"))]
             page.obj["/Annots"] = pikepdf.Array(keep)
-    names = pdf.Root.get("/Names")
-    if isinstance(names, pikepdf.Dictionary):
-        for key in ("/JavaScript", "/EmbeddedFiles"):
-            if key in names:
-                del names[key]
+    for key in _DROP_ROOT:
+        if key in pdf.Root:
+            del pdf.Root[key]
     for obj in _objects(pdf):
         for key in _DROP_KEYS:
             if key in obj:
                 del obj[key]
         if "/A" in obj and _bad_action(obj.get("/A")):
             del obj["/A"]
+        if "/Dest" in obj and not isinstance(obj.get("/Dest"), pikepdf.Array):
+            del obj["/Dest"]  # a named destination: the name may be a person's
+        for key in ("/StructParent", "/StructParents", "/T", "/TU", "/TM", "/Contents"):
+            if key in obj and not isinstance(obj, pikepdf.Stream) and \
+                    obj.get("/Type") != "/Page":
+                del obj[key]  # annotation and field texts, tooltips
+    for obj in list(_objects(pdf)):
         if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image" and \
-                obj.get("/Filter") == "/DCTDecode":
-            try:
-                obj.write(strip_jpeg_metadata(obj.read_raw_bytes()), filter=pikepdf.Name.DCTDecode)
-            except StructureError:
-                raise PdfRefused("an image inside the PDF is malformed") from None
+                not bool(obj.get("/ImageMask", False)):
+            _reencode(pdf, obj)
+
+
+def _reencode(pdf: pikepdf.Pdf, obj: pikepdf.Stream) -> None:
+    """Replace an image XObject by a JPEG of its pixels (soft mask flattened on white)."""
+    from PIL import Image
+
+    from vault.export.sanitize import encode_jpeg, flatten
+
+    try:
+        picture = pikepdf.PdfImage(obj).as_pil_image()
+        smask = obj.get("/SMask")
+        if isinstance(smask, pikepdf.Stream):
+            alpha = pikepdf.PdfImage(smask).as_pil_image().convert("L")
+            if alpha.size != picture.size:
+                alpha = alpha.resize(picture.size)
+            rgba = picture.convert("RGB").convert("RGBA")
+            rgba.putalpha(alpha)
+            picture = flatten(rgba)
+    except (pikepdf.PdfError, NotImplementedError, ValueError, OSError):
+        raise PdfRefused("an image inside the PDF cannot be decoded; export the PDF "
+                         "without --keep-pdf-text (it is then redrawn)") from None
+    if picture.mode not in ("RGB", "L"):
+        picture = picture.convert("RGB")
+    clean = Image.frombytes(picture.mode, picture.size, picture.tobytes())
+    jpeg = encode_jpeg(clean)
+    try:
+        strip_jpeg_metadata(jpeg)
+    except StructureError:  # pragma: no cover - we just wrote it
+        raise PdfRefused("an image inside the PDF is malformed") from None
+    for key in list(obj.keys()):
+        if key not in ("/Type", "/Subtype", "/Length"):
+            del obj[key]
+    obj.write(jpeg, filter=pikepdf.Name.DCTDecode)
+    obj.Width, obj.Height = clean.width, clean.height
+    obj.ColorSpace = pikepdf.Name.DeviceGray if clean.mode == "L" else pikepdf.Name.DeviceRGB
+    obj.BitsPerComponent = 8
 
 
 def sanitize_pdf(data: bytes) -> bytes:
@@ -91,7 +140,7 @@ def sanitize_pdf(data: bytes) -> bytes:
         raise PdfRefused("the PDF is damaged and cannot be rewritten safely") from None
     result = out.getvalue()
     try:
-        check_pdf(result)
+        check_attachment_pdf(result)
     except StructureError as exc:
         raise PdfRefused(f"the rewritten PDF failed its check: {exc.message}") from None
     return result
@@ -109,6 +158,29 @@ def check_pdf(data: bytes) -> None:
                         raise StructureError(f"a PDF still has {key[1:]}")
                 if obj.get("/Subtype") in _BAD_ANNOTS or _bad_action(obj.get("/A")):
                     raise StructureError("a PDF still has an active annotation")
+    except pikepdf.PdfError:
+        raise StructureError("a PDF in the bundle does not parse") from None
+
+
+def check_attachment_pdf(data: bytes) -> None:
+    """For a PDF attachment, beyond :func:`check_pdf`: no document info in the catalogue,
+    none of :data:`_DROP_ROOT`, and every image a bare JPEG (what the rebuild and the
+    rewrite write), so no image can carry its own metadata."""
+    from vault.export.seen import filters
+    from vault.export.structure import check_jpeg
+
+    check_pdf(data)
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            for key in _DROP_ROOT:
+                if key in pdf.Root:
+                    raise StructureError(f"a PDF still has {key[1:]}")
+            for obj in _objects(pdf):
+                if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image" \
+                        and not bool(obj.get("/ImageMask", False)):
+                    if filters(obj) != ["/DCTDecode"]:
+                        raise StructureError("an image in a PDF was not re-encoded")
+                    check_jpeg(obj.read_raw_bytes())
     except pikepdf.PdfError:
         raise StructureError("a PDF in the bundle does not parse") from None
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -26,9 +27,11 @@ import pyrage
 from vault import fsutil, session
 from vault.errors import InvalidInput
 from vault.export import bundle as bundle_format
-from vault.export.gate import Gate
+from vault.export import sealing
+from vault.export.gate import Gate, LeakFound
 from vault.export.plan import Cancelled, Plan, Selection, build_plan
 from vault.export.recipients import Recipients, parse_age_key
+from vault.export.seen import scan_seen
 from vault.records.spec import Level
 
 Progress = Callable[[int, int], None]
@@ -54,7 +57,8 @@ class Sealed:
 
 
 def bundle_files(plan: Plan, registry: Any, public_key_line: str) -> dict[str, bytes]:
-    """Every file of the bundle but the manifest and its signature."""
+    """Every file of the bundle but the manifest and its signature (recordings, which
+    stay on disk, are in :func:`large_files`)."""
     created = plan.created.isoformat(timespec="seconds")
     files: dict[str, bytes] = {
         bundle_format.README: bundle_format.readme(plan.bundle_id, plan.clearance.value,
@@ -68,11 +72,33 @@ def bundle_files(plan: Plan, registry: Any, public_key_line: str) -> dict[str, b
         order = list(registry.type(kind).fields)
         files[f"records/{kind}.csv"] = bundle_format.records_csv(docs, order)
     for item in plan.attachments:
-        if item.status == "included" and item.clean is not None and item.path is not None:
+        if item.status == "included" and item.clean is not None and item.path is not None \
+                and item.clean.media is None:
             files[item.path] = item.clean.data
     for name, data in plan.extra_documents.items():
         files[f"dossier/{name}"] = data
     return files
+
+
+def large_files(plan: Plan) -> dict[str, bundle_format.LargeFile]:
+    """The cleaned recordings of the bundle, by their name in it."""
+    return {item.path: item.clean.media for item in plan.attachments
+            if item.status == "included" and item.clean is not None and
+            item.path is not None and item.clean.media is not None}
+
+
+def check_seen(gate: Gate, name: str, data: bytes) -> None:
+    """What a bundle's pictures and PDF attachments show or draw, through the gate
+    (LeakFound); attachment PDFs also pass their stricter structure check."""
+    if not name.startswith("attachments/"):
+        return
+    if name.endswith(".pdf"):
+        from vault.export.sanitize_pdf import check_attachment_pdf
+
+        check_attachment_pdf(data)
+    leaks = scan_seen(gate, name, data)
+    if leaks:
+        raise LeakFound(leaks)
 
 
 class ExportService:
@@ -91,12 +117,15 @@ class ExportService:
              include_attachments: bool = False, skip_unsanitizable: bool = False,
              release: Iterable[str] = (), documents: Mapping[str, bytes] | None = None,
              progress: Progress | None = None,
-             cancel: threading.Event | None = None) -> Plan:
+             cancel: threading.Event | None = None, keep_pdf_text: Iterable[str] = (),
+             reencode_media: bool = False) -> Plan:
         """The preview of a bundle (see :func:`vault.export.plan.build_plan`).
 
         ``to`` holds recipient names or ``age1…`` keys; ``release`` finding ids to leave
         unredacted; ``documents`` generated files (name → bytes) that travel under
-        ``dossier/`` and are checked by the gate like everything else.
+        ``dossier/`` and are checked by the gate like everything else; ``keep_pdf_text``
+        attachment ids whose PDF is rewritten keeping its text instead of redrawn;
+        ``reencode_media`` re-encodes audio and video instead of remuxing them.
         """
         try:
             level = Level(clearance)
@@ -107,7 +136,8 @@ class ExportService:
                           selection=Selection(case, tuple(ids)),
                           include_attachments=include_attachments,
                           skip_unsanitizable=skip_unsanitizable, released=release,
-                          extra_documents=documents, progress=progress, cancel=cancel)
+                          extra_documents=documents, progress=progress, cancel=cancel,
+                          keep_pdf_text=keep_pdf_text, reencode_media=reencode_media)
 
     def seal(self, plan: Plan, out: Path, *, progress: Progress | None = None,
              cancel: threading.Event | None = None) -> Sealed:
@@ -130,12 +160,18 @@ class ExportService:
         step(0)
         files = bundle_files(plan, self.vault.service("records").registry,
                              key.public_key().base64_line())
+        large = large_files(plan)
+        if large:
+            return self._seal_streamed(plan, out, files, large, key, step, cancel)
         assembled = bundle_format.assemble(
             files, bundle_id=plan.bundle_id, created=plan.created,
             clearance=plan.clearance.value, counts=plan.counts(), key=key,
             tool_version=tool_version())
         step(1)
-        Gate(plan.gate_needles).check(assembled.zip, assembled.names)  # THE LEAK GATE
+        gate = Gate(plan.gate_needles)
+        gate.check(assembled.zip, assembled.names)  # THE LEAK GATE
+        for name, data in files.items():  # ... and what the pictures and pages show
+            check_seen(gate, name, data)
         step(2)
         if plan.plain:
             data = assembled.zip
@@ -166,6 +202,59 @@ class ExportService:
             raise
         step(4)
         return Sealed(plan.bundle_id, out, len(data), assembled.manifest_sha256, counts)
+
+    def _seal_streamed(self, plan: Plan, out: Path, files: dict[str, bytes],
+                       large: dict[str, bundle_format.LargeFile], key: Any,
+                       step: Callable[[int], None],
+                       cancel: threading.Event | None) -> Sealed:
+        """As :meth:`seal`, for a bundle holding recordings: gated and encrypted while
+        written (:mod:`vault.export.sealing`), never whole in memory."""
+        from vault.export.media import check_media
+
+        gate = Gate(plan.gate_needles)
+
+        def check_file(name: str, data: bytes) -> None:
+            leaks = gate.scan_file(name, data)
+            if leaks:
+                raise LeakFound(leaks)
+            check_seen(gate, name, data)
+
+        def check_large(name: str, media: Any) -> None:
+            check_media(media)
+
+        streamed = bundle_format.stream(
+            {**files, **large}, bundle_id=plan.bundle_id, created=plan.created,
+            clearance=plan.clearance.value, counts=plan.counts(), key=key,
+            tool_version=tool_version(), check_file=check_file, check_large=check_large)
+        step(1)
+        keys = None if plan.plain else [parse_age_key(r.age_key) for r in plan.recipients]
+        fd, size = sealing.write_sealed(streamed, gate, keys, out, cancel=cancel)
+        step(3)
+        counts = plan.counts()
+        names = [r.name for r in plan.recipients]
+        try:
+            with self.vault.store.transaction("sealing an export bundle") as tx:
+                tx.execute(
+                    "INSERT INTO bundles_sealed(bundle_id, created, clearance, recipients, "
+                    "counts, manifest_sha256) VALUES (?,?,?,?,?,?)",
+                    (plan.bundle_id, plan.created.isoformat(timespec="seconds"),
+                     plan.clearance.value, json.dumps(names, ensure_ascii=False),
+                     json.dumps(counts), streamed.manifest_sha256))
+                tx.audit("export.seal", bundle_id=plan.bundle_id,
+                         clearance=plan.clearance.value, recipients=names,
+                         plain=plan.plain, counts=counts)
+                sealing.name(fd, out)  # named last: a refused commit leaves nothing
+                fd = -1
+        except BaseException:
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            else:
+                with contextlib.suppress(OSError):
+                    out.unlink()
+            raise
+        step(4)
+        return Sealed(plan.bundle_id, out, size, streamed.manifest_sha256, counts)
 
 
 session.SERVICES["export"] = ExportService

@@ -302,9 +302,16 @@ class RecordService:
     def _reindex(self, tx: Transaction, search: Any | None, rid: str, rtype: RecordType,
                  fields: dict[str, Any], levels: dict[str, Level]) -> None:
         if search is not None:
-            # index_record replaces what the index held for this record.
-            search.index_record(tx, rid, rtype.name, index_texts(rtype, fields, levels),
-                                main_date(rtype, fields), keep_text=False)
+            from vault.attachments.text import entries
+
+            # index_record replaces what the index held for this record (its
+            # attachments' recognised text included). The record's own values can be read
+            # back from the records table on a rebuild; recognised text cannot, so a record
+            # with some keeps its texts in the index (keep_text).
+            recognised = entries(tx, rid)
+            search.index_record(tx, rid, rtype.name,
+                                [*index_texts(rtype, fields, levels), *recognised],
+                                main_date(rtype, fields), keep_text=bool(recognised))
 
     def _now(self) -> str:
         return self.store.clock().isoformat(timespec="seconds")

@@ -173,9 +173,13 @@ class AttachmentsScreen(BaseScreen[None]):
     @work(thread=True, exclusive=True, group="long-attach")
     def _ingest(self, path: Path) -> None:
         try:
-            self.vault.service("attachments").attach(
+            service = self.vault.service("attachments")
+            added = service.attach(
                 self.record_id, path, progress=lambda d, t: self.post_message(Progress(d, t)),
                 cancel=self.cancel)
+            # Then what it says (OCR), for search: same worker, same progress and cancel.
+            service.read_text(added.id, progress=lambda d, t: self.post_message(
+                Progress(d, t)), cancel=self.cancel)
         except VaultError as exc:
             self.post_message(Failed(exc))
             return

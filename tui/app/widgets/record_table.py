@@ -86,8 +86,12 @@ class RecordTable(DataTable[Text]):
         for hit, title in hits:
             if hit.id in self.rows:
                 continue
-            self.add_row(Text(kind_label(hit.kind)), plain(title, limit=120),
-                         snippet(hit.snippet), key=hit.id)
+            found = snippet(hit.snippet)
+            if str(hit.field).startswith("attachment text"):
+                # Say where: the word is in what a picture or scan shows, not in a field.
+                found = Text.assemble((_("in an attachment's text: "), "italic"), found)
+            self.add_row(Text(kind_label(hit.kind)), plain(title, limit=120), found,
+                         key=hit.id)
 
     def selected_id(self) -> str | None:
         """The record id under the cursor."""

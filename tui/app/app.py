@@ -50,6 +50,11 @@ class EvaultApp(App[int]):
                 tooltip=N_("Every key of every screen")),
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True,
                 tooltip=N_("Lock the vault and leave")),
+        # Declared here (Textual would add it at run time, out of reach of the binding
+        # translation) so Ctrl+P opens the command palette on every screen.
+        Binding("ctrl+p", "command_palette", N_("Commands"), id="app.palette",
+                priority=True, show=False,
+                tooltip=N_("Search every command of this screen")),
     ]
 
     def __init__(self, path: Path, *, clock: Clock = time.monotonic,

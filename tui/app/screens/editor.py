@@ -14,12 +14,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, LoadingIndicator, Static
 
-from tui.app import drafts
+from tui.app import drafts, levels
 from tui.app.i18n import N_, _
 from tui.app.messages import Done, Failed, LevelSet, Saved
 from tui.app.screens.base import BaseScreen
+from tui.app.screens.dialogs import ShareDialog
 from tui.app.widgets.field_row import EditorRow
-from tui.app.widgets.fields import make_input, next_level, read_input, to_text, type_label
+from tui.app.widgets.fields import field_label, make_input, read_input, to_text, type_label
 from tui.app.widgets.header import SafeHeader
 from vault.errors import PolicyRefused, VaultError
 from vault.records.errors import FieldError
@@ -33,8 +34,10 @@ class EditorScreen(BaseScreen[None]):
 
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), id="editor.save", priority=True),
-        Binding("ctrl+t,f2", "cycle_level", N_("Change level"), id="editor.level",
-                tooltip=N_("Public, partner, private: for the field being edited")),
+        Binding("ctrl+t,f2", "protect", N_("Protect more"), id="editor.level",
+                tooltip=N_("One step towards private, for the field being edited")),
+        Binding("f3", "share", N_("Share more…"), id="editor.share",
+                tooltip=N_("One step towards public; asks first")),
         Binding("escape", "cancel", N_("Cancel"), id="editor.cancel"),
     ]
 
@@ -203,8 +206,7 @@ class EditorScreen(BaseScreen[None]):
 
     # -- levels ------------------------------------------------------------------------
 
-    def action_cycle_level(self) -> None:
-        """Change the level of the field being edited."""
+    def _focused_row(self) -> EditorRow | None:
         focused = self.focused
         row = next((r for r in self.query(EditorRow)
                     if focused is not None and (focused is r.editor
@@ -212,8 +214,40 @@ class EditorScreen(BaseScreen[None]):
                    None)
         if row is None:
             self.notify(_("Move to a field first (Tab)."))
+        return row
+
+    def action_protect(self) -> None:
+        """One step towards private for the field being edited (never asks)."""
+        row = self._focused_row()
+        if row is None:
             return
-        level = next_level(row.level)
+        new = levels.more_protected(row.level)
+        if new is None:
+            self.notify(_("Already private."))
+            return
+        self._apply_level(row, new)
+
+    def action_share(self) -> None:
+        """One step towards public for the field being edited (asks first)."""
+        row = self._focused_row()
+        if row is None:
+            return
+        new = levels.less_protected(row.level)
+        if new is None:
+            self.notify(_("Already public."))
+            return
+        if row.spec.pinned:
+            self._apply_level(row, new)  # the vault refuses beside the field
+            return
+        value = levels.masked(self.kind, row.spec.identifier, read_input(row.editor))
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._apply_level(row, new)
+
+        self.app.push_screen(ShareDialog(field_label(row.spec), value, row.level, new), answer)
+
+    def _apply_level(self, row: EditorRow, level: str) -> None:
         if self.record_id is None:
             rtype = self.vault.service("records").registry.type(self.kind)
             try:

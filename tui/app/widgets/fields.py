@@ -34,11 +34,6 @@ def type_label(rtype: RecordType) -> str:
     return labels.type_label(rtype, registry_lang())
 
 
-def next_level(level: str) -> str:
-    """public -> partner -> private -> public."""
-    return LEVELS[(LEVELS.index(level) + 1) % len(LEVELS)] if level in LEVELS else "private"
-
-
 def _enum_label(spec: FieldSpec, code: str) -> str:
     return vocab.label(spec.vocabulary or "", code, registry_lang())
 

@@ -20,11 +20,39 @@ from tui.app.messages import Done, Failed, LevelSet, Saved
 from tui.app.screens.base import BaseScreen
 from tui.app.screens.dialogs import ShareDialog
 from tui.app.widgets.field_row import EditorRow
-from tui.app.widgets.fields import field_label, make_input, read_input, to_text, type_label
+from tui.app.widgets.fields import (
+    field_label,
+    make_input,
+    read_input,
+    reference_ids,
+    to_text,
+    type_label,
+)
 from tui.app.widgets.header import SafeHeader
 from vault.errors import PolicyRefused, VaultError
 from vault.records.errors import FieldError
+from vault.records.spec import FieldKind
 from vault.records.validate import check_levels, from_text
+
+
+def linked_titles(vault: Any, kind: str, record: Any, draft: drafts.Draft | None
+                  ) -> dict[str, str]:
+    """Titles of every record the form's reference fields name (called from a worker)."""
+    records = vault.service("records")
+    rtype = records.registry.type(kind)
+    titles: dict[str, str] = {}
+    for name, spec in rtype.fields.items():
+        if spec.kind != FieldKind.REFERENCE:
+            continue
+        raw = to_text(spec, record.fields.get(name)) if record is not None else ""
+        if draft is not None and name in draft.values:
+            raw = str(draft.values[name])
+        for ref in reference_ids(raw):
+            try:
+                titles[ref] = records.get(ref).title
+            except VaultError:
+                titles[ref] = ref
+    return titles
 
 
 class EditorScreen(BaseScreen[None]):
@@ -51,6 +79,8 @@ class EditorScreen(BaseScreen[None]):
         """Levels chosen for a record not saved yet (given to ``add``)."""
         self.form_ready = False
         self.saving = False
+        self.titles: dict[str, str] = {}
+        """Titles of the records the reference fields link to (read with the record)."""
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -69,9 +99,11 @@ class EditorScreen(BaseScreen[None]):
             if self.record_id is not None:
                 record = vault.service("records").get(self.record_id)
             draft = drafts.load(vault, self.record_id or f"new:{self.kind}")
+            titles = linked_titles(vault, self.kind, record, draft)
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
+        self.titles = titles
         self.post_message(Done("loaded", (record, draft)))
 
     async def on_done(self, message: Done) -> None:
@@ -100,7 +132,8 @@ class EditorScreen(BaseScreen[None]):
             if draft is not None and name in draft.values:
                 raw = str(draft.values[name])
             level = str(levels.get(name, spec.default_level))
-            widgets.append(EditorRow(spec, make_input(spec, raw, f"input-{name}"), level))
+            widgets.append(EditorRow(spec, make_input(spec, raw, f"input-{name}", self.titles),
+                                     level))
         await body.mount_all(widgets)
         self.form_ready = True
         rows = self.query(EditorRow)

@@ -69,10 +69,13 @@ class EditorScreen(BaseScreen[None]):
         Binding("escape", "cancel", N_("Cancel"), id="editor.cancel"),
     ]
 
-    def __init__(self, kind: str, record_id: str | None = None) -> None:
+    def __init__(self, kind: str, record_id: str | None = None, *,
+                 focus: str | None = None) -> None:
         super().__init__()
         self.kind = kind
         self.record_id = record_id
+        self.focus_field = focus
+        """The field to put the cursor in first (a readiness item's fix)."""
         self.original: dict[str, str] = {}
         """Field name -> text as loaded; what "unsaved" is measured against."""
         self.pending_levels: dict[str, str] = {}
@@ -136,6 +139,10 @@ class EditorScreen(BaseScreen[None]):
                                      level))
         await body.mount_all(widgets)
         self.form_ready = True
+        wanted = self._row(self.focus_field) if self.focus_field else None
+        if wanted is not None:
+            wanted.editor.focus()
+            return
         rows = self.query(EditorRow)
         if rows:
             rows.first().editor.focus()

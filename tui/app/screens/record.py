@@ -69,9 +69,11 @@ class RecordScreen(BaseScreen[None]):
         Binding("delete", "delete", N_("Delete"), id="record.delete"),
     ]
 
-    def __init__(self, record_id: str) -> None:
+    def __init__(self, record_id: str, *, focus: str | None = None) -> None:
         super().__init__()
         self.record_id = record_id
+        self.focus_field = focus
+        """The field to put the cursor on first (a readiness item's fix)."""
         self.loaded: RecordLoaded | None = None
         self.last_change: levels.LevelChange | None = None
         """The last level change made here, for ``u``."""
@@ -138,6 +140,8 @@ class RecordScreen(BaseScreen[None]):
                 n=len(message.attachments))), classes="section-title"))
         await body.mount_all(widgets)
         self.loaded = message  # set last: "loaded" means drawn
+        if not focused and self.focus_field:
+            focused, self.focus_field = f"field-{self.focus_field}", None
         if focused:
             found = self.query(f"#{focused}")
             if found:

@@ -40,7 +40,9 @@ class _Row(Vertical):
             text = plain(error)
         else:
             text = Text(f"⛔ {title(error)}: {error.message}")
-        self.query_one(".field-error", Static).update(text)
+        line = self.query_one(".field-error", Static)
+        line.update(text)
+        line.set_class(not text.plain, "hidden")  # no empty line under every field
 
     @property
     def error_text(self) -> str:
@@ -76,7 +78,7 @@ class FieldRow(_Row, can_focus=True):
             yield Label(Text(field_label(self.spec)), classes="field-label")
             yield Static(display(self.spec, self.value, self.titles), classes="field-value")
             yield LevelBadge(self.level, self.spec.pinned)
-        yield Static("", classes="field-error")
+        yield Static("", classes="field-error hidden")
 
 
 class EditorRow(_Row):
@@ -94,7 +96,7 @@ class EditorRow(_Row):
                         classes="field-label")
             yield self.editor
             yield LevelBadge(self.level, self.spec.pinned)
-        yield Static("", classes="field-error")
+        yield Static("", classes="field-error hidden")
 
 
 

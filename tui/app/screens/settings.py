@@ -30,6 +30,13 @@ from vault.errors import VaultError
 from vault.session import Vault, params_for_new_vault
 
 
+def describe_kdf(params: Any) -> str:
+    """The key derivation's cost in the UI language (``KdfParams.describe`` is English,
+    for logs and the CLI)."""
+    return _("Argon2id, {mib} MiB of memory, {passes} pass(es), {lanes} lane(s)").format(
+        mib=params.memory_kib // 1024, passes=params.iterations, lanes=params.parallelism)
+
+
 class SettingsScreen(BaseScreen[None]):
     """Each setting is saved in the vault (encrypted) as soon as it is changed."""
 
@@ -88,7 +95,7 @@ class SettingsScreen(BaseScreen[None]):
     def _load(self) -> None:
         try:
             vault = self.vault
-            kdf = vault.header_params().describe()
+            kdf = describe_kdf(vault.header_params())
             organisation = ""
             try:
                 organisation = vault.service("dossier").organisation() or ""

@@ -101,11 +101,11 @@ def make_input(spec: FieldSpec, raw: str, widget_id: str,
                                       id=widget_id)
         known = {c for _l, c in choices}
         return Select[str](choices, value=raw if raw in known else Select.NULL,
-                           id=widget_id, allow_blank=True)
+                           id=widget_id, allow_blank=True, prompt=_("Choose…"))
     if spec.kind == FieldKind.BOOL:
         value: Any = raw if raw in ("true", "false") else Select.NULL
         return Select[str]([(_("yes"), "true"), (_("no"), "false")], value=value,
-                           id=widget_id, allow_blank=True)
+                           id=widget_id, allow_blank=True, prompt=_("Choose…"))
     if spec.kind in (FieldKind.LONG_TEXT, FieldKind.POSITIONS):
         return TextArea(raw, id=widget_id, soft_wrap=True, tab_behavior="focus")
     placeholder = ""

@@ -81,6 +81,7 @@ def test_system_locale_chooses_the_language() -> None:
     assert i18n.system_language({"LANG": "zh_TW.UTF-8"}) == "zh_Hant"
     assert i18n.system_language({"LANG": "zh_HK.UTF-8"}) == "zh_Hant"
     assert i18n.system_language({"LANGUAGE": "zh_Hant_TW"}) == "zh_Hant"
+    assert i18n.system_language({"LANG": "vi_VN.UTF-8"}) == "vi"
     assert i18n.system_language({}) == "en"
 
 
@@ -90,6 +91,8 @@ def test_switching_language_translates_and_falls_back() -> None:
         assert i18n._("Lock") == "锁定"
         assert i18n.set_language("zh_Hant") == "zh_Hant"
         assert i18n._("Lock") == "鎖定" and i18n._("Settings") == "設定"
+        assert i18n.set_language("vi") == "vi"
+        assert i18n._("Lock") == "Khóa"
         assert i18n.set_language("xx") == "en"
         assert i18n._("Lock") == "Lock"
     finally:

@@ -24,7 +24,8 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 #: Languages with a complete catalog, each named in its own language (never translated:
 #: a person who cannot read the current language must still find their own).
-LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文", "zh_Hant": "繁體中文"}
+LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文", "zh_Hant": "繁體中文",
+                             "vi": "Tiếng Việt"}
 #: Regions whose Chinese is written in traditional characters.
 HANT_TERRITORIES = frozenset({"TW", "HK", "MO"})
 DEFAULT_LANGUAGE = "en"

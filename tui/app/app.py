@@ -238,8 +238,30 @@ class EvaultApp(App[int]):
         self.locked_count += 1
         return kept, problem
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Lock is offered only when there is a vault to lock (not on Start or Unlock)."""
+        if action == "lock":
+            return self.vault is not None
+        return True
+
     async def action_quit(self) -> None:
-        """Keep drafts, lock and leave."""
+        """Keep drafts, lock and leave (a screen holding something that would be lost, the
+        unconfirmed recovery key, asks first)."""
+        ask = getattr(self.screen, "quit_question", None)
+        question = ask() if callable(ask) else None
+        if isinstance(question, str):
+            from tui.app.screens.dialogs import ConfirmDialog
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._leave()
+
+            self.push_screen(ConfirmDialog(question, yes=_("Quit"), no=_("Stay"),
+                                           warning=True), answer)
+            return
+        self._leave()
+
+    def _leave(self) -> None:
         if self.vault is not None:
             self._lock_vault()
         self.exit(0)

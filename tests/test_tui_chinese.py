@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from tests.tui_support import PASSPHRASE, TestApp, make_vault, run_async, unlock, wait_for
@@ -55,13 +56,15 @@ def latin_messages(text: str, allowed: set[str]) -> list[str]:
     return found
 
 
+@pytest.mark.parametrize("language", ["zh_CN", "zh_Hant"])
 @run_async
-async def test_every_screen_in_chinese_has_no_latin_message_text(tmp_path: Path) -> None:
+async def test_every_screen_in_chinese_has_no_latin_message_text(tmp_path: Path,
+                                                                 language: str) -> None:
     path = tmp_path / "vault"
     ids = make_vault(path)
     allowed = ALLOWED | content_words(path) | {str(path).lower()}
     problems: list[str] = []
-    app = TestApp(path, language="zh_CN")
+    app = TestApp(path, language=language)
 
     async def look(pilot: Pilot[Any], name: str) -> None:
         await pilot.pause(0.6)

@@ -1,5 +1,6 @@
 """How every main screen looks at 80x24 (a small laptop terminal, first-class) and at
-200x60, in every language (pytest-textual-snapshot).
+200x60, in every language (pytest-textual-snapshot): English, Simplified and Traditional
+Chinese, Vietnamese.
 
 Deterministic: fixed terminal size, fixed data with fixed ids and times (the vault's clock
 and id source are injected), a relative vault path, and the cursor's blink frozen.
@@ -30,7 +31,7 @@ from tui.app import i18n
 from tui.app.screens.record import RecordScreen
 
 SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
-LANGUAGES = ["en", "zh_CN"]
+LANGUAGES = ["en", "zh_CN", "zh_Hant", "vi"]
 
 
 @pytest.fixture(params=list(SIZES))

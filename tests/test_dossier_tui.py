@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import RadioSet, Static
+from textual.widgets import RadioSet
 
 from tests.tui_support import TestApp, make_vault, run_async, unlock, wait_for
 from tui.app.screens.dossier import DossierScreen
@@ -35,8 +35,10 @@ async def test_dossier_view_drafts_every_regime_with_the_comparison(tmp_path: Pa
         markdown = screen.loaded.markdown
         assert "## Comparison of regimes" in markdown
         assert markdown.count("# Recommendation for targeted sanctions:") == len(REGIME_IDS)
-        gaps = str(screen.query_one("#dossier-gaps", Static).render())
-        assert "no act is linked" in gaps and "[uk] " in gaps and "[au] " in gaps
+        # One line per gap, each a widget that opens the place that fixes it (issue 15).
+        gaps = " ".join(str(line.render()) for line in
+                        screen.query_one("#dossier-gap-lines").children)
+        assert "no act is linked" in gaps.lower() and "[uk] " in gaps and "[au] " in gaps
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
         export = app.screen

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, DirectoryTree, Input, Static
 
 from tests.tui_support import PASSPHRASE, TestApp, make_vault, run_async, shown, unlock, wait_for
 from tui.app.screens.attachments import AttachmentsScreen
-from tui.app.screens.dialogs import FilePickerDialog
+from tui.app.screens.dialogs import FilePickerDialog, ShareDialog
 from tui.app.screens.record import RecordScreen
 from vault.session import Vault
 
@@ -52,6 +52,22 @@ async def test_attach_inspect_and_extract(tmp_path: Path) -> None:
         assert "attachment.ingest" in text
         row = [str(c) for c in table.get_row_at(0)]
         assert row[0] == "statement.txt" and row[1].startswith("text/plain")
+        # The screen names its record.
+        assert "Account of the night raid" in str(screen.query_one(".screen-title").render())
+        # A new file is private; l never takes it to public (it protects, never shares).
+        assert "PRIVATE" in str(table.get_row_at(0)[3])
+        await pilot.press("l")
+        await pilot.pause(0.3)
+        assert "PRIVATE" in str(table.get_row_at(0)[3])
+        # L asks, with Cancel focused: Enter keeps it private.
+        await pilot.press("L")
+        await wait_for(pilot, lambda: isinstance(app.screen, ShareDialog))
+        assert "[PARTNER]" in str(app.screen.query_one("#share-body", Static).render())
+        assert app.screen.focused is not None and app.screen.focused.id == "no"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.pause(0.3)
+        assert "PRIVATE" in str(table.get_row_at(0)[3])
         # Extract: the picker warns that the copy is plaintext.
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, FilePickerDialog))

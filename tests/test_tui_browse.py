@@ -75,7 +75,8 @@ async def test_sidebar_kinds_cases_and_sorting(tmp_path: Path) -> None:
         screen = app.screen
         assert isinstance(screen, BrowseScreen)
         kinds = screen.query_one("#kinds", OptionList)
-        labels = [str(kinds.get_option_at_index(i).prompt) for i in range(kinds.option_count)]
+        labels = [str(kinds.get_option_at_index(i).prompt)[2:]
+                  for i in range(kinds.option_count)]
         assert "All records (5)" in labels and "Testimony (1)" in labels
         index = next(i for i, label in enumerate(labels) if label.startswith("Person"))
         kinds.highlighted = index
@@ -92,6 +93,11 @@ async def test_sidebar_kinds_cases_and_sorting(tmp_path: Path) -> None:
         cases.action_select()
         await wait_for(pilot, lambda: table(app).row_count == 2)
         assert {k.value for k in table(app).rows} == {ids["person"], ids["detention"]}
+        # The case in use is marked in the sidebar, focused or not.
+        table(app).focus()
+        await wait_for(pilot, lambda: str(cases.get_option_at_index(1).prompt)
+                       == "▸ Example City lawyers")
+        assert str(cases.get_option_at_index(0).prompt) == "  All cases"
         cases.highlighted = 0
         cases.action_select()
         await wait_for(pilot, lambda: table(app).row_count == 5)
@@ -164,7 +170,9 @@ async def test_counts_follow_writes_made_by_another_process(tmp_path: Path) -> N
         kinds = app.screen.query_one("#kinds", OptionList)
 
         def all_label() -> str:
-            return str(kinds.get_option_at_index(0).prompt) if kinds.option_count else ""
+            # The entry in use is marked "▸ " (issue 15): compare the label itself.
+            prompt = str(kinds.get_option_at_index(0).prompt) if kinds.option_count else ""
+            return prompt.lstrip("▸ ")
 
         await wait_for(pilot, lambda: all_label() == "All records (5)")
         await pilot.pause(2.5)  # one poll has seen the vault as it was
@@ -176,3 +184,56 @@ async def test_counts_follow_writes_made_by_another_process(tmp_path: Path) -> N
         finally:
             other.close()
         await wait_for(pilot, lambda: all_label() == "All records (45)", timeout=10)
+
+
+def long_title_vault(path: Path) -> dict[str, str]:
+    ids = make_vault(path)
+    vault = Vault.open(path)
+    vault.unlock(PASSPHRASE)
+    try:
+        records = vault.service("records")
+        ids["long"] = records.add("testimony", {
+            "title": "A very long title about the second hearing " * 6,
+            "narrative": "Background that goes on and on before anything is said. " * 8
+                         + "Then the witness named the interrogator Zhou."})
+    finally:
+        vault.close()
+    return ids
+
+
+@run_async
+async def test_columns_that_matter_are_never_pushed_off_by_long_titles(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    long_title_vault(path)
+    for size in ((140, 40), (80, 24)):
+        app = TestApp(path, language="en")
+        async with app.run_test(size=size) as pilot:
+            await unlock(pilot)
+            t = table(app)
+            await wait_for(pilot, lambda t=t: t.row_count == 6)
+            width = sum(c.get_render_width(t) for c in t.columns.values())
+            assert width <= t.size.width, (size, width, t.size.width)
+            labels = [str(c.label) for c in t.columns.values()]
+            assert labels[:3] == ["Title", "Kind", "Date"]
+            if size[0] >= 140:
+                assert "Updated" in labels
+
+
+@run_async
+async def test_a_search_snippet_keeps_the_match_in_view_at_80x24(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    ids = long_title_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("slash", "z", "h", "o", "u")
+        t = table(app)
+        await wait_for(pilot, lambda: t.mode == "search" and t.row_count == 1)
+        assert [k.value for k in t.rows] == [ids["long"]]
+        snippet = t.get_row_at(0)[2]
+        column = list(t.columns.values())[2]
+        starts = [s.start for s in snippet.spans if s.style == HIGHLIGHT]
+        assert starts, snippet.plain
+        from rich.cells import cell_len
+
+        assert cell_len(snippet.plain[:starts[0]]) + 4 <= column.width, snippet.plain

@@ -11,7 +11,7 @@ from pathlib import Path
 from textual.binding import Binding
 
 import tui.app
-from tests.tui_support import TestApp, make_vault, run_async, unlock
+from tests.tui_support import TestApp, make_vault, run_async, unlock, wait_for
 from tui.app.bindings import declared
 from tui.app.screens.help import all_bindings
 
@@ -63,3 +63,48 @@ async def test_the_command_palette_offers_the_screen_actions(tmp_path: Path) -> 
         assert type(app.screen).__name__ == "HelpScreen"
         await pilot.press("escape")
         assert type(app.screen).__name__ == "BrowseScreen"
+
+
+async def palette_opens(pilot, app) -> None:  # type: ignore[no-untyped-def]
+    """Press Ctrl+P: the command palette opens over the current screen; Escape closes it."""
+    from textual.command import CommandPalette
+
+    under = app.screen
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: app.screen is under)
+
+
+@run_async
+async def test_ctrl_p_opens_the_palette_on_every_screen(tmp_path: Path) -> None:
+    from tui.app.screens.browse import BrowseScreen
+
+    app = TestApp(tmp_path / "none", language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "StartScreen")
+        await palette_opens(pilot, app)
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "UnlockScreen")
+        await palette_opens(pilot, app)
+        await unlock(pilot)
+        await palette_opens(pilot, app)
+        for key, name in (("o", "SettingsScreen"), ("x", "ExportScreen"), ("u", "AuditScreen"),
+                          ("b", "BundlesScreen"), ("n", "ChoiceDialog")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda name=name: type(app.screen).__name__ == name
+                           and bool(app.screen.query("*")))
+            await palette_opens(pilot, app)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, BrowseScreen))
+        app.screen.open_record(ids["person"])
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RecordScreen"
+                       and app.screen.loaded is not None)
+        await palette_opens(pilot, app)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "EditorScreen"
+                       and app.screen.form_ready)
+        await palette_opens(pilot, app)  # even with the cursor in a text field

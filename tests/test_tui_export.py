@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyrage
 from rich.text import Text
-from textual.widgets import Input, SelectionList, Static
+from textual.widgets import Checkbox, Input, SelectionList, Static
 
 from tests.conftest import run_cli
 from tests.tui_support import (
@@ -22,6 +22,7 @@ from tests.tui_support import (
 from tui.app.screens.bundles import BundlesScreen
 from tui.app.screens.export import ExportScreen
 from tui.app.screens.record import RecordScreen
+from tui.app.widgets.picker import ReferenceField
 from tui.app.widgets.preview import REDACTED, render_view
 from vault.session import Vault
 
@@ -66,10 +67,24 @@ async def test_export_wizard_writes_a_bundle_that_verifies(tmp_path: Path) -> No
         await wait_for(pilot, lambda: shown(app, ExportScreen))
         wizard = app.screen
         assert isinstance(wizard, ExportScreen)
-        assert wizard.query_one("#ids", Input).value == ids["testimony"]
+        records = wizard.query_one("#ids", ReferenceField)
+        assert records.ids == [ids["testimony"]]
+        await wait_for(pilot, lambda: "Account of the night raid" in str(records.render()))
         recipients = wizard.query_one("#recipients", SelectionList)
         await wait_for(pilot, lambda: recipients.option_count == 1)
-        recipients.select_all()
+        # The only recipient is ticked and has the focus; Space and Enter toggle it.
+        assert recipients.selected == ["Partner"]
+        assert wizard.focused is recipients
+        await pilot.press("space")
+        assert recipients.selected == []
+        await pilot.press("enter")
+        assert recipients.selected == ["Partner"]
+        # The plain (unencrypted) zip is not reachable with partner clearance.
+        plain_zip = wizard.query_one("#plain", Checkbox)
+        assert plain_zip.disabled
+        for _ in range(6):
+            await pilot.press("tab")
+            assert wizard.focused is not plain_zip
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: wizard.plan is not None)
         plan = wizard.plan
@@ -131,3 +146,36 @@ async def test_received_bundle_is_verified_and_imported(tmp_path: Path) -> None:
     check.unlock(PASSPHRASE)
     assert check.service("records").count("testimony") == 2
     check.close()
+
+
+@run_async
+async def test_export_wizard_at_80x24_focus_and_pick_records_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    _key_file, public_key = partner(tmp_path)
+    vault_with_recipient(path, public_key)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: shown(app, ExportScreen))
+        wizard = app.screen
+        records = wizard.query_one("#ids", ReferenceField)
+        recipients = wizard.query_one("#recipients", SelectionList)
+        await wait_for(pilot, lambda: recipients.option_count == 1)
+        # The highlighted record is chosen, so the recipients have the focus.
+        assert len(records.ids) == 1 and wizard.focused is recipients
+        assert recipients.size.height >= 1  # visible at 80x24
+        while wizard.focused is not records:
+            await pilot.press("shift+tab")
+        await pilot.press("backspace")
+        assert records.ids == []
+        await pilot.press("enter")
+        from tui.app.widgets.picker import PickerDialog
+
+        await wait_for(pilot, lambda: isinstance(app.screen, PickerDialog))
+        for key in "night":
+            await pilot.press(key)
+        await wait_for(pilot, lambda: app.screen.query_one("#pick-list").option_count > 0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is wizard)
+        assert "Account of the night raid" in str(records.render())

@@ -9,6 +9,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -24,6 +25,9 @@ from vault.session import Vault
 APP = Path(i18n.__file__).resolve().parent
 PO = APP / "locale" / "zh_CN" / "LC_MESSAGES" / "evault.po"
 MO = PO.with_suffix(".mo")
+#: Every catalog: each must be complete and compiled.
+CATALOGS = [APP / "locale" / code / "LC_MESSAGES" / "evault.po"
+            for code in i18n.LANGUAGES if code != i18n.DEFAULT_LANGUAGE]
 
 
 def extracted() -> set[str]:
@@ -36,11 +40,12 @@ def extracted() -> set[str]:
     return found
 
 
-def test_every_ui_string_has_a_chinese_translation() -> None:
-    catalog = read_po(PO.open("rb"))
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: p.parent.parent.name)
+def test_every_ui_string_has_a_translation(po: Path) -> None:
+    catalog = read_po(po.open("rb"))
     translated = {m.id: m.string for m in catalog if m.id}
     missing = sorted(extracted() - set(translated))
-    assert not missing, f"not in {PO.name} (run pybabel update, then translate): {missing}"
+    assert not missing, f"not in {po} (run pybabel update, then translate): {missing}"
     for message in catalog:
         if not message.id:
             continue
@@ -50,12 +55,13 @@ def test_every_ui_string_has_a_chinese_translation() -> None:
             set(re.findall(r"\{[^}]*\}", str(message.string))), message.id
 
 
-def test_the_compiled_catalog_matches_its_source() -> None:
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: p.parent.parent.name)
+def test_the_compiled_catalog_matches_its_source(po: Path) -> None:
     fresh = io.BytesIO()
-    write_mo(fresh, read_po(PO.open("rb")))
+    write_mo(fresh, read_po(po.open("rb")))
     fresh.seek(0)
     compiled = gettext.GNUTranslations(fresh)
-    committed = gettext.GNUTranslations(MO.open("rb"))
+    committed = gettext.GNUTranslations(po.with_suffix(".mo").open("rb"))
     # The messages must match; the header ("" entry) does not: it names the Babel version
     # that compiled it (e.g. "Generated-By: Babel 2.19.0"), which changes with every
     # release and says nothing about whether a translation is stale.
@@ -71,6 +77,11 @@ def test_system_locale_chooses_the_language() -> None:
     assert i18n.system_language({"LC_ALL": "zh_SG.UTF-8"}) == "zh_CN"
     assert i18n.system_language({"LANG": "fr_FR.UTF-8"}) == "en"
     assert i18n.system_language({"LANG": "C"}) == "en"
+    # Taiwan, Hong Kong and Macau read traditional characters.
+    assert i18n.system_language({"LANG": "zh_TW.UTF-8"}) == "zh_Hant"
+    assert i18n.system_language({"LANG": "zh_HK.UTF-8"}) == "zh_Hant"
+    assert i18n.system_language({"LANGUAGE": "zh_Hant_TW"}) == "zh_Hant"
+    assert i18n.system_language({"LANG": "vi_VN.UTF-8"}) == "vi"
     assert i18n.system_language({}) == "en"
 
 
@@ -78,6 +89,10 @@ def test_switching_language_translates_and_falls_back() -> None:
     try:
         assert i18n.set_language("zh_CN") == "zh_CN"
         assert i18n._("Lock") == "锁定"
+        assert i18n.set_language("zh_Hant") == "zh_Hant"
+        assert i18n._("Lock") == "鎖定" and i18n._("Settings") == "設定"
+        assert i18n.set_language("vi") == "vi"
+        assert i18n._("Lock") == "Khóa"
         assert i18n.set_language("xx") == "en"
         assert i18n._("Lock") == "Lock"
     finally:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import Button, Input, Static
 
 from tests.tui_support import PASSPHRASE, TestApp, make_vault, run_async, unlock, wait_for
+from tui.app.screens.dialogs import ShareDialog
 from tui.app.screens.editor import EditorScreen
 from tui.app.screens.record import RecordScreen
 from tui.app.widgets.badge import LevelBadge
@@ -37,25 +38,99 @@ def stored(path: Path, record_id: str):  # type: ignore[no-untyped-def]
         vault.close()
 
 
+async def focus_field(pilot, app: TestApp, name: str, key: str = "down") -> FieldRow:  # type: ignore[no-untyped-def]
+    """Press Down (or ``key``) until the field ``name`` has the cursor, as a person would."""
+    for _ in range(40):
+        if isinstance(app.screen.focused, FieldRow) and app.screen.focused.spec.name == name:
+            return app.screen.focused
+        await pilot.press(key)
+    raise AssertionError(f"Down never reached {name}")
+
+
 @run_async
-async def test_level_badge_and_change(tmp_path: Path) -> None:
+async def test_level_badge_raise_is_one_key_lowering_asks_and_u_undoes(tmp_path: Path) -> None:
     path = tmp_path / "vault"
     ids = make_vault(path)
     app = TestApp(path, language="en")
     async with app.run_test(size=(120, 50)) as pilot:
         await unlock(pilot)
         await open_record(pilot, app, ids["person"])
-        notes = rows(app)["notes"]
+        notes = await focus_field(pilot, app, "notes")
         badge = notes.query_one(LevelBadge)
         assert str(badge.render()) == "[PRIVATE]"  # the word, not only the colour
-        notes.focus()
-        await pilot.pause()
-        await pilot.press("l")  # private -> public
-        await wait_for(pilot, lambda: rows(app)["notes"].level == "public")
-        assert str(rows(app)["notes"].query_one(LevelBadge).render()) == "[PUBLIC]"
+        await pilot.press("l")  # already private: nothing changes, nothing cycles to public
+        await pilot.pause(0.2)
+        assert rows(app)["notes"].level == "private"
+        # Lowering asks: field, value, new level; Cancel has the focus, so Enter cancels.
+        await pilot.press("L")
+        await wait_for(pilot, lambda: isinstance(app.screen, ShareDialog))
+        body = str(app.screen.query_one("#share-body", Static).render())
+        assert "Notes" in body and "Human rights lawyer" in body and "[PARTNER]" in body
+        assert isinstance(app.screen.focused, Button) and app.screen.focused.id == "no"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen))
+        await pilot.pause(0.2)
+        assert rows(app)["notes"].level == "private"
+        # Confirmed: one step only (private -> partner, never straight to public).
+        await pilot.press("L")
+        await wait_for(pilot, lambda: isinstance(app.screen, ShareDialog))
+        await pilot.press("shift+tab")
+        assert app.screen.focused.id == "yes"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: rows(app)["notes"].level == "partner")
+        assert any("Press u to undo" in n.message for n in app._notifications)
+        assert str(rows(app)["notes"].query_one(LevelBadge).render()) == "[PARTNER]"
+        # u puts it back (a raise: no question).
+        await pilot.press("u")
+        await wait_for(pilot, lambda: rows(app)["notes"].level == "private")
+        # Raising is one key.
+        await focus_field(pilot, app, "name", key="up")
+        assert rows(app)["name"].level == "partner"
+        await pilot.press("l")
+        await wait_for(pilot, lambda: rows(app)["name"].level == "private")
     record, audit = stored(path, ids["person"])
-    assert record.levels["notes"] == "public"
-    assert ("level.change", "notes") in audit
+    assert record.levels["notes"] == "private"
+    assert record.levels["name"] == "private"
+    assert audit.count(("level.change", "notes")) == 2
+
+
+@run_async
+async def test_lowering_a_source_field_masks_its_value(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        await open_record(pilot, app, ids["source"])
+        await focus_field(pilot, app, "label")
+        await pilot.press("L")
+        await wait_for(pilot, lambda: isinstance(app.screen, ShareDialog))
+        body = str(app.screen.query_one("#share-body", Static).render())
+        assert "Witness K" not in body and "••" in body
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen))
+
+
+@run_async
+async def test_arrow_keys_move_a_visible_cursor_between_fields(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        screen = await open_record(pilot, app, ids["testimony"])
+        seen = []
+        for _ in range(20):
+            await pilot.press("down")
+            focused = screen.focused
+            assert isinstance(focused, (FieldRow, Link))
+            seen.append(focused.id)
+            # the cursor is on screen, and drawn: a bar at its left edge
+            assert screen.query_one("#record-body").region.overlaps(focused.region)
+            assert focused.styles.border_left[0] == "thick"
+        assert len(set(seen)) > 3
+        await pilot.press("up")
+        assert screen.focused.id == seen[-2]
 
 
 @run_async
@@ -70,7 +145,7 @@ async def test_a_pinned_field_refuses_to_be_lowered(tmp_path: Path) -> None:
         assert "🔒" in str(phones.query_one(LevelBadge).render())
         phones.focus()
         await pilot.pause()
-        await pilot.press("l")
+        await pilot.press("L")  # pinned: the vault refuses at once (nothing to confirm)
         await wait_for(pilot, lambda: rows(app)["phones"].error_text)
         text = rows(app)["phones"].error_text
         assert "Refused to protect a source" in text and "pinned" in text
@@ -173,8 +248,33 @@ async def test_editor_level_change_on_a_pinned_field_is_refused_beside_it(tmp_pa
         assert isinstance(editor, EditorScreen)
         editor.query_one("#input-name", Input).focus()
         await pilot.pause()
-        await pilot.press("ctrl+t")
+        await pilot.press("ctrl+t")  # protect more: already private
+        await pilot.pause(0.2)
+        row = editor._row("name")
+        assert row is not None and row.level == "private" and not row.error_text
+        await pilot.press("f3")  # share more: pinned, so the vault refuses
         row = editor._row("name")
         assert row is not None
         await wait_for(pilot, lambda: row.error_text)
         assert "pinned" in row.error_text and row.level == "private"
+
+
+@run_async
+async def test_the_delete_dialog_focuses_keep_so_enter_deletes_nothing(tmp_path: Path) -> None:
+    from tui.app.screens.dialogs import ConfirmDialog
+
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        await open_record(pilot, app, ids["person"])
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        focused = app.screen.focused
+        assert isinstance(focused, Button) and focused.id == "no"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen))
+        await pilot.pause(0.3)
+    record, _audit = stored(path, ids["person"])
+    assert record.id == ids["person"]

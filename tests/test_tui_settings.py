@@ -30,6 +30,7 @@ async def test_change_the_passphrase_and_add_a_recipient(tmp_path: Path) -> None
         await wait_for(pilot, lambda: shown(app, SettingsScreen))
         settings = app.screen
         await wait_for(pilot, lambda: "Argon2id" in str(settings.query_one("#kdf").render()))
+        assert settings.focused is not None and settings.focused.id == "language"
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, PromptDialog))
         prompt = app.screen.query_one("#prompt", Input)

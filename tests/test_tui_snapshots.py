@@ -1,4 +1,6 @@
-"""How the main screens look, in English and Simplified Chinese (pytest-textual-snapshot).
+"""How every main screen looks at 80x24 (a small laptop terminal, first-class) and at
+200x60, in every language (pytest-textual-snapshot): English, Simplified and Traditional
+Chinese, Vietnamese.
 
 Deterministic: fixed terminal size, fixed data with fixed ids and times (the vault's clock
 and id source are injected), a relative vault path, and the cursor's blink frozen.
@@ -28,14 +30,21 @@ from tests.tui_support import (
 from tui.app import i18n
 from tui.app.screens.record import RecordScreen
 
-SIZE = (120, 36)
-LANGUAGES = ["en", "zh_CN"]
+SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
+LANGUAGES = ["en", "zh_CN", "zh_Hant", "vi"]
+
+
+@pytest.fixture(params=list(SIZES))
+def size(request: pytest.FixtureRequest) -> tuple[int, int]:
+    """Each snapshot at both sizes."""
+    return SIZES[request.param]
 
 
 @pytest.fixture
 def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run in tmp_path so the app shows the relative path ``vault``."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", "/home/interviewer")  # the export wizard's default path
     ids = counting_ids()
     monkeypatch.setattr(vault.ids, "new_id", lambda: next(ids))
     yield Path("vault")
@@ -55,32 +64,36 @@ def frozen(steps: Callable[[Pilot[Any]], Awaitable[None]] | None = None,
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_start_screen(snap_compare: Any, here: Path, language: str) -> None:
-    assert snap_compare(TestApp(here, language=language), terminal_size=SIZE,
+def test_start_screen(snap_compare: Any, here: Path, language: str,
+                      size: tuple[int, int]) -> None:
+    assert snap_compare(TestApp(here, language=language), terminal_size=size,
                         run_before=frozen())
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_unlock_screen(snap_compare: Any, here: Path, language: str) -> None:
+def test_unlock_screen(snap_compare: Any, here: Path, language: str,
+                      size: tuple[int, int]) -> None:
     make_vault(here, clock=fixed_clock())
-    assert snap_compare(TestApp(here, language=language), terminal_size=SIZE,
+    assert snap_compare(TestApp(here, language=language), terminal_size=size,
                         run_before=frozen())
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_browse_screen(snap_compare: Any, here: Path, language: str) -> None:
+def test_browse_screen(snap_compare: Any, here: Path, language: str,
+                      size: tuple[int, int]) -> None:
     make_vault(here, clock=fixed_clock())
 
     async def steps(pilot: Pilot[Any]) -> None:
         await unlock(pilot)
         await wait_for(pilot, lambda: pilot.app.screen.query_one("#cases").option_count == 2)
 
-    assert snap_compare(TestApp(here, language=language), terminal_size=SIZE,
+    assert snap_compare(TestApp(here, language=language), terminal_size=size,
                         run_before=frozen(steps))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_record_screen(snap_compare: Any, here: Path, language: str) -> None:
+def test_record_screen(snap_compare: Any, here: Path, language: str,
+                      size: tuple[int, int]) -> None:
     ids = make_vault(here, clock=fixed_clock())
 
     async def steps(pilot: Pilot[Any]) -> None:
@@ -89,5 +102,44 @@ def test_record_screen(snap_compare: Any, here: Path, language: str) -> None:
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, RecordScreen)
                        and pilot.app.screen.loaded is not None)
 
-    assert snap_compare(TestApp(here, language=language), terminal_size=SIZE,
+    assert snap_compare(TestApp(here, language=language), terminal_size=size,
                         run_before=frozen(steps))
+
+
+async def open_and(pilot: Pilot[Any], record: str | None, keys: str, screen: str) -> None:
+    """Unlock, open ``record`` (by role) if given, press ``keys``, wait for ``screen``."""
+    await unlock(pilot)
+    if record is not None:
+        pilot.app.screen.open_record(pilot.app.ids[record])
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, RecordScreen)
+                       and pilot.app.screen.loaded is not None)
+    for key in keys.split():
+        await pilot.press(key)
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == screen
+                   and bool(pilot.app.screen.query("HeaderTitle")))
+    await pilot.pause(0.5)
+    if screen == "DossierScreen":
+        await wait_for(pilot, lambda: pilot.app.screen.loaded is not None)
+    if screen == "EditorScreen":
+        await wait_for(pilot, lambda: pilot.app.screen.form_ready)
+    if screen == "ExportScreen":
+        await wait_for(pilot, lambda: "Witness" in str(pilot.app.screen.query_one("#ids")
+                                                       .render()))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("record", "keys", "screen"), [
+    ("testimony", "e", "EditorScreen"),
+    ("source", "x", "ExportScreen"),
+    ("person", "s", "DossierScreen"),
+    (None, "o", "SettingsScreen"),
+], ids=["editor", "export", "dossier", "settings"])
+def test_more_screens(snap_compare: Any, here: Path, language: str, size: tuple[int, int],
+                      record: str | None, keys: str, screen: str) -> None:
+    app = TestApp(here, language=language)
+    app.ids = make_vault(here, clock=fixed_clock())  # type: ignore[attr-defined]
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        await open_and(pilot, record, keys, screen)
+
+    assert snap_compare(app, terminal_size=size, run_before=frozen(steps))

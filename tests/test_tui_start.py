@@ -9,9 +9,15 @@ from textual.widgets import Input, Static
 from tests.tui_support import PASSPHRASE, TestApp, browsing, run_async, type_text, wait_for
 from tui.app.screens.browse import BrowseScreen
 from tui.app.screens.create import CreateScreen
+from tui.app.screens.dialogs import ConfirmDialog
 from tui.app.screens.start import StartScreen, demo_path_for
 from vault.layout import Layout
 from vault.session import Vault
+
+
+def footer_words(app: TestApp) -> list[str]:
+    return [b.binding.description for b in app.screen.active_bindings.values()
+            if b.binding.show]
 
 
 @run_async
@@ -21,6 +27,7 @@ async def test_no_vault_shows_the_start_screen_and_the_wizard_creates_one(tmp_pa
     app = TestApp(path, language="en")
     async with app.run_test(size=(110, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, StartScreen))
+        assert "Lock" not in footer_words(app)  # nothing to lock yet
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, CreateScreen))
         screen = app.screen
@@ -54,6 +61,14 @@ async def test_no_vault_shows_the_start_screen_and_the_wizard_creates_one(tmp_pa
         assert key in str(screen.query_one("#recovery-key", Static).render())
         # The passphrase fields were cleared once used.
         assert screen.query_one("#pass1", Input).value == ""
+        # Escape does nothing here, so the footer does not offer it; Ctrl+Q asks first.
+        assert "Back" not in footer_words(app)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert app.screen.focused is not None and app.screen.focused.id == "no"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert app.is_running
         groups = key.split("-")
         wrong = groups[(screen.group_index + 1) % len(groups)]
         screen.query_one("#confirm-group", Input).value = wrong

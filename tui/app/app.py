@@ -50,6 +50,11 @@ class EvaultApp(App[int]):
                 tooltip=N_("Every key of every screen")),
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True,
                 tooltip=N_("Lock the vault and leave")),
+        # Declared here (Textual would add it at run time, out of reach of the binding
+        # translation) so Ctrl+P opens the command palette on every screen.
+        Binding("ctrl+p", "command_palette", N_("Commands"), id="app.palette",
+                priority=True, show=False,
+                tooltip=N_("Search every command of this screen")),
     ]
 
     def __init__(self, path: Path, *, clock: Clock = time.monotonic,
@@ -233,8 +238,30 @@ class EvaultApp(App[int]):
         self.locked_count += 1
         return kept, problem
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Lock is offered only when there is a vault to lock (not on Start or Unlock)."""
+        if action == "lock":
+            return self.vault is not None
+        return True
+
     async def action_quit(self) -> None:
-        """Keep drafts, lock and leave."""
+        """Keep drafts, lock and leave (a screen holding something that would be lost, the
+        unconfirmed recovery key, asks first)."""
+        ask = getattr(self.screen, "quit_question", None)
+        question = ask() if callable(ask) else None
+        if isinstance(question, str):
+            from tui.app.screens.dialogs import ConfirmDialog
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._leave()
+
+            self.push_screen(ConfirmDialog(question, yes=_("Quit"), no=_("Stay"),
+                                           warning=True), answer)
+            return
+        self._leave()
+
+    def _leave(self) -> None:
         if self.vault is not None:
             self._lock_vault()
         self.exit(0)

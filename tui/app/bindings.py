@@ -17,11 +17,18 @@ from tui.app.i18n import _
 
 
 def translate_bindings(node: DOMNode) -> None:
-    """Replace ``node``'s bindings with translated copies of its class's bindings."""
+    """Replace ``node``'s bindings with translated copies of its class's bindings.
+
+    Bindings added to the node at run time (not declared by its class) are kept: they
+    used to be dropped here, which silently disabled Textual's Ctrl+P palette."""
     originals = type(node)._merged_bindings
     if originals is None:
         return
     fresh = originals.copy()
+    declared_keys = set(originals.key_to_bindings)
+    for key, bindings in node._bindings.key_to_bindings.items():
+        if key not in declared_keys:
+            fresh.key_to_bindings[key] = list(bindings)
     for key, bindings in fresh.key_to_bindings.items():
         fresh.key_to_bindings[key] = [
             dataclasses.replace(

@@ -24,7 +24,10 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 #: Languages with a complete catalog, each named in its own language (never translated:
 #: a person who cannot read the current language must still find their own).
-LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文"}
+LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文", "zh_Hant": "繁體中文",
+                             "vi": "Tiếng Việt"}
+#: Regions whose Chinese is written in traditional characters.
+HANT_TERRITORIES = frozenset({"TW", "HK", "MO"})
 DEFAULT_LANGUAGE = "en"
 
 _translations: gettext.NullTranslations = NullTranslations()
@@ -70,6 +73,9 @@ def system_language(environ: dict[str, str] | None = None) -> str:
             break
     available = list(available_languages())
     for code in wanted:  # in the user's order of preference
+        hant = _traditional_chinese(code)
+        if hant and "zh_Hant" in available:
+            return "zh_Hant"
         exact = negotiate_locale([code], available, sep="_")
         if exact is not None:
             return exact
@@ -81,6 +87,16 @@ def system_language(environ: dict[str, str] | None = None) -> str:
             if have.split("_")[0] == base:
                 return have
     return DEFAULT_LANGUAGE
+
+
+def _traditional_chinese(code: str) -> bool:
+    """``zh_TW``, ``zh_HK``, ``zh_MO`` or ``zh_Hant…``: Chinese in traditional script."""
+    try:
+        parsed = Locale.parse(code.replace("-", "_"), sep="_")
+    except (ValueError, UnknownLocaleError):
+        return False
+    return parsed.language == "zh" and (parsed.script == "Hant"
+                                        or parsed.territory in HANT_TERRITORIES)
 
 
 def set_language(code: str) -> str:

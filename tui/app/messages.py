@@ -113,10 +113,15 @@ class RecordLoaded(Message):
 class LevelSet(Message):
     """A field's level changed in the vault."""
 
-    def __init__(self, field: str, level: str) -> None:
+    def __init__(self, field: str, level: str, *, old: str | None = None,
+                 undo: bool = False) -> None:
         super().__init__()
         self.field = field
         self.level = level
+        self.old = old
+        """The level it had (for undo), when known."""
+        self.undo = undo
+        """True when this change undid the one before."""
 
 
 class Saved(Message):

@@ -13,6 +13,15 @@ class UsageError(Exception):
     """The command line cannot go on as given (exit 2)."""
 
 
+def _has_terminal() -> bool:
+    """True when the process has a controlling terminal getpass can ask on."""
+    try:
+        with open("/dev/tty", "rb"):
+            return True
+    except OSError:
+        return False
+
+
 class SecretSource:
     """Hands out secrets in the order a command asks for them."""
 
@@ -29,7 +38,9 @@ class SecretSource:
         """One secret."""
         if self.from_stdin:
             return self._line(what)
-        if not sys.stdin.isatty():
+        if not sys.stdin.isatty() and not _has_terminal():
+            # Standard input may carry data (``echo JSON | evault add … --json -``):
+            # getpass asks on the controlling terminal, so only its absence is an error.
             raise UsageError(
                 f"no terminal to ask for the {what}; pass --passphrase-stdin to read it "
                 "from standard input"

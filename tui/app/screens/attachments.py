@@ -15,11 +15,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
+from tui.app import levels
 from tui.app.i18n import N_, _
 from tui.app.messages import Done, Failed, Progress
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.badge import badge_text
-from tui.app.widgets.fields import next_level
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
 from vault.errors import VaultError
@@ -46,7 +46,10 @@ class AttachmentsScreen(BaseScreen[None]):
         Binding("escape", "back", N_("Back"), id="attachments.back"),
         Binding("a", "attach", N_("Attach a file"), id="attachments.attach"),
         Binding("x", "extract", N_("Extract a copy"), id="attachments.extract"),
-        Binding("l", "cycle_level", N_("Change level"), id="attachments.level"),
+        Binding("l", "protect", N_("Protect more"), id="attachments.level",
+                tooltip=N_("One step towards private, for the selected file")),
+        Binding("L", "share", N_("Share more…"), id="attachments.share",
+                tooltip=N_("One step towards public; asks first")),
         Binding("delete", "detach", N_("Detach"), id="attachments.detach"),
     ]
 
@@ -58,7 +61,7 @@ class AttachmentsScreen(BaseScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
-        yield Static(Text(_("Attachments")), classes="screen-title")
+        yield Static(Text(_("Attachments")), classes="screen-title", id="attachments-title")
         table: DataTable[Text] = DataTable(id="attachment-list", cursor_type="row")
         yield table
         yield ProgressBar(id="progress", classes="hidden", show_eta=False)
@@ -78,15 +81,20 @@ class AttachmentsScreen(BaseScreen[None]):
     def _load(self) -> None:
         try:
             items = self.vault.service("attachments").list(self.record_id)
+            record_title = self.vault.service("records").get(self.record_id).title
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("list", items))
+        self.post_message(Done("list", (items, record_title)))
 
     def on_done(self, message: Done) -> None:
         message.stop()
         if message.what == "list":
-            self._show_list(message.result)
+            items, record_title = message.result
+            heading = Text(_("Attachments of: "))
+            heading.append_text(plain(record_title))
+            self.query_one("#attachments-title", Static).update(heading)
+            self._show_list(items)
         elif message.what == "custody":
             self._show_detail(*message.result)
         elif message.what == "attached":
@@ -225,11 +233,36 @@ class AttachmentsScreen(BaseScreen[None]):
             return
         self.post_message(Done("extracted", str(path)))
 
-    def action_cycle_level(self) -> None:
-        """Change how far the selected file may travel."""
+    def action_protect(self) -> None:
+        """One step towards private for the selected file (never asks)."""
         item = self._selected()
-        if item is not None:
-            self._change(item.id, "level", next_level(str(item.level)))
+        if item is None:
+            return
+        new = levels.more_protected(str(item.level))
+        if new is None:
+            self.notify(_("Already private."))
+            return
+        self._change(item.id, "level", new)
+
+    def action_share(self) -> None:
+        """One step towards public for the selected file (asks first; a new file is
+        private, so it never becomes public in one keystroke)."""
+        from tui.app.screens.dialogs import ShareDialog
+
+        item = self._selected()
+        if item is None:
+            return
+        new = levels.less_protected(str(item.level))
+        if new is None:
+            self.notify(_("Already public."))
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._change(item.id, "level", new)
+
+        self.app.push_screen(ShareDialog(_("File"), str(item.name), str(item.level), new),
+                             answer)
 
     def action_detach(self) -> None:
         """Delete the selected attachment from the vault (after a question)."""

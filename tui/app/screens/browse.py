@@ -26,6 +26,7 @@ from tui.app.screens.base import BaseScreen
 from tui.app.widgets.fields import type_label
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.record_table import PAGE, RecordTable
+from tui.app.widgets.text import plain
 from vault.errors import InvalidInput, VaultError
 
 #: Seconds after the last keystroke before a search runs.
@@ -44,6 +45,17 @@ ORDERS: list[tuple[str, bool, str]] = [
     ("date", True, N_("by date, latest first")),
 ]
 _COLUMN_ORDER = {"title": "title", "kind": "kind", "date": "date", "updated": "updated"}
+
+
+def chosen(label: Text, selected: bool) -> Text:
+    """A sidebar entry, marked ``▸`` and bold when it is the filter in use (visible
+    whether or not the sidebar has the focus)."""
+    if not selected:
+        return Text("  ").append_text(label)
+    marked = Text("▸ ", style="bold")
+    marked.append_text(label)
+    marked.stylize("bold")
+    return marked
 
 
 class BrowseScreen(BaseScreen[None]):
@@ -216,16 +228,22 @@ class BrowseScreen(BaseScreen[None]):
         records = self.vault.service("records")
         kinds = self.query_one("#kinds", OptionList)
         kinds.clear_options()
-        kinds.add_option(Option(Text(_("All records ({n:,})").format(n=message.total)),
-                                id="*"))
+        kinds.add_option(Option(chosen(Text(_("All records ({n:,})").format(
+            n=message.total)), self.kind is None), id="*"))
         for rtype in records.registry.types():
             count = message.counts.get(rtype.name, 0)
-            kinds.add_option(Option(Text(f"{type_label(rtype)} ({count:,})"), id=rtype.name))
+            kinds.add_option(Option(chosen(Text(f"{type_label(rtype)} ({count:,})"),
+                                           self.kind == rtype.name), id=rtype.name))
         cases = self.query_one("#cases", OptionList)
         cases.clear_options()
-        cases.add_option(Option(Text(_("All cases")), id="*"))
+        cases.add_option(Option(chosen(Text(_("All cases")), self.case is None), id="*"))
         for case in message.cases:
-            cases.add_option(Option(Text(case.title), id=case.id))
+            cases.add_option(Option(chosen(plain(case.title), self.case == case.id),
+                                    id=case.id))
+        for box, value in ((kinds, self.kind), (cases, self.case)):
+            box.highlighted = box.get_option_index(value or "*") \
+                if value is None or value in {box.get_option_at_index(i).id
+                                              for i in range(box.option_count)} else 0
         self.counts = message.counts
         self._show_status()
 

@@ -149,6 +149,7 @@ class CreateScreen(BaseScreen[None]):
                 n=self.group_index + 1, total=len(groups))))
         self.query_one("#steps", ContentSwitcher).current = "recovery"
         self.query_one("#confirm-group", Input).focus()
+        self.refresh_bindings()
 
     def _confirm(self) -> None:
         if self.created is None:
@@ -164,6 +165,20 @@ class CreateScreen(BaseScreen[None]):
         # Shown once: the key leaves the screen before the vault opens.
         self.query_one("#recovery-key", Static).update("")
         self.post_message(Unlocked(created.vault))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape leaves only the first step: elsewhere it is not offered at all."""
+        if action == "back":
+            return self.created is None and \
+                self.query_one("#steps", ContentSwitcher).current == "choose"
+        return True
+
+    def quit_question(self) -> str | None:
+        """Asked before Ctrl+Q while the recovery key is shown and not yet confirmed."""
+        if self.created is None:
+            return None
+        return _("The recovery key has not been confirmed and will not be shown again. "
+                 "Quit anyway?")
 
     def action_back(self) -> None:
         """Leave the wizard (only before the vault exists)."""

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from tui.app.errors import title
 from tui.app.i18n import N_, _
 from tui.app.screens.base import BaseModal
+from tui.app.widgets.text import plain
 from vault.errors import VaultError
 
 
@@ -42,9 +43,11 @@ class ErrorDialog(BaseModal[None]):
 
 
 class ConfirmDialog(BaseModal[bool]):
-    """A yes/no question."""
+    """A yes/no question. The safe answer ("no") has the focus, so Enter pressed by a
+    tired hand never deletes or discloses anything."""
 
     BINDINGS = [Binding("escape", "no", N_("Cancel"), id="dialog.cancel")]
+    AUTO_FOCUS = "#no"
 
     def __init__(self, question: str, yes: str | None = None, no: str | None = None,
                  warning: bool = False) -> None:
@@ -69,6 +72,39 @@ class ConfirmDialog(BaseModal[bool]):
     def action_no(self) -> None:
         """Answer no."""
         self.dismiss(False)
+
+
+class ShareDialog(ConfirmDialog):
+    """"Let this value travel further?": the field, its value (masked for a protected
+    source), the level it has and the one it would get. Cancel is focused."""
+
+    def __init__(self, field: str, value: str, old: str, new: str) -> None:
+        super().__init__(_("Let this value travel further?"), yes=_("Share more"),
+                         no=_("Cancel"), warning=True)
+        self.field = field
+        self.value = value
+        self.old = old
+        self.new = new
+
+    def compose(self) -> ComposeResult:
+        from tui.app.widgets.badge import badge_text
+
+        body = Text()
+        body.append(_("Field: "), style="bold")
+        body.append(self.field + "\n")
+        body.append(_("Value: "), style="bold")
+        body.append_text(plain(self.value, limit=200))
+        body.append("\n")
+        body.append(_("Level: "), style="bold")
+        body.append_text(badge_text(self.old))
+        body.append(" → ")
+        body.append_text(badge_text(self.new))
+        with Vertical(classes="dialog-box warning"):
+            yield Label(Text(self.question), classes="dialog-title")
+            yield Static(body, classes="dialog-body", id="share-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes, id="yes", variant="error")
+                yield Button(self.no, id="no")
 
 
 class PromptDialog(BaseModal[str | None]):

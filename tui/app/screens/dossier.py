@@ -14,13 +14,15 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Markdown, RadioButton, RadioSet, Static
 
+from tui.app import readiness
 from tui.app.i18n import N_, _
 from tui.app.messages import Failed
 from tui.app.screens.base import BaseScreen
+from tui.app.widgets.fields import field_label
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
 from vault.dossier import render_md
@@ -35,12 +37,41 @@ class DossierLoaded(Message):
     """The readiness check and the draft for one regime and clearance (kept beside the
     screen: only this screen posts or handles it)."""
 
-    def __init__(self, regime: str, clearance: str, gaps: list[Gap], markdown: str) -> None:
+    def __init__(self, regime: str, clearance: str, gaps: list[Gap], markdown: str,
+                 titles: dict[str, str] | None = None) -> None:
         super().__init__()
         self.regime = regime
         self.clearance = clearance
         self.gaps = gaps
         self.markdown = markdown
+        self.titles = titles or {}
+        """Titles of the records the gaps name (acts)."""
+
+
+class GapLine(Static, can_focus=True):
+    """One readiness item; Enter opens the place that fixes it."""
+
+    BINDINGS = [Binding("enter", "fix", N_("Fix this"), id="dossier.fix")]
+
+    class Open(Message):
+        """Go to where ``fix`` says."""
+
+        def __init__(self, fix: readiness.Fix) -> None:
+            super().__init__()
+            self.fix = fix
+
+    def __init__(self, text: Text, fix: readiness.Fix | None) -> None:
+        super().__init__(text, classes="gap-line" + (" fixable" if fix else ""))
+        self.fix = fix
+        self.can_focus = fix is not None
+
+    def action_fix(self) -> None:
+        """Open the field or screen that fixes this item."""
+        if self.fix is not None:
+            self.post_message(self.Open(self.fix))
+
+    def on_click(self) -> None:
+        self.action_fix()
 
 
 def load_dossier(vault: Any, person_id: str, regime: str, clearance: str) -> DossierLoaded:
@@ -52,7 +83,15 @@ def load_dossier(vault: Any, person_id: str, regime: str, clearance: str) -> Dos
         dset = service.build_set(person_id, clearance, plain=True)
         return DossierLoaded(regime, clearance, gaps, render_md.render_set(dset))
     dossier = service.build(person_id, regime, clearance, plain=True)
-    return DossierLoaded(regime, clearance, gaps, render_md.render(dossier))
+    records = vault.service("records")
+    titles = {}
+    for gap in gaps:
+        if gap.record and gap.record not in titles:
+            try:
+                titles[gap.record] = records.get(gap.record).title
+            except VaultError:
+                titles[gap.record] = gap.record[:8]
+    return DossierLoaded(regime, clearance, gaps, render_md.render(dossier), titles)
 
 
 class DossierScreen(BaseScreen[None]):
@@ -78,7 +117,9 @@ class DossierScreen(BaseScreen[None]):
         with Horizontal(id="dossier-choices"):
             with RadioSet(id="dossier-regime"):
                 for rid in REGIME_IDS:
-                    yield RadioButton(load(rid).name, value=rid == self.regime, id=rid)
+                    yield RadioButton(_(readiness.REGIME_NAMES[rid]) if rid in
+                                      readiness.REGIME_NAMES else load(rid).name,
+                                      value=rid == self.regime, id=rid)
                 # Named like the regimes, from the data (not a UI string to translate).
                 yield RadioButton(ALL_NAME, value=self.regime == ALL, id=ALL)
             with RadioSet(id="dossier-clearance"):
@@ -87,6 +128,8 @@ class DossierScreen(BaseScreen[None]):
                                   id="partner")
         with VerticalScroll(id="dossier-body"):
             yield Static(Text(_("Checking…")), id="dossier-gaps")
+            yield Vertical(id="dossier-gap-lines")
+            yield Static(Text(_("Draft (in the regime's language)")), classes="section-title")
             yield Markdown("", id="dossier-draft")
         yield Footer(compact=True)
 
@@ -126,15 +169,52 @@ class DossierScreen(BaseScreen[None]):
         counts = {s: sum(1 for g in message.gaps if g.severity == s)
                   for s in ("missing", "weak", "note")}
         lines.append(_("Readiness: {missing} missing, {weak} weak, {note} note(s)").format(
-            **counts) + "\n", style="bold")
-        for gap in message.gaps:
-            lines.append(f"{gap.severity.upper():8}", style=_STYLE.get(gap.severity, ""))
-            lines.append_text(plain(f"[{gap.regime}] {gap.message}" if gap.regime
-                                    else gap.message))
-            lines.append("\n")
+            **counts), style="bold")
+        if any(readiness.fix_for(g, self.person_id) for g in message.gaps):
+            lines.append("  " + _("(Enter on an item opens the place that fixes it)"),
+                         style="dim")
         self.query_one("#dossier-gaps", Static).update(lines)
+        rtype = self.vault.service("records").registry.type("person")
+        labels = {name: field_label(spec) for name, spec in rtype.fields.items()}
+        items = []
+        for gap in message.gaps:
+            line = Text()
+            word = _(readiness.SEVERITY_WORDS.get(gap.severity, gap.severity))
+            line.append(f"{word} ", style=_STYLE.get(gap.severity, ""))
+            if gap.regime:  # with every regime, say which filing lacks it
+                line.append(f"[{gap.regime}] ")
+            line.append_text(plain(readiness.gap_text(
+                gap, titles=message.titles, field_labels=labels, clearance=message.clearance)))
+            fix = readiness.fix_for(gap, self.person_id)
+            if fix is not None:
+                line.append(" →", style="bold")
+            items.append(GapLine(line, fix))
+        box = self.query_one("#dossier-gap-lines", Vertical)
+        await box.remove_children()
+        await box.mount_all(items)
         await self.query_one("#dossier-draft", Markdown).update(message.markdown)
         self.loaded = message
+
+    def on_gap_line_open(self, message: GapLine.Open) -> None:
+        message.stop()
+        fix = message.fix
+        if fix.where == "settings":
+            from tui.app.screens.settings import SettingsScreen
+
+            self.app.push_screen(SettingsScreen(focus=fix.target))
+        elif fix.where == "new":
+            from tui.app.screens.editor import EditorScreen
+
+            self.app.push_screen(EditorScreen(fix.target))
+        elif fix.where == "record":
+            from tui.app.screens.record import RecordScreen
+
+            self.app.push_screen(RecordScreen(fix.target, focus=fix.field))
+        else:
+            from tui.app.screens.editor import EditorScreen
+
+            kind = self.vault.service("records").get(fix.target).kind
+            self.app.push_screen(EditorScreen(kind, fix.target, focus=fix.field))
 
     def action_back(self) -> None:
         """Back to the person."""

@@ -14,16 +14,45 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, LoadingIndicator, Static
 
-from tui.app import drafts
+from tui.app import drafts, levels
 from tui.app.i18n import N_, _
 from tui.app.messages import Done, Failed, LevelSet, Saved
 from tui.app.screens.base import BaseScreen
+from tui.app.screens.dialogs import ShareDialog
 from tui.app.widgets.field_row import EditorRow
-from tui.app.widgets.fields import make_input, next_level, read_input, to_text, type_label
+from tui.app.widgets.fields import (
+    field_label,
+    make_input,
+    read_input,
+    reference_ids,
+    to_text,
+    type_label,
+)
 from tui.app.widgets.header import SafeHeader
 from vault.errors import PolicyRefused, VaultError
 from vault.records.errors import FieldError
+from vault.records.spec import FieldKind
 from vault.records.validate import check_levels, from_text
+
+
+def linked_titles(vault: Any, kind: str, record: Any, draft: drafts.Draft | None
+                  ) -> dict[str, str]:
+    """Titles of every record the form's reference fields name (called from a worker)."""
+    records = vault.service("records")
+    rtype = records.registry.type(kind)
+    titles: dict[str, str] = {}
+    for name, spec in rtype.fields.items():
+        if spec.kind != FieldKind.REFERENCE:
+            continue
+        raw = to_text(spec, record.fields.get(name)) if record is not None else ""
+        if draft is not None and name in draft.values:
+            raw = str(draft.values[name])
+        for ref in reference_ids(raw):
+            try:
+                titles[ref] = records.get(ref).title
+            except VaultError:
+                titles[ref] = ref
+    return titles
 
 
 class EditorScreen(BaseScreen[None]):
@@ -33,21 +62,28 @@ class EditorScreen(BaseScreen[None]):
 
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), id="editor.save", priority=True),
-        Binding("ctrl+t,f2", "cycle_level", N_("Change level"), id="editor.level",
-                tooltip=N_("Public, partner, private: for the field being edited")),
+        Binding("ctrl+t,f2", "protect", N_("Protect more"), id="editor.level",
+                tooltip=N_("One step towards private, for the field being edited")),
+        Binding("f3", "share", N_("Share more…"), id="editor.share",
+                tooltip=N_("One step towards public; asks first")),
         Binding("escape", "cancel", N_("Cancel"), id="editor.cancel"),
     ]
 
-    def __init__(self, kind: str, record_id: str | None = None) -> None:
+    def __init__(self, kind: str, record_id: str | None = None, *,
+                 focus: str | None = None) -> None:
         super().__init__()
         self.kind = kind
         self.record_id = record_id
+        self.focus_field = focus
+        """The field to put the cursor in first (a readiness item's fix)."""
         self.original: dict[str, str] = {}
         """Field name -> text as loaded; what "unsaved" is measured against."""
         self.pending_levels: dict[str, str] = {}
         """Levels chosen for a record not saved yet (given to ``add``)."""
         self.form_ready = False
         self.saving = False
+        self.titles: dict[str, str] = {}
+        """Titles of the records the reference fields link to (read with the record)."""
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -66,9 +102,11 @@ class EditorScreen(BaseScreen[None]):
             if self.record_id is not None:
                 record = vault.service("records").get(self.record_id)
             draft = drafts.load(vault, self.record_id or f"new:{self.kind}")
+            titles = linked_titles(vault, self.kind, record, draft)
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
+        self.titles = titles
         self.post_message(Done("loaded", (record, draft)))
 
     async def on_done(self, message: Done) -> None:
@@ -97,9 +135,14 @@ class EditorScreen(BaseScreen[None]):
             if draft is not None and name in draft.values:
                 raw = str(draft.values[name])
             level = str(levels.get(name, spec.default_level))
-            widgets.append(EditorRow(spec, make_input(spec, raw, f"input-{name}"), level))
+            widgets.append(EditorRow(spec, make_input(spec, raw, f"input-{name}", self.titles),
+                                     level))
         await body.mount_all(widgets)
         self.form_ready = True
+        wanted = self._row(self.focus_field) if self.focus_field else None
+        if wanted is not None:
+            wanted.editor.focus()
+            return
         rows = self.query(EditorRow)
         if rows:
             rows.first().editor.focus()
@@ -203,8 +246,7 @@ class EditorScreen(BaseScreen[None]):
 
     # -- levels ------------------------------------------------------------------------
 
-    def action_cycle_level(self) -> None:
-        """Change the level of the field being edited."""
+    def _focused_row(self) -> EditorRow | None:
         focused = self.focused
         row = next((r for r in self.query(EditorRow)
                     if focused is not None and (focused is r.editor
@@ -212,8 +254,40 @@ class EditorScreen(BaseScreen[None]):
                    None)
         if row is None:
             self.notify(_("Move to a field first (Tab)."))
+        return row
+
+    def action_protect(self) -> None:
+        """One step towards private for the field being edited (never asks)."""
+        row = self._focused_row()
+        if row is None:
             return
-        level = next_level(row.level)
+        new = levels.more_protected(row.level)
+        if new is None:
+            self.notify(_("Already private."))
+            return
+        self._apply_level(row, new)
+
+    def action_share(self) -> None:
+        """One step towards public for the field being edited (asks first)."""
+        row = self._focused_row()
+        if row is None:
+            return
+        new = levels.less_protected(row.level)
+        if new is None:
+            self.notify(_("Already public."))
+            return
+        if row.spec.pinned:
+            self._apply_level(row, new)  # the vault refuses beside the field
+            return
+        value = levels.masked(self.kind, row.spec.identifier, read_input(row.editor))
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._apply_level(row, new)
+
+        self.app.push_screen(ShareDialog(field_label(row.spec), value, row.level, new), answer)
+
+    def _apply_level(self, row: EditorRow, level: str) -> None:
         if self.record_id is None:
             rtype = self.vault.service("records").registry.type(self.kind)
             try:

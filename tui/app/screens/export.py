@@ -35,6 +35,7 @@ from tui.app.i18n import N_, _
 from tui.app.messages import Done, Failed, Progress
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.header import SafeHeader
+from tui.app.widgets.picker import ReferenceField
 from tui.app.widgets.preview import render_view
 from tui.app.widgets.text import plain
 from vault.errors import PolicyRefused, VaultError
@@ -61,31 +62,39 @@ class ExportScreen(BaseScreen[None]):
         self.leaks: list[Any] = []
         self.released: set[str] = set()
         self.cancel = threading.Event()
+        self.titles: dict[str, str] = {}
+        """Titles of the records chosen before the wizard opened."""
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         with ContentSwitcher(initial="choose", id="export-steps"):
             with VerticalScroll(id="choose", classes="step"):
                 yield Static(Text(_("Export: what, for whom")), classes="screen-title")
-                yield Label(Text(_("Records (ids, separated by spaces or commas)")))
-                yield Input(" ".join(self.record_ids), id="ids")
-                yield Label(Text(_("…or a case id (the case and every record in it)")))
-                yield Input(self.case or "", id="case")
+                yield Label(Text(_("Records (Enter to add one by name, Backspace removes)")))
+                yield ReferenceField(_("Records to export"), (), self.record_ids,
+                                     self.titles, multi=True, id="ids")
+                yield Label(Text(_("…or a case (the case and every record in it)")))
+                yield ReferenceField(_("Case to export"), ("case",),
+                                     [self.case] if self.case else [], self.titles,
+                                     multi=False, id="case")
                 yield Label(Text(_("Clearance: the most a value may be to travel")))
                 with RadioSet(id="clearance"):
                     yield RadioButton(_("partner — trusted partner organisations"),
                                       value=True, id="partner")
                     yield RadioButton(_("public — anyone, e.g. a sanctions filing"),
                                       id="public")
-                yield Label(Text(_("Recipients (their age keys are in Settings)")))
+                yield Label(Text(_("Recipients (Space or Enter ticks; their age keys are "
+                                   "in Settings)")))
                 yield SelectionList[str](id="recipients")
-                yield Checkbox(_("Write a plain signed zip instead (public clearance only)"),
-                               id="plain")
                 yield Checkbox(_("Include attachments (sanitized; others are refused)"),
                                id="attachments")
                 yield Checkbox(_("Leave out attachments that cannot be sanitized"),
                                id="skip")
                 yield Button(_("Preview"), id="preview-button", variant="primary")
+                # Last, and only with public clearance: an unencrypted bundle is never
+                # one Tab away from the encrypted default.
+                yield Checkbox(_("Write a plain signed zip instead (public clearance only)"),
+                               id="plain", disabled=True)
             with Vertical(id="review", classes="step"):
                 yield Static("", id="plan-summary")
                 with Horizontal():
@@ -112,6 +121,15 @@ class ExportScreen(BaseScreen[None]):
 
     def on_mount(self) -> None:
         self._load_recipients()
+        if not (self.record_ids or self.case):
+            self.query_one("#ids", ReferenceField).focus()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        plain_zip = self.query_one("#plain", Checkbox)
+        plain_zip.disabled = event.pressed.id != "public"
+        if plain_zip.disabled:
+            plain_zip.value = False
 
     def on_unmount(self) -> None:
         self.cancel.set()
@@ -120,16 +138,20 @@ class ExportScreen(BaseScreen[None]):
     def _load_recipients(self) -> None:
         try:
             recipients = self.vault.service("export").recipients.list()
+            records = self.vault.service("records")
+            titles = {rid: records.get(rid).title
+                      for rid in [*self.record_ids, *([self.case] if self.case else [])]}
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
+        self.post_message(Done("titles", titles))
         self.post_message(Done("recipients", recipients))
 
     # -- step 1 -> 2 ---------------------------------------------------------------------
 
     def _choices(self) -> dict[str, Any]:
-        ids = [p for p in self.query_one("#ids", Input).value.replace(",", " ").split() if p]
-        case = self.query_one("#case", Input).value.strip() or None
+        ids = list(self.query_one("#ids", ReferenceField).ids)
+        case = self.query_one("#case", ReferenceField).value_text() or None
         pressed = self.query_one("#clearance", RadioSet).pressed_button
         clearance = pressed.id if pressed is not None and pressed.id else "partner"
         return {
@@ -176,11 +198,20 @@ class ExportScreen(BaseScreen[None]):
 
     def on_done(self, message: Done) -> None:
         message.stop()
-        if message.what == "recipients":
+        if message.what == "titles":
+            for field in self.query(ReferenceField):
+                field.titles.update(message.result)
+                field.refresh(layout=True)
+        elif message.what == "recipients":
             box = self.query_one("#recipients", SelectionList)
             box.clear_options()
+            only = len(message.result) == 1
             for r in message.result:
-                box.add_option((plain(r.name), r.name))
+                box.add_option((plain(r.name), r.name, only))  # the only one: ticked
+            if box.option_count:
+                box.highlighted = 0  # Space and Enter work at once, not after Down
+            if self.record_ids or self.case:
+                box.focus()
         elif message.what == "plan":
             self._show_plan(message.result)
         elif message.what == "sealed":

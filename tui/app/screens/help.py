@@ -36,6 +36,10 @@ SCREENS: list[tuple[str, str, str]] = [
     ("tui.app.screens.dialogs", "PromptDialog", N_("Dialogs")),
     ("tui.app.widgets.record_table", "RecordTable", N_("The record list")),
     ("tui.app.widgets.field_row", "Link", N_("Links between records")),
+    ("tui.app.widgets.field_row", "FieldRow", N_("Record fields")),
+    ("tui.app.widgets.picker", "ReferenceField", N_("Reference fields")),
+    ("tui.app.widgets.picker", "PickerDialog", N_("Choosing a record")),
+    ("tui.app.screens.dossier", "GapLine", N_("Dossier readiness items")),
 ]
 
 
@@ -51,9 +55,6 @@ def all_bindings() -> list[tuple[str, list[Binding]]]:
         if cls is None:
             continue
         found = [b for b in declared(list(cls.BINDINGS)) if b.description]
-        if class_name == "EvaultApp":
-            found.append(Binding("ctrl+p", "command_palette", N_("Command palette"),
-                                 id="app.palette"))
         if found:
             out.append((heading, found))
     return out

@@ -12,11 +12,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, LoadingIndicator, Static
 
+from tui.app import levels
 from tui.app.i18n import N_, _
 from tui.app.messages import Failed, LevelSet, RecordLoaded
 from tui.app.screens.base import BaseScreen
+from tui.app.screens.dialogs import ShareDialog
+from tui.app.widgets.badge import LEVEL_WORDS
 from tui.app.widgets.field_row import FieldRow, Link
-from tui.app.widgets.fields import field_label, next_level, type_label
+from tui.app.widgets.fields import display, field_label, type_label
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
 from vault.errors import NotFound, PolicyRefused, VaultError
@@ -53,8 +56,12 @@ class RecordScreen(BaseScreen[None]):
     BINDINGS = [
         Binding("escape", "back", N_("Back"), id="record.back"),
         Binding("e", "edit", N_("Edit"), id="record.edit"),
-        Binding("l", "cycle_level", N_("Change level"), id="record.level",
-                tooltip=N_("Public, partner, private: for the field under the cursor")),
+        Binding("l", "protect", N_("Protect more"), id="record.level",
+                tooltip=N_("One step towards private, for the field under the cursor")),
+        Binding("L", "share", N_("Share more…"), id="record.share",
+                tooltip=N_("One step towards public; asks first")),
+        Binding("u", "undo_level", N_("Undo level"), id="record.undo",
+                tooltip=N_("Put back the level the last change replaced")),
         Binding("t", "attachments", N_("Attachments"), id="record.attachments"),
         Binding("x", "export", N_("Export this record"), id="record.export"),
         Binding("s", "dossier", N_("Sanctions dossier"), id="record.dossier",
@@ -62,14 +69,20 @@ class RecordScreen(BaseScreen[None]):
         Binding("delete", "delete", N_("Delete"), id="record.delete"),
     ]
 
-    def __init__(self, record_id: str) -> None:
+    def __init__(self, record_id: str, *, focus: str | None = None) -> None:
         super().__init__()
         self.record_id = record_id
+        self.focus_field = focus
+        """The field to put the cursor on first (a readiness item's fix)."""
         self.loaded: RecordLoaded | None = None
+        self.last_change: levels.LevelChange | None = None
+        """The last level change made here, for ``u``."""
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
-        with VerticalScroll(id="record-body"):
+        body = VerticalScroll(id="record-body")
+        body.can_focus = False  # the cursor is on a field, never on the scroll area
+        with body:
             yield LoadingIndicator()
         yield Footer(compact=True)
 
@@ -127,6 +140,8 @@ class RecordScreen(BaseScreen[None]):
                 n=len(message.attachments))), classes="section-title"))
         await body.mount_all(widgets)
         self.loaded = message  # set last: "loaded" means drawn
+        if not focused and self.focus_field:
+            focused, self.focus_field = f"field-{self.focus_field}", None
         if focused:
             found = self.query(f"#{focused}")
             if found:
@@ -142,16 +157,64 @@ class RecordScreen(BaseScreen[None]):
 
     # -- levels ------------------------------------------------------------------------
 
-    def action_cycle_level(self) -> None:
-        """Change the level of the field under the cursor."""
+    def _focused_row(self) -> FieldRow | None:
         row = self.focused
         if not isinstance(row, FieldRow):
             self.notify(_("Move to a field first (Tab or the arrow keys)."))
+            return None
+        return row
+
+    def action_protect(self) -> None:
+        """One step towards private for the field under the cursor (never asks)."""
+        row = self._focused_row()
+        if row is None:
             return
-        self._set_level(row.spec.name, next_level(row.level))
+        new = levels.more_protected(row.level)
+        if new is None:
+            self.notify(_("Already private."))
+            return
+        self._change_level(row, new)
+
+    def action_share(self) -> None:
+        """One step towards public for the field under the cursor (asks first)."""
+        row = self._focused_row()
+        if row is None:
+            return
+        new = levels.less_protected(row.level)
+        if new is None:
+            self.notify(_("Already public."))
+            return
+        self._change_level(row, new)
+
+    def action_undo_level(self) -> None:
+        """Put back the level that the last change replaced."""
+        change = self.last_change
+        if change is None:
+            self.notify(_("No level change to undo."))
+            return
+        row = next((r for r in self.query(FieldRow) if r.spec.name == change.target), None)
+        if row is not None:
+            self._change_level(row, change.old, undo=True)
+
+    def _change_level(self, row: FieldRow, new: str, *, undo: bool = False) -> None:
+        """Write ``new``; a step towards public is confirmed first."""
+        if not levels.is_lowering(row.level, new) or row.spec.pinned:
+            # A pinned field is refused by the vault beside it: nothing to confirm.
+            self._set_level(row.spec.name, row.level, new, undo)
+            return
+        kind = self.loaded.record.kind if self.loaded is not None else ""
+        value = levels.masked(kind, row.spec.identifier or row.spec.pinned,
+                              display(row.spec, row.value, row.titles).plain)
+        old = row.level
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._set_level(row.spec.name, old, new, undo)
+
+        self.app.push_screen(ShareDialog(field_label(row.spec), value, old, new), answer)
 
     @work(thread=True, group="record-level")
-    def _set_level(self, field: str, level: str) -> None:
+    def _set_level(self, field: str, old: str, level: str, undo: bool) -> None:
         try:
             self.vault.service("records").set_level(self.record_id, field, level)
         except PolicyRefused as exc:
@@ -160,7 +223,7 @@ class RecordScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(LevelSet(field, level))
+        self.post_message(LevelSet(field, level, old=old, undo=undo))
 
     def on_level_set(self, message: LevelSet) -> None:
         message.stop()
@@ -168,6 +231,17 @@ class RecordScreen(BaseScreen[None]):
         for row in self.query(FieldRow):
             if row.spec.name == message.field:
                 row.set_level(message.level)
+                self._confirm_level(field_label(row.spec), message)
+
+    def _confirm_level(self, label: str, message: LevelSet) -> None:
+        """The toast after a change; remembers it for ``u`` (an undo is not undone)."""
+        word = _(LEVEL_WORDS.get(message.level, message.level))
+        if message.undo:
+            self.last_change = None
+            self.notify(_("{field}: back to {level}.").format(field=label, level=word))
+            return
+        self.last_change = levels.LevelChange(message.field, message.old or "", message.level)
+        self.notify(_("{field}: now {level}. Press u to undo.").format(field=label, level=word))
 
     def on_failed(self, message: Failed) -> None:
         if message.field is not None:

@@ -30,6 +30,13 @@ from vault.errors import VaultError
 from vault.session import Vault, params_for_new_vault
 
 
+def describe_kdf(params: Any) -> str:
+    """The key derivation's cost in the UI language (``KdfParams.describe`` is English,
+    for logs and the CLI)."""
+    return _("Argon2id, {mib} MiB of memory, {passes} pass(es), {lanes} lane(s)").format(
+        mib=params.memory_kib // 1024, passes=params.iterations, lanes=params.parallelism)
+
+
 class SettingsScreen(BaseScreen[None]):
     """Each setting is saved in the vault (encrypted) as soon as it is changed."""
 
@@ -42,10 +49,19 @@ class SettingsScreen(BaseScreen[None]):
                 id="settings.remove_recipient"),
     ]
 
+    def __init__(self, *, focus: str | None = None) -> None:
+        super().__init__()
+        self.focus_id = focus or "language"
+        """The setting that has the cursor when the screen opens."""
+
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         with VerticalScroll():
             yield Static(Text(_("Settings")), classes="screen-title")
+            with Horizontal(classes="setting-row"):
+                yield Label(Text(_("Submitting organisation (for sanctions dossiers)")))
+                yield Input("", id="organisation",
+                            placeholder=_("Your organisation's name; Enter saves"))
             with Horizontal(classes="setting-row"):
                 yield Label(Text(_("Language")))
                 yield Select[str]([(name, code) for code, name in available_languages().items()],
@@ -71,13 +87,20 @@ class SettingsScreen(BaseScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#recipients", DataTable).add_columns(_("Name"), _("age key"),
                                                              _("Added"))
+        found = self.query(f"#{self.focus_id}")
+        (found.first() if found else self.query_one("#language")).focus()
         self._load()
 
     @work(thread=True, exclusive=True, group="settings-load")
     def _load(self) -> None:
         try:
             vault = self.vault
-            kdf = vault.header_params().describe()
+            kdf = describe_kdf(vault.header_params())
+            organisation = ""
+            try:
+                organisation = vault.service("dossier").organisation() or ""
+            except KeyError:
+                pass  # dossiers are not part of this build
             recipients: list[Any] = []
             try:
                 recipients = vault.service("export").recipients.list()
@@ -86,18 +109,23 @@ class SettingsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("loaded", (kdf, recipients)))
+        self.post_message(Done("loaded", (kdf, recipients, organisation)))
 
     def on_done(self, message: Done) -> None:
         message.stop()
         self.query_one("#busy").add_class("hidden")
         if message.what == "loaded":
-            kdf, recipients = message.result
+            kdf, recipients, organisation = message.result
+            field = self.query_one("#organisation", Input)
+            if not field.value:
+                field.value = organisation
             self.query_one("#kdf", Static).update(Text(_("Now: {kdf}").format(kdf=kdf)))
             table = self.query_one("#recipients", DataTable)
             table.clear()
             for r in recipients:
                 table.add_row(plain(r.name), plain(r.age_key), plain(r.added), key=r.name)
+        elif message.what == "organisation":
+            self.notify(_("Organisation saved."))
         elif message.what in ("passphrase", "recalibrate"):
             self.notify(_("Done. The new passphrase slot is written; the data was not "
                           "re-encrypted (it does not need to be)."))
@@ -118,7 +146,9 @@ class SettingsScreen(BaseScreen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "minutes":
+        if event.input.id == "organisation":
+            self._save_organisation(event.value)
+        elif event.input.id == "minutes":
             minutes = self.evault.idle.set_minutes(event.value)
             event.input.value = f"{minutes:g}"
             self._save_setting(lock.SETTING, minutes)
@@ -129,6 +159,15 @@ class SettingsScreen(BaseScreen[None]):
             if minutes != self.evault.idle.minutes:
                 self.evault.idle.set_minutes(minutes)
                 self._save_setting(lock.SETTING, minutes)
+
+    @work(thread=True, group="settings-save")
+    def _save_organisation(self, name: str) -> None:
+        try:
+            self.vault.service("dossier").set_organisation(name)
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.post_message(Done("organisation"))
 
     @work(thread=True, group="settings-save")
     def _save_setting(self, key: str, value: Any) -> None:

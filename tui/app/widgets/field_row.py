@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -40,7 +40,9 @@ class _Row(Vertical):
             text = plain(error)
         else:
             text = Text(f"⛔ {title(error)}: {error.message}")
-        self.query_one(".field-error", Static).update(text)
+        line = self.query_one(".field-error", Static)
+        line.update(text)
+        line.set_class(not text.plain, "hidden")  # no empty line under every field
 
     @property
     def error_text(self) -> str:
@@ -48,8 +50,20 @@ class _Row(Vertical):
         return str(self.query_one(".field-error", Static).render())
 
 
+#: Up and Down move the cursor between the record's fields and links (not only the
+#: view): the field a level key acts on is always the one on screen and highlighted.
+MOVE_BINDINGS: list[BindingType] = [
+    Binding("down", "app.focus_next", N_("Next field"), id="field.next", show=False),
+    Binding("up", "app.focus_previous", N_("Previous field"), id="field.previous",
+            show=False),
+]
+
+
 class FieldRow(_Row, can_focus=True):
-    """A field in the record view (focus it and press ``l`` to change its level)."""
+    """A field in the record view (focus it and press ``l`` or ``L`` to change its
+    level). The focused row has a bar and a marker at its left edge."""
+
+    BINDINGS = MOVE_BINDINGS
 
     def __init__(self, spec: FieldSpec, value: object, level: str,
                  titles: dict[str, str] | None = None) -> None:
@@ -64,7 +78,7 @@ class FieldRow(_Row, can_focus=True):
             yield Label(Text(field_label(self.spec)), classes="field-label")
             yield Static(display(self.spec, self.value, self.titles), classes="field-value")
             yield LevelBadge(self.level, self.spec.pinned)
-        yield Static("", classes="field-error")
+        yield Static("", classes="field-error hidden")
 
 
 class EditorRow(_Row):
@@ -82,14 +96,15 @@ class EditorRow(_Row):
                         classes="field-label")
             yield self.editor
             yield LevelBadge(self.level, self.spec.pinned)
-        yield Static("", classes="field-error")
+        yield Static("", classes="field-error hidden")
 
 
 
 class Link(Static, can_focus=True):
     """Another record, by title: Enter or a click opens it."""
 
-    BINDINGS = [Binding("enter", "open", N_("Open the linked record"), id="link.open")]
+    BINDINGS = [Binding("enter", "open", N_("Open the linked record"), id="link.open"),
+                *MOVE_BINDINGS]
 
     class Open(Message):
         """Open the record ``record_id``."""

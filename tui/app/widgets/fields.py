@@ -34,11 +34,6 @@ def type_label(rtype: RecordType) -> str:
     return labels.type_label(rtype, registry_lang())
 
 
-def next_level(level: str) -> str:
-    """public -> partner -> private -> public."""
-    return LEVELS[(LEVELS.index(level) + 1) % len(LEVELS)] if level in LEVELS else "private"
-
-
 def _enum_label(spec: FieldSpec, code: str) -> str:
     return vocab.label(spec.vocabulary or "", code, registry_lang())
 
@@ -83,8 +78,16 @@ def to_text(spec: FieldSpec, value: Any) -> str:
     return str(value)
 
 
-def make_input(spec: FieldSpec, raw: str, widget_id: str) -> Widget:
-    """The input widget for a field, holding ``raw`` (text as :func:`to_text` makes it)."""
+def make_input(spec: FieldSpec, raw: str, widget_id: str,
+               titles: dict[str, str] | None = None) -> Widget:
+    """The input widget for a field, holding ``raw`` (text as :func:`to_text` makes it).
+    Reference fields get a picker by title (``titles``: id -> title of linked records)."""
+    if spec.kind == FieldKind.REFERENCE:
+        from tui.app.widgets.picker import ReferenceField
+
+        ids = reference_ids(raw)
+        return ReferenceField(field_label(spec), spec.ref_kinds, ids, titles or {},
+                              multi=spec.multi, id=widget_id)
     if spec.kind == FieldKind.ENUM and spec.vocabulary:
         choices = [(_enum_label(spec, c), c) for c in vocab.codes(spec.vocabulary)]
         if spec.multi:
@@ -98,25 +101,36 @@ def make_input(spec: FieldSpec, raw: str, widget_id: str) -> Widget:
                                       id=widget_id)
         known = {c for _l, c in choices}
         return Select[str](choices, value=raw if raw in known else Select.NULL,
-                           id=widget_id, allow_blank=True)
+                           id=widget_id, allow_blank=True, prompt=_("Choose…"))
     if spec.kind == FieldKind.BOOL:
         value: Any = raw if raw in ("true", "false") else Select.NULL
         return Select[str]([(_("yes"), "true"), (_("no"), "false")], value=value,
-                           id=widget_id, allow_blank=True)
+                           id=widget_id, allow_blank=True, prompt=_("Choose…"))
     if spec.kind in (FieldKind.LONG_TEXT, FieldKind.POSITIONS):
         return TextArea(raw, id=widget_id, soft_wrap=True, tab_behavior="focus")
     placeholder = ""
     if spec.kind == FieldKind.DATE:
         placeholder = _("YYYY, YYYY-MM or YYYY-MM-DD; ~ in front if approximate")
-    elif spec.kind == FieldKind.REFERENCE:
-        placeholder = _("record id (or its first characters)")
     elif spec.multi:
         placeholder = _("several values separated by ;")
     return Input(raw, id=widget_id, placeholder=placeholder)
 
 
+def reference_ids(raw: str) -> list[str]:
+    """Record ids from a reference field's text (``a; b`` or a JSON list)."""
+    if raw.startswith("["):
+        try:
+            return [str(i) for i in json.loads(raw)]
+        except ValueError:
+            return []
+    return [part.strip() for part in raw.split(";") if part.strip()]
+
+
 def read_input(widget: Widget) -> str:
     """The text a field's input holds now (for :func:`vault.records.validate.from_text`)."""
+    value_text = getattr(widget, "value_text", None)
+    if callable(value_text):
+        return str(value_text())
     if isinstance(widget, Input):
         return widget.value
     if isinstance(widget, TextArea):

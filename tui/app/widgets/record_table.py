@@ -19,6 +19,8 @@ from tui.app.widgets.text import plain, snippet
 
 #: Rows fetched per page. Small enough that the first page paints at once.
 PAGE = 100
+#: Cells the browse screen's sidebar takes (its width and border, browse.tcss).
+SIDEBAR_CELLS = 31
 #: Ask for the next page when the cursor is this close to the last loaded row.
 AHEAD = 30
 
@@ -51,15 +53,52 @@ class RecordTable(DataTable[Text]):
         self.mode = mode
         self.complete = False
         self.clear(columns=True)
+        widths = self.widths()
         if mode == "search":
-            self.add_column(_("Kind"), key="kind", width=14)
-            self.add_column(_("Title"), key="title", width=32)
-            self.add_column(_("Found in"), key="snippet")
+            self.add_column(_("Kind"), key="kind", width=widths["kind"])
+            self.add_column(_("Title"), key="title", width=widths["search_title"])
+            self.add_column(_("Found in"), key="snippet", width=widths["snippet"])
         else:
-            self.add_column(_("Title"), key="title")
-            self.add_column(_("Kind"), key="kind", width=18)
-            self.add_column(_("Date"), key="date", width=12)
-            self.add_column(_("Updated"), key="updated", width=20)
+            # Every column has a width that fits the table: a long title is cut with "…"
+            # instead of pushing Kind, Date and Updated off the screen.
+            self.add_column(_("Title"), key="title", width=widths["title"])
+            self.add_column(_("Kind"), key="kind", width=widths["kind"])
+            self.add_column(_("Date"), key="date", width=widths["date"])
+            if widths["updated"]:
+                self.add_column(_("Updated"), key="updated", width=widths["updated"])
+
+    def widths(self) -> dict[str, int]:
+        """Column widths for the table's current width (each column has 2 cells of
+        padding). Below 70 cells the Updated column is left out."""
+        # Before the first layout the table has no size yet: estimate it from the
+        # terminal's width less the sidebar (browse.tcss), so the columns chosen at
+        # mount time are already right.
+        known = self.size.width or (self.app.size.width - SIDEBAR_CELLS)
+        total = max(known, 40) - 1  # the scrollbar
+        kind, date = 16, 11
+        updated = 19 if total >= 70 else 0
+        fixed = kind + date + updated + 2 * (3 + (1 if updated else 0))
+        title = max(12, total - fixed)
+        search_title = max(12, min(32, (total - kind - 6) // 3))
+        snippet = max(12, total - kind - search_title - 6)
+        return {"kind": kind, "date": date, "updated": updated, "title": title,
+                "search_title": search_title, "snippet": snippet}
+
+    def on_resize(self) -> None:
+        """Fit the columns to the new width (rows keep their cells)."""
+        widths = self.widths()
+        changed = False
+        for key, column in self.columns.items():
+            name = "search_title" if (key.value == "title" and self.mode == "search") \
+                else str(key.value)
+            want = widths.get(name)
+            if want and column.width != want:
+                column.width = want
+                column.auto_width = False
+                changed = True
+        if changed:
+            self._require_update_dimensions = True
+            self.refresh()
 
     def add_summaries(self, rows: list[Any], kind_label: Any) -> None:
         """Append list rows (``RecordSummary``-like objects)."""
@@ -77,7 +116,8 @@ class RecordTable(DataTable[Text]):
                 plain(row.title, limit=200),
                 Text(kind_label(row.kind)),
                 plain(getattr(row, "date", None) or ""),
-                plain((getattr(row, "updated", None) or "").replace("T", " ")[:19]),
+                *([plain((getattr(row, "updated", None) or "").replace("T", " ")[:19])]
+                  if len(self.columns) == 4 else []),
                 key=row.id,
             )
 
@@ -86,7 +126,8 @@ class RecordTable(DataTable[Text]):
         for hit, title in hits:
             if hit.id in self.rows:
                 continue
-            found = snippet(hit.snippet)
+            width = self.widths()["snippet"]
+            found = snippet(hit.snippet, match_within=width)
             if str(hit.field).startswith("attachment text"):
                 # Say where: the word is in what a picture or scan shows, not in a field.
                 found = Text.assemble((_("in an attachment's text: "), "italic"), found)

@@ -27,8 +27,19 @@ def plain(value: object, *, single_line: bool = True, limit: int | None = None) 
     return Text(safe(text, single_line=single_line), no_wrap=single_line)
 
 
-def snippet(marked: str, *, single_line: bool = True) -> Text:
-    """A search snippet with its ``\\x02…\\x03`` matches highlighted."""
+def snippet(marked: str, *, single_line: bool = True, match_within: int | None = None
+            ) -> Text:
+    """A search snippet with its ``\\x02…\\x03`` matches highlighted. With
+    ``match_within``, text before the first match is shortened (to "…") so the match
+    starts inside the first ``match_within`` cells: a narrow column still shows it."""
+    if match_within is not None and MARK_START in marked:
+        start = marked.index(MARK_START)
+        keep = max(match_within // 4, 4)
+        if Text(marked[:start]).cell_len > match_within - keep - 8:
+            cut = start
+            while cut > 0 and Text(marked[cut - 1:start]).cell_len <= keep:
+                cut -= 1
+            marked = "…" + marked[cut:]
     out = Text(no_wrap=single_line)
     inside = False
     buffer = ""

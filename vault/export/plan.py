@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crypto.schedule import Purpose
 from vault.errors import InvalidInput, PolicyRefused
+from vault.export.audience import Audience
 from vault.export.bundle import SAFE_NAME
-from vault.export.pseudonym import Pseudonyms, audience
+from vault.export.pseudonym import Pseudonyms
 from vault.export.recipients import Recipient
-from vault.export.redact import Finding, Owner, RecordView, Redactor, collect
+from vault.export.redact import Finding, Owner, RecordView
 from vault.export.sanitize import Sanitized, Unsanitizable, kind_of, sanitize
 from vault.records.model import Record
 from vault.records.spec import Level
@@ -64,6 +64,11 @@ class Plan:
     """Identifiers too short to search for safely (the report lists them)."""
     extra_documents: dict[str, bytes] = field(default_factory=dict, repr=False)
     """Generated documents (``dossier/<name>``), checked by the same gate."""
+    gate_exempt: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    """Bundle record id → values its structured fields keep by a 'different people'
+    decision (:mod:`vault.export.decisions`)."""
+    ordinary_words: list[Owner] = field(default_factory=list)
+    """Protected aliases that are ordinary words (they will redact ordinary text)."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -124,15 +129,6 @@ def select(records_service: Any, selection: Selection) -> list[str]:
     return unique
 
 
-def _is_source_recording(data: bytes, record: Record, by_id: Mapping[str, Record]) -> bool:
-    if kind_of(data) not in ("audio", "video"):
-        return False
-    if record.kind == "source":
-        return True
-    interviewee = by_id.get(str(record.fields.get("source", "")))
-    return record.kind == "testimony" and (interviewee is None or interviewee.kind == "source")
-
-
 def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], plain: bool,
                selection: Selection, include_attachments: bool = False,
                skip_unsanitizable: bool = False, released: Iterable[str] = (),
@@ -153,13 +149,10 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
             raise InvalidInput("a generated document has a name a bundle cannot hold")
     records = vault.service("records")
     chosen = select(records, selection)
-    by_id = {r.id: r for r in records.iter_records()}
-    registry = records.registry
-    ids = collect(by_id.values(), registry, clearance)
-    context = audience([r.age_key for r in recipients], plain)
-    pseudonyms = Pseudonyms(vault.derived_key(Purpose.PSEUDONYM, context))
-    redactor = Redactor(registry, clearance, pseudonyms, ids, by_id.get,
-                        vault.derived_key(Purpose.PSEUDONYM, b"evault/findings"), released)
+    aud = Audience(vault, clearance, [r.age_key for r in recipients], plain, released)
+    by_id = aud.by_id
+    pseudonyms = aud.pseudonyms
+    redactor = aud.redactor
     attachments_service = vault.service("attachments") if include_attachments else None
     total = len(chosen)
     views: list[RecordView] = []
@@ -171,7 +164,7 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
         view = redactor.view(record)
         if attachments_service is not None:
             for att in attachments_service.list(rid):
-                item = _plan_attachment(attachments_service, att, record, by_id, clearance,
+                item = _plan_attachment(attachments_service, att, record, aud,
                                         pseudonyms, skip_unsanitizable)
                 planned.append(item)
                 if item.clean is not None and item.path is not None:
@@ -180,22 +173,22 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
         views.append(view)
         if progress is not None:
             progress(done, total)
-    needles = [*ids.forbidden_values,
-               *((value, Owner(f.record_id, f"finding:{f.kind}", f.field, Level.PRIVATE,
-                               False)) for value, f in redactor.unreleased)]
+    aud.require_no_collisions()
+    from vault.export.ordinary import ordinary_aliases
+
     return Plan(secrets.token_hex(8), vault.clock(), clearance, recipients, plain, views,
-                planned, needles, ids.forbidden.too_short, docs)
+                planned, aud.needles(), aud.ids.forbidden.too_short, docs,
+                aud.exemptions(), ordinary_aliases(aud.ids.forbidden_values))
 
 
-def _plan_attachment(service: Any, att: Any, record: Record, by_id: Mapping[str, Record],
-                     clearance: Level, pseudonyms: Pseudonyms,
-                     skip: bool) -> AttachmentPlan:
+def _plan_attachment(service: Any, att: Any, record: Record, aud: Audience,
+                     pseudonyms: Pseudonyms, skip: bool) -> AttachmentPlan:
     item = AttachmentPlan(att.id, record.id, "withheld")
-    if Level(att.level) > clearance:
+    if not aud.may_see(att.level):
         item.reason = f"its level is {Level(att.level).value}"
         return item
     data = b"".join(service.open_stream(att.id))  # verified chunk by chunk while read
-    if _is_source_recording(data, record, by_id):
+    if not aud.file_may_ship(att.level, _media_type(data), record):
         item.reason = "a recording of a protected source is never exported"
         return item
     try:
@@ -206,3 +199,8 @@ def _plan_attachment(service: Any, att: Any, record: Record, by_id: Mapping[str,
     item.status = "included"
     item.path = f"attachments/{pseudonyms.attachment_id(att.id)}.{item.clean.extension}"
     return item
+
+
+def _media_type(data: bytes) -> str:
+    kind = kind_of(data)
+    return f"{kind}/" if kind in ("audio", "video") else "application/octet-stream"

@@ -36,7 +36,7 @@ def _chinese() -> frozenset[str]:
 def is_ordinary_word(value: str) -> bool:
     """True when ``value`` is one ordinary English or Chinese word."""
     text = value.strip()
-    if not text or len(text) > MAX_LETTERS or re.search(r"\s", text):
+    if len(text) < 2 or len(text) > MAX_LETTERS or re.search(r"\s", text):
         return False
     if re.fullmatch(r"[A-Za-z]+", text):
         return text.lower() in _english()

@@ -220,8 +220,10 @@ class Redactor:
         self.exempt: dict[str, set[str]] = {}
         """Vault record id → values its structured fields keep by a 'different people'
         decision (the gate allows exactly those, in exactly those places)."""
-        self._shared: set[str] = set()
-        """Skeletons shared by a protected and a shipping person: never a pseudonym."""
+        self._shared = {other for (_, other), d in self.decisions.items()
+                        if d == "different"}
+        """Protected records that share a value with a person who ships (decided
+        'different people'): never named by pseudonym in text, which would link them."""
 
     # -- names ---------------------------------------------------------------------------
 
@@ -251,7 +253,7 @@ class Redactor:
         owners = match.owners
         people = {(o.kind, o.record_id) for o in owners if o.person_name}
         if len(people) == 1 and all(o.person_name for o in owners) and \
-                match.key not in self._shared:
+                not any(o.record_id in self._shared for o in owners):
             kind, record_id = next(iter(people))
             return self.pseudonyms.label(kind, record_id)
         kinds = {placeholder_for(o.field) for o in owners if not o.person_name}
@@ -284,7 +286,6 @@ class Redactor:
                 personal = o.person_name or placeholder_for(o.field) in _PERSONAL
                 if o.record_id != record.id and personal:
                     found.setdefault(o.record_id, o.field)
-                    self._shared.add(m.key)
         return found
 
     def _exempt_values(self, record: Record, name: str, spec: FieldSpec) -> set[str]:

@@ -135,7 +135,8 @@ class ExportService:
             clearance=plan.clearance.value, counts=plan.counts(), key=key,
             tool_version=tool_version())
         step(1)
-        Gate(plan.gate_needles).check(assembled.zip, assembled.names)  # THE LEAK GATE
+        Gate(plan.gate_needles, plan.gate_exempt).check(assembled.zip,
+                                                        assembled.names)  # THE LEAK GATE
         step(2)
         if plan.plain:
             data = assembled.zip

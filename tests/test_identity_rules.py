@@ -233,3 +233,13 @@ def test_any_variant_in_any_text_is_found(which: int, how: int, seed: int, befor
     assert found, (how, written)
     start = text.index(written)
     assert any(m.start <= start + len(written) and m.end >= start for m in found)
+
+
+def test_an_ordinary_word_alias_is_flagged_at_entry(cli_vault: Any, tmp_path: Path) -> None:
+    data = tmp_path / "s.json"
+    data.write_text(json.dumps({"label": "K", "aliases": ["Tiger", "老虎"]}), "utf-8")
+    added = cli_vault("add", "source", "--json", str(data))
+    assert added.code == 0 and "note: the field aliases" in added.err
+    assert "Tiger" not in added.err and "老虎" not in added.err
+    data.write_text(json.dumps({"label": "K", "aliases": ["Qarvekson"]}), "utf-8")
+    assert "note:" not in cli_vault("add", "source", "--json", str(data)).err

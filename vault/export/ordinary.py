@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 #: Longer values are names, not words people write by chance.
@@ -52,3 +52,19 @@ def ordinary_aliases(values: Iterable[tuple[str, T]]) -> list[T]:
         if owner not in found and is_ordinary_word(value):
             found[owner] = None
     return list(found)
+
+
+def ordinary_fields(record: Any, registry: Any) -> list[str]:
+    """Identifier fields of ``record`` holding an ordinary word (flagged at entry)."""
+    if not registry.has(record.kind):
+        return []
+    rtype = registry.type(record.kind)
+    found: list[str] = []
+    for name, value in record.fields.items():
+        spec = rtype.fields.get(name)
+        if spec is None or not spec.identifier:
+            continue
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and is_ordinary_word(v) for v in values):
+            found.append(name)
+    return found

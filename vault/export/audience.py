@@ -93,6 +93,11 @@ class Audience:
         return {self.pseudonyms.record_id(rid): set(values)
                 for rid, values in self.redactor.exempt.items()}
 
+    def byte_values(self) -> list[tuple[str, Owner]]:
+        """The stored forbidden values, for the gate's exact byte search."""
+        return self.ids.stored_values
+
     def gate(self) -> Gate:
         """The leak gate for what this audience may not see."""
-        return Gate(self.needles(), self.exemptions())
+        return Gate(self.needles(), self.exemptions(), known=self.ids.forbidden,
+                    byte_values=self.byte_values())

@@ -148,24 +148,36 @@ def _digits(s: str) -> int:
 #: Regions whose national formats the phone detector reads (any number written with
 #: its country code is read whatever the region).
 PHONE_REGIONS = ("CN", "HK", "TW", "TR", "US", "GB", "RU", "IR", "DE")
-_DIGIT_RUN = re.compile(r"\d")
+_PHONE_CANDIDATE = re.compile(r"[+(]?\d[\d \-.()·/]{5,24}\d\)?")
 
 
 def _phones(view: str) -> Iterator[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
     for rx in (_CN_MOBILE, _INTL_PHONE, _CN_LANDLINE):
         for m in rx.finditer(view):
             if 7 <= _digits(m.group()) <= 15:
-                yield m.start(), m.end()
+                found.append((m.start(), m.end()))
+    yield from found
     if _digits(view) < 7:
         return
     import phonenumbers
 
-    for region in PHONE_REGIONS:
-        # STRICT_GROUPING: a valid number of the region, its digit groups as the region writes
-        # them (a case number 2021-0042-17 is not a Washington phone).
-        for found in phonenumbers.PhoneNumberMatcher(
-                view, region, leniency=phonenumbers.Leniency.STRICT_GROUPING):
-            yield int(found.start), int(found.end)
+    # libphonenumber's matcher is thorough and slow: run it only around runs of digits
+    # long enough to be a phone number and not found above, with a little context for
+    # "+" and "(". A number with its country code is read the same in every region.
+    for candidate in _PHONE_CANDIDATE.finditer(view):
+        if _digits(candidate.group()) < 7 or any(
+                s <= candidate.start() and candidate.end() <= e for s, e in found):
+            continue
+        lo = max(0, candidate.start() - 2)
+        piece = view[lo:candidate.end() + 1]
+        regions = PHONE_REGIONS[:1] if "+" in piece else PHONE_REGIONS
+        for region in regions:
+            # STRICT_GROUPING: a valid number of the region, its digit groups as the
+            # region writes them (a case number 2021-0042-17 is not a Washington phone).
+            for number in phonenumbers.PhoneNumberMatcher(
+                    piece, region, leniency=phonenumbers.Leniency.STRICT_GROUPING):
+                yield lo + int(number.start), lo + int(number.end)
 
 
 _HANDLE_LABEL = re.compile(

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from vault.errors import PolicyRefused
-from vault.export.normalize import SHORT_EDGE_WORD, Matcher, edge_words, skeleton
+from vault.export.normalize import SHORT_EDGE_WORD, Match, Matcher, edge_words, skeleton
 from vault.export.redact import Owner
 from vault.export.structure import StructureError, check_jpeg, check_png
 
@@ -80,9 +80,10 @@ class LeakFound(PolicyRefused):
 
 
 def _forms(value: str) -> set[str]:
+    # As stored, compatibility-normalised (full-width, ligatures) and case-folded, and
+    # the skeleton (no spaces or punctuation). ASCII case is handled by the search.
     nfkc = unicodedata.normalize("NFKC", value)
-    forms = {value, unicodedata.normalize("NFC", value), nfkc, nfkc.casefold(),
-             skeleton(value), " ".join(nfkc.split())}
+    forms = {value, nfkc, nfkc.casefold() if not nfkc.isascii() else nfkc, skeleton(value)}
     return {f for f in forms if f}
 
 
@@ -123,13 +124,24 @@ class Gate:
     """The leak gate for one bundle's forbidden identifiers."""
 
     def __init__(self, identifiers: Iterable[tuple[str, Owner]],
-                 exempt: dict[str, set[str]] | None = None) -> None:
+                 exempt: dict[str, set[str]] | None = None, *,
+                 known: Matcher[Owner] | None = None,
+                 byte_values: Iterable[tuple[str, Owner]] | None = None) -> None:
+        """``identifiers``: every form to refuse (protected identifiers and detector
+        findings, whose owner kind starts with ``finding:``). ``known``: the matcher the
+        rewriter already built over the protected forms (reused, not built twice).
+        ``byte_values``: the stored values whose exact encodings are searched in opaque
+        bytes (the derived forms are for text; every form in every encoding would be
+        millions of needles at 10,000 people); by default every identifier."""
         values = list(identifiers)
         self.exempt = {k: set(v) for k, v in (exempt or {}).items()}
         """Bundle record id → values that record's structured fields keep by decision."""
-        self.matcher: Matcher[Owner] = Matcher(values)
-        self.known: Matcher[Owner] = Matcher(
+        findings = [(v, o) for v, o in values if o.kind.startswith("finding:")]
+        self.known: Matcher[Owner] = known if known is not None else Matcher(
             [(v, o) for v, o in values if not o.kind.startswith("finding:")])
+        self.findings: Matcher[Owner] = Matcher(findings)
+        if byte_values is not None:
+            values = [*byte_values, *findings]
         opaque: list[tuple[bytes, Owner]] = []
         bounded: list[tuple[str, Owner]] = []
         text: list[tuple[bytes, Owner]] = []
@@ -163,10 +175,14 @@ class Gate:
 
     # -- one file ------------------------------------------------------------------------
 
+    def _find(self, text: str) -> Iterator[Match[Owner]]:
+        yield from self.known.iter_find(text)
+        yield from self.findings.iter_find(text)
+
     def scan_text(self, path: str, text: str) -> list[Leak]:
         """Leaks in a text that is not a file of its own (the OCR or extracted text of
         an attachment's pages): every view, the same matcher as the rewriter's."""
-        match = next(self.matcher.iter_find(text), None)
+        match = next(self._find(text), None)
         return [] if match is None else [Leak(path, match.owners[0])]
 
     def scan_file(self, path: str, data: bytes) -> list[Leak]:
@@ -193,7 +209,7 @@ class Gate:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise StructureError(f"{path} is not UTF-8 text") from None
-        leaks = [Leak(path, m.owners[0]) for m in self.matcher.iter_find(text)][:1]
+        leaks = [Leak(path, m.owners[0]) for m in self._find(text)][:1]
         owner = self.text_bytes.search(data)
         if owner is not None:
             leaks.append(Leak(path, owner))
@@ -203,7 +219,7 @@ class Gate:
             except ValueError:
                 raise StructureError(f"{path} is not valid JSON") from None
             for field, string in _json_strings(doc, None):
-                m = self.matcher.search(string)
+                m = next(self._find(string), None)
                 if m is not None:
                     leaks.append(Leak(path, m.owners[0], field))
                     break
@@ -264,7 +280,7 @@ class Gate:
             return [Leak(path, owner)]
         for piece in pdf_texts(data):
             if isinstance(piece, str):
-                m = self.matcher.search(piece)
+                m = next(self._find(piece), None)
                 if m is not None:
                     return [Leak(path, m.owners[0])]
             else:

@@ -28,6 +28,8 @@ reference Traditional/Simplified converter, used in :mod:`vault.export.normalize
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -108,26 +110,43 @@ def name_forms(value: str) -> Iterator[tuple[str, str]]:
             yield " ".join(parts[-1:] + parts[:-1]), "transliteration"
 
 
-def _pinyin_forms(hanzi: str) -> Iterator[tuple[str, str]]:
-    from pypinyin import Style, lazy_pinyin, pinyin
+@functools.lru_cache(maxsize=65536)
+def _readings(char: str) -> tuple[str, str, str, tuple[str, ...]]:
+    """One character's pinyin (no tones, ü as v), with tone numbers, in Wade–Giles, and
+    every reading pypinyin knows (heteronyms). Cached: names share their characters, so
+    10,000 names cost a few thousand look-ups."""
+    # One character at a time needs pypinyin's character table only: without these its
+    # import also loads (and copies) the phrase dictionary, about 50 MB we never read.
+    # Set only if nobody chose otherwise, before pypinyin's first import.
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+    from pypinyin import Style, pinyin
 
-    styles = ((Style.NORMAL, "pinyin"), (Style.TONE3, "pinyin with tone numbers"),
-              (Style.WADEGILES, "Wade-Giles"))
+    def one(style: Style) -> str:
+        return str(pinyin(char, style=style, heteronym=False)[0][0])
+
+    every = tuple(dict.fromkeys(pinyin(char, style=Style.NORMAL, heteronym=True)[0]))
+    return one(Style.NORMAL), one(Style.TONE3), one(Style.WADEGILES), every
+
+
+def _pinyin_forms(hanzi: str) -> Iterator[tuple[str, str]]:
+    readings = [_readings(c) for c in hanzi]
     surnames = (1, 2) if len(hanzi) >= 3 else (1,)
-    # The surname's other readings (单 Shan, 曾 Zeng, 解 Xie…): pypinyin's heteronyms.
-    first = {r for r in pinyin(hanzi[0], style=Style.NORMAL, heteronym=True)[0]}
-    for style, why in styles:
-        syllables = [s.replace("v", "u") if style == Style.NORMAL else s
-                     for s in lazy_pinyin(hanzi, style=style, v_to_u=False)]
-        for cut in surnames:
-            surname, given = "".join(syllables[:cut]), "".join(syllables[cut:])
-            yield f"{surname} {given}", why
-            yield f"{given} {surname}", why
-            if style == Style.NORMAL and "u" in surname + given:
-                yield f"{surname} {given}".replace("u", "yu", 1), why
-        if style == Style.NORMAL:
+    for index, why in ((0, "pinyin"), (1, "pinyin with tone numbers"), (2, "Wade-Giles")):
+        syllables = [str(r[index]) for r in readings]
+        spellings = [syllables]
+        if index == 0 and any("v" in s for s in syllables):
+            spellings += [[s.replace("v", "u") for s in syllables],
+                          [s.replace("v", "yu") for s in syllables]]
+        for spelled in spellings:
+            for cut in surnames:
+                surname, given = "".join(spelled[:cut]), "".join(spelled[cut:])
+                yield f"{surname} {given}", why
+                yield f"{given} {surname}", why
+        if index == 0:
+            # The surname's other readings (单 Shan, 曾 Zeng, 解 Xie…).
             rest = "".join(syllables[1:])
-            for reading in first - {syllables[0]}:
+            for reading in set(readings[0][3]) - {syllables[0]}:
                 yield f"{reading} {rest}", why
                 yield f"{rest} {reading}", why
 

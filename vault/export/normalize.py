@@ -23,6 +23,7 @@ Chinese sentence is always found. The rule errs towards redacting too much.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
@@ -209,19 +210,13 @@ def _spaced_letter(c: str) -> bool:
     return c.isalpha() and not _unspaced(c)
 
 
+_WORD_BREAK = re.compile(r"[\W_]+")
+
+
 def edge_words(value: str) -> tuple[int, int]:
-    """Skeleton lengths of the first and last words of ``value``."""
-    words: list[int] = []
-    run = 0
-    for ch in value:
-        n = len(fold(ch))
-        if n:
-            run += n
-        elif run:
-            words.append(run)
-            run = 0
-    if run:
-        words.append(run)
+    """Skeleton lengths of the first and last words of ``value`` (words split at
+    anything that is not a letter or digit)."""
+    words = [n for n in (len(skeleton(w)) for w in _WORD_BREAK.split(value)) if n]
     return (words[0], words[-1]) if words else (0, 0)
 
 

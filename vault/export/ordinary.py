@@ -46,9 +46,11 @@ def is_ordinary_word(value: str) -> bool:
 
 
 def ordinary_aliases(values: Iterable[tuple[str, T]]) -> list[T]:
-    """The owners of the values that are ordinary words (each owner once)."""
+    """The owners of the alias values that are ordinary words (each owner once)."""
     found: dict[T, None] = {}
     for value, owner in values:
+        if getattr(owner, "field", "aliases") != "aliases":
+            continue  # names are names; an alias is where a nickname like "Rock" lives
         if owner not in found and is_ordinary_word(value):
             found[owner] = None
     return list(found)
@@ -62,7 +64,7 @@ def ordinary_fields(record: Any, registry: Any) -> list[str]:
     found: list[str] = []
     for name, value in record.fields.items():
         spec = rtype.fields.get(name)
-        if spec is None or not spec.identifier:
+        if spec is None or not spec.identifier or name != "aliases":
             continue
         values = value if isinstance(value, list) else [value]
         if any(isinstance(v, str) and is_ordinary_word(v) for v in values):

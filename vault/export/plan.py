@@ -19,6 +19,7 @@ from typing import Any
 from vault.errors import InvalidInput, PolicyRefused
 from vault.export.audience import Audience
 from vault.export.bundle import SAFE_NAME
+from vault.export.gate import Gate
 from vault.export.pseudonym import Pseudonyms
 from vault.export.recipients import Recipient
 from vault.export.redact import Finding, Owner, RecordView
@@ -69,6 +70,14 @@ class Plan:
     decision (:mod:`vault.export.decisions`)."""
     ordinary_words: list[Owner] = field(default_factory=list)
     """Protected aliases that are ordinary words (they will redact ordinary text)."""
+    audience: Audience | None = field(default=None, repr=False)
+    """What built the plan; the seal asks it for the gate (one matcher, built once)."""
+
+    def gate(self) -> Gate:
+        """The leak gate for this plan (the audience's, when the plan has one)."""
+        if self.audience is not None:
+            return self.audience.gate()
+        return Gate(self.gate_needles, self.gate_exempt)
 
     @property
     def findings(self) -> list[Finding]:
@@ -178,7 +187,7 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
 
     return Plan(secrets.token_hex(8), vault.clock(), clearance, recipients, plain, views,
                 planned, aud.needles(), aud.ids.forbidden.too_short, docs,
-                aud.exemptions(), ordinary_aliases(aud.ids.forbidden_values))
+                aud.exemptions(), ordinary_aliases(aud.ids.stored_values), aud)
 
 
 def _plan_attachment(service: Any, att: Any, record: Record, aud: Audience,

@@ -169,7 +169,9 @@ class Identifiers:
     forbidden: Matcher[Owner]
     allowed: Matcher[Owner]
     forbidden_values: list[tuple[str, Owner]]
-    """Every form of every forbidden value (the gate also searches their byte forms)."""
+    """Every form of every forbidden value (the gate reads text for them)."""
+    stored_values: list[tuple[str, Owner]] = dataclasses.field(default_factory=list)
+    """The forbidden values as stored (the gate searches their exact byte encodings)."""
 
 
 def collect(records: Iterable[Record], registry: Registry, clearance: Level,
@@ -195,7 +197,7 @@ def collect(records: Iterable[Record], registry: Registry, clearance: Level,
     allowed_forms = [(t, o) for t, o in
                      IdentityModel((t, o, o.field, o.person_name) for t, o in allowed).pairs()
                      if skeleton(t) not in forbidden_keys]
-    return Identifiers(Matcher(forms), Matcher(allowed_forms), forms)
+    return Identifiers(Matcher(forms), Matcher(allowed_forms), forms, forbidden)
 
 
 class Redactor:

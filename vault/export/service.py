@@ -26,7 +26,6 @@ import pyrage
 from vault import fsutil, session
 from vault.errors import InvalidInput
 from vault.export import bundle as bundle_format
-from vault.export.gate import Gate
 from vault.export.plan import Cancelled, Plan, Selection, build_plan
 from vault.export.recipients import Recipients, parse_age_key
 from vault.records.spec import Level
@@ -135,8 +134,7 @@ class ExportService:
             clearance=plan.clearance.value, counts=plan.counts(), key=key,
             tool_version=tool_version())
         step(1)
-        Gate(plan.gate_needles, plan.gate_exempt).check(assembled.zip,
-                                                        assembled.names)  # THE LEAK GATE
+        plan.gate().check(assembled.zip, assembled.names)  # THE LEAK GATE
         step(2)
         if plan.plain:
             data = assembled.zip

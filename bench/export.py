@@ -151,7 +151,9 @@ def scale_child(n_people: int, n_records: int, n_small: int) -> dict[str, float]
         created = Vault.create(Path(tmp) / "vault", "bench", params=kdf.INSECURE_TEST_PARAMS)
         vault = created.vault
         records = vault.service("records")
-        people: list[dict[str, Any]] = [{"label": f"S{i}", "name": f"{LATIN[i % 10]} Qar{i:05d}",
+        # Working labels that cannot be mistaken for a block of a pseudonym ("S406").
+        people: list[dict[str, Any]] = [{"label": f"Witness {i}",
+                   "name": f"{LATIN[i % 10]} Qar{i:05d}",
                    "name_original": SURNAMES[i % 20] + GIVEN[(i // 20) % 20]
                    + GIVEN[(i // 400) % 20],
                    "phones": [f"+86 13{i % 10} {i:04d} {i % 9973:04d}"],

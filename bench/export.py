@@ -12,6 +12,19 @@ tags and a GPS position) to testimonies at partner level. Then, in one run:
   sanitizing and checking cost compared with merely encrypting the same bytes.
 
     python -m bench.export [--records 1000] [--photos 100] [--runs 3]
+                           [--people 100,1000,10000] [--small-records 100]
+
+Then (issue 11) the cost of protecting many people: for each count in ``--people``, a
+fresh vault in a child process holds that many protected sources (names in Latin and
+Chinese, phones, emails: every form the identity model builds for them goes into the one
+automaton) and the same 1,000 testimonies (mentioning only the first 100 people, so the
+text is the same at every scale); it exports the 1,000 records and then
+``--small-records`` of them, and reports the CPU time of the export (plan and seal; CPU,
+not wall time, because the machine may be shared), the number of identity forms searched
+and the child's peak memory. Targets: 1,000 records with 10,000 people within 3x of
+the same with 100; 100 records at 10,000 people within 3x of 100 people, under 200 MB. Last, the
+over-redaction rate: the share of the legitimate texts of tests/corpus/identity that an
+export changes at all, with the corpus's protected sources in the vault.
 
 Last line: one JSON object.
 """
@@ -34,7 +47,6 @@ from PIL import Image
 import vault.services  # noqa: F401 - registers services
 from crypto import kdf
 from vault.export import bundle as bundle_format
-from vault.export.gate import Gate
 from vault.export.service import bundle_files, tool_version
 from vault.session import Vault
 
@@ -120,7 +132,7 @@ def run_once(vault: Vault, out_dir: Path, public: str, index: int) -> dict[str, 
                                        clearance="partner", counts=plan.counts(), key=key,
                                        tool_version=tool_version())
     t3 = time.perf_counter()
-    Gate(plan.gate_needles).check(assembled.zip, assembled.names)
+    plan.gate().check(assembled.zip, assembled.names)
     t4 = time.perf_counter()
     pyrage.encrypt(assembled.zip, [pyrage.x25519.Recipient.from_str(public)])
     t5 = time.perf_counter()
@@ -130,12 +142,106 @@ def run_once(vault: Vault, out_dir: Path, public: str, index: int) -> dict[str, 
             "needles": len(plan.gate_needles)}
 
 
+def scale_child(n_people: int, n_records: int, n_small: int) -> dict[str, float]:
+    """One scale, in this (child) process: build, export, measure, peak memory."""
+    import resource
+
+    rng = random.Random(11)
+    with tempfile.TemporaryDirectory() as tmp:
+        created = Vault.create(Path(tmp) / "vault", "bench", params=kdf.INSECURE_TEST_PARAMS)
+        vault = created.vault
+        records = vault.service("records")
+        # Working labels that cannot be mistaken for a block of a pseudonym ("S406").
+        people: list[dict[str, Any]] = [{"label": f"Witness {i}",
+                   "name": f"{LATIN[i % 10]} Qar{i:05d}",
+                   "name_original": SURNAMES[i % 20] + GIVEN[(i // 20) % 20]
+                   + GIVEN[(i // 400) % 20],
+                   "phones": [f"+86 13{i % 10} {i:04d} {i % 9973:04d}"],
+                   "emails": [f"p{i}@example.org"]} for i in range(n_people)]
+        records.add_many("source", people)
+        rows = []
+        for _ in range(n_records):
+            p = people[rng.randrange(min(100, n_people))]
+            rows.append({"title": "Interview", "narrative":
+                         f"我见到{p['name_original']}，电话 {p['phones'][0]}。"
+                         f"{p['name'].upper()} was held. "
+                         + "The interrogators came at night and asked about it. " * 4},
+                        )
+        ids = records.add_many("testimony", rows)
+        export = vault.service("export")
+        public = str(pyrage.x25519.Identity.generate().to_public())
+        figures: dict[str, float] = {}
+        export.plan(clearance="partner", to=[public], ids=ids[:1])  # imports, caches
+        for label, chosen in (("small", ids[:n_small]), ("big", ids)):
+            # CPU time of this process: the benchmark machine may be shared, and wall
+            # time would measure the neighbours.
+            t0, c0 = time.perf_counter(), time.process_time()
+            plan = export.plan(clearance="partner", to=[public], ids=chosen)
+            c1 = time.process_time()
+            export.seal(plan, Path(tmp) / f"{label}.age")
+            t2, c2 = time.perf_counter(), time.process_time()
+            figures[f"{label}_export_s"] = c2 - c0
+            figures[f"{label}_wall_s"] = t2 - t0
+            figures[f"{label}_plan_s"] = c1 - c0
+            figures[f"{label}_seal_s"] = c2 - c1
+            figures[f"{label}_forms"] = len(plan.gate_needles)
+            # Peak memory so far: after the small export, that export's peak.
+            figures[f"{label}_peak_mb"] = resource.getrusage(
+                resource.RUSAGE_SELF).ru_maxrss / 1024
+        vault.close()
+    return figures
+
+
+def over_redaction() -> dict[str, float]:
+    """Share of the legitimate corpus texts an export changes (and of their characters)."""
+    corpus = json.loads((Path(__file__).resolve().parent.parent / "tests" / "corpus" /
+                         "identity" / "cases.json").read_text(encoding="utf-8"))
+    legit: list[str] = corpus["legitimate"]
+    with tempfile.TemporaryDirectory() as tmp:
+        created = Vault.create(Path(tmp) / "vault", "bench", params=kdf.INSECURE_TEST_PARAMS)
+        vault = created.vault
+        records = vault.service("records")
+        for data in corpus["vault"]["sources"].values():
+            records.add("source", data)
+        ids = records.add_many("testimony", [{"title": "t", "narrative": t} for t in legit])
+        plan = vault.service("export").plan(
+            clearance="partner", to=[str(pyrage.x25519.Identity.generate().to_public())],
+            ids=ids)
+        vault.close()
+    changed = [v for v in plan.views if v.replacements]
+    chars = sum(r.end - r.start for v in plan.views for r in v.replacements)
+    return {"legit_texts": len(legit), "legit_changed": len(changed),
+            "over_redaction_rate": len(changed) / len(legit),
+            "over_redacted_chars": chars / sum(len(t) for t in legit)}
+
+
+def scaling(counts: list[int], n_records: int, n_small: int) -> dict[str, Any]:
+    """Each scale in a fresh child process (peak memory is per process)."""
+    import subprocess
+    import sys
+
+    out: dict[str, Any] = {}
+    for n in counts:
+        child = subprocess.run([sys.executable, "-m", "bench.export", "--child", str(n),
+                                "--records", str(n_records), "--small-records",
+                                str(n_small)], capture_output=True, text=True, check=True)
+        out[str(n)] = json.loads(child.stdout.strip().splitlines()[-1])
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--photos", type=int, default=100)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--people", default="100,1000,10000",
+                        help="protected people per scaling run (comma-separated)")
+    parser.add_argument("--small-records", type=int, default=100)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child is not None:
+        print(json.dumps(scale_child(args.child, args.records, args.small_records)))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         t = time.perf_counter()
@@ -158,7 +264,28 @@ def main() -> None:
     print(f"time per record: {per_record_ms:.2f} ms; leak gate share: {gate_share:.1%}; "
           f"whole export / age alone: {ratio:.1f}x ({int(med['needles'])} identifiers "
           "searched)")
+    counts = [int(c) for c in args.people.split(",") if c.strip()]
+    scales = scaling(counts, args.records, args.small_records)
+    base, top = scales[str(counts[0])], scales[str(counts[-1])]
+    print(f"{'protected people':>18}{'export 1,000':>14}{'export 100':>12}{'forms':>9}"
+          f"{'MB (100)':>9}{'MB (all)':>9}")
+    for n in counts:
+        f = scales[str(n)]
+        print(f"{n:>18,}{f['big_export_s']:>13.2f}s{f['small_export_s']:>11.2f}s"
+              f"{int(f['big_forms']):>9,}{f['small_peak_mb']:>9.0f}{f['big_peak_mb']:>9.0f}")
+    big_ratio = top["big_export_s"] / base["big_export_s"]
+    small_ratio = top["small_export_s"] / base["small_export_s"]
+    print(f"{counts[-1]:,} vs {counts[0]:,} people: {big_ratio:.2f}x ({args.records} "
+          f"records), {small_ratio:.2f}x ({args.small_records} records); target 3x")
+    over = over_redaction()
+    print(f"over-redaction: {over['legit_changed']} of {over['legit_texts']} legitimate "
+          f"texts changed ({over['over_redaction_rate']:.1%}; "
+          f"{over['over_redacted_chars']:.2%} of their characters)")
     print(json.dumps({
+        "scaling": {n: {k: round(v, 3) for k, v in f.items()} for n, f in scales.items()},
+        "people_ratio_big": round(big_ratio, 2), "people_ratio_small": round(small_ratio, 2),
+        "peak_mb_small_top": round(top["small_peak_mb"], 1),
+        **{k: round(v, 4) for k, v in over.items()},
         "records": int(med["records"]), "photos": int(med["photos"]), "runs": args.runs,
         "plan_s": round(med["plan"], 3), "seal_s": round(med["seal"], 3),
         "export_s": round(med["total"], 3), "per_record_ms": round(per_record_ms, 3),

@@ -91,6 +91,9 @@ async def test_export_wizard_writes_a_bundle_that_verifies(tmp_path: Path) -> No
         # The preview: the known phone number is replaced, and the replacement marked.
         body = str(wizard.query_one("#preview-body", Static).render())
         assert "[phone]" in body and "+86 139 0000 0000" not in body
+        # Each change is listed with its place and reason (issue 11), never the value.
+        assert "What was replaced, and why:" in body and "(phones)" in body
+        assert "found by the detectors" in body
         registry = app.session().service("records").registry
         assert "[phone]" in marked(render_view(plan.views[0], registry))
         # The unknown number is a detector finding, listed and left redacted.

@@ -169,3 +169,39 @@ def cmd_export(ctx: Context) -> int:
     info(f"bundle {sealed.bundle_id} written to {out} ({sealed.size} bytes)")
     emit(sealed.bundle_id)
     return 0
+
+
+def _identity_args(p: argparse.ArgumentParser) -> None:
+    json_flag(p)
+    p.add_argument("action", choices=["same", "different", "list"],
+                   help="same person, different people, or list the decisions")
+    p.add_argument("record", nargs="?", help="the record that may ship (same, different)")
+    p.add_argument("other", nargs="?", help="the protected record it collides with")
+
+
+@command("identity", "answer an export's collision: same person or different people",
+         _identity_args)
+def cmd_identity(ctx: Context) -> int:
+    from vault.export.decisions import Decisions
+    args = ctx.args
+    if args.action != "list" and (args.record is None or args.other is None):
+        raise UsageError(f"usage: evault identity {args.action} RECORD OTHER")
+    if args.action == "list" and args.record is not None:
+        raise UsageError("usage: evault identity list [--json]")
+    with ctx.unlocked_vault() as vault:
+        decisions = Decisions(vault.store)
+        if args.action == "list":
+            items = decisions.listing()
+            if ctx.json:
+                emit_json(items)
+            else:
+                for item in items:
+                    emit(f"{item['record']}\t{item['other']}\t{item['decision']}\t"
+                         f"{item['decided']}")
+            return 0
+        records = vault.service("records")
+        record, other = records.resolve(args.record), records.resolve(args.other)
+        decisions.decide(record, other, args.action)
+    what = "the same person" if args.action == "same" else "different people"
+    info(f"recorded: {record} and {other} are {what}")
+    return 0

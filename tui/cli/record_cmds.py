@@ -106,8 +106,19 @@ def cmd_add(ctx: Context) -> int:
         if data is None:
             data = read_json_file("-")
         rid = _records(vault).add(ctx.args.kind, data)
+        _flag_ordinary_words(vault, rid)
     emit(rid)
     return 0
+
+
+def _flag_ordinary_words(vault: Vault, rid: str) -> None:
+    """Say when a protected value is an ordinary word (it will redact ordinary text)."""
+    from vault.export.ordinary import ordinary_fields
+
+    service = _records(vault)
+    for name in ordinary_fields(service.get(rid), service.registry):
+        info(f"note: the field {name} of record {rid} holds an ordinary word; exports "
+             "replace every use of that word in text, so add a fuller form if you can")
 
 
 # -- get ---------------------------------------------------------------------------------
@@ -239,6 +250,7 @@ def cmd_edit(ctx: Context) -> int:
         if not isinstance(changes, dict):
             raise InvalidInput("the changes must be a JSON object of field names and values")
         record = service.edit(ctx.args.id, changes)
+        _flag_ordinary_words(vault, record.id)
     info(f"record {record.id} changed")
     return 0
 

@@ -26,7 +26,8 @@ class FileRef:
 
     media_type: str
     size: int
-    sha256: str
+    sha256: str | None
+    """Only for a file that ships (the sanitized copy); never an original's."""
 
 
 @dataclass

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from crypto.schedule import Purpose
 from vault.dossier.content import ActEntry, Dossier, EvidenceItem, FileRef, Target
 from vault.dossier.matching import criteria_met
 from vault.dossier.profile import TRACKING_FIELDS, ActLink, Profile
 from vault.dossier.regimes import Regime
-from vault.export.pseudonym import Pseudonyms, audience
-from vault.export.redact import Owner, RecordView, Redactor, collect
+from vault.export.audience import Audience
+from vault.export.redact import RecordView
 from vault.records.labels import field_label
 from vault.records.model import Record
 from vault.records.spec import Level
@@ -30,23 +29,17 @@ class Drafter:
 
     def __init__(self, vault: Any, profile: Profile, regime: Regime, clearance: Level,
                  age_keys: list[str], plain: bool) -> None:
-        if clearance == Level.PRIVATE:
-            from vault.errors import InvalidInput
-
-            raise InvalidInput("private data never leaves the device; the clearance is "
-                               "public or partner")
         self.vault = vault
         self.profile = profile
         self.regime = regime
         self.clearance = clearance
-        records = vault.service("records")
-        self.registry = records.registry
-        self.ids = collect(profile.records.values(), self.registry, clearance)
-        context = audience(age_keys, plain)
-        self.pseudonyms = Pseudonyms(vault.derived_key(Purpose.PSEUDONYM, context))
-        self.redactor = Redactor(self.registry, clearance, self.pseudonyms, self.ids,
-                                 profile.records.get,
-                                 vault.derived_key(Purpose.PSEUDONYM, b"evault/findings"))
+        # The same audience object an export to these recipients builds: identifiers of
+        # every record in the vault, decisions, pseudonyms, the redactor, the gate.
+        self.audience = Audience(vault, clearance, age_keys, plain)
+        self.registry = self.audience.registry
+        self.ids = self.audience.ids
+        self.pseudonyms = self.audience.pseudonyms
+        self.redactor = self.audience.redactor
         self._views: dict[str, RecordView] = {}
         self._evidence: dict[str, EvidenceItem] = {}
 
@@ -109,17 +102,18 @@ class Drafter:
     # -- evidence ------------------------------------------------------------------------
 
     def _files(self, item: EvidenceItem, record: Record, files: list[Any]) -> None:
-        interviewee = self.profile.records.get(str(record.fields.get("source", "")))
-        from_source = record.kind == "source" or (
-            record.kind == "testimony" and (interviewee is None or interviewee.kind == "source"))
+        from_source = self.audience.from_source(record)
         for att in files:
-            recording = str(att.media_type).startswith(_AUDIO_VIDEO)
-            # Same rule as the export: a file above the clearance, or a recording of a
-            # protected source (even its hash could confirm whose voice it is), stays home.
-            if Level(att.level) > self.clearance or (recording and from_source):
+            # Same rule as the export (one audience object): a file above the clearance,
+            # or a recording of a protected source, stays home. The SHA-256 of an
+            # ORIGINAL is never listed: whoever holds the original (a seized phone) could
+            # confirm it; only a file that ships is described, and its hash is the one
+            # the bundle's manifest lists for the sanitized copy.
+            if not self.audience.file_may_ship(att.level, str(att.media_type), record) or \
+                    from_source:
                 item.files_withheld += 1
             else:
-                item.files.append(FileRef(str(att.media_type), int(att.size), str(att.sha256)))
+                item.files.append(FileRef(str(att.media_type), int(att.size), None))
 
     def evidence_item(self, record: Record, files: list[Any]) -> str:
         """The ref of ``record`` as evidence, adding it on first use."""
@@ -220,10 +214,8 @@ class Drafter:
         if contact:  # the submitter's own address, so no detectors: an email must stay
             contact, _, _ = self.redactor.rewrite(contact, self.profile.person.id,
                                                  "contact", False)
-        needles: list[tuple[str, Any]] = [
-            *self.ids.forbidden_values,
-            *((value, Owner(f.record_id, f"finding:{f.kind}", f.field, Level.PRIVATE, False))
-              for value, f in self.redactor.unreleased)]
+        self.audience.require_no_collisions()
+        needles: list[tuple[str, Any]] = self.audience.needles()
         stem = f"{self.regime.id}-{self.pseudonyms.record_id(self.profile.person.id)}"
         return Dossier(
             regime=self.regime, clearance=self.clearance,

@@ -131,9 +131,12 @@ def _evidence_row(e: EvidenceItem) -> str:
 
 
 def _files(evidence: list[EvidenceItem]) -> list[str]:
-    out = [f"- {e.ref}: {esc(f.media_type)}, {f.size} bytes, SHA-256 `{f.sha256}`"
+    out = [f"- {e.ref}: {esc(f.media_type)}, {f.size} bytes"
+           + (f", SHA-256 `{f.sha256}`" if f.sha256 else "")
            for e in evidence for f in e.files]
-    return ["", "Files (SHA-256 of each original when it was secured):", "", *out] if out else []
+    note = ("Files (the SHA-256 of a file that travels with this dossier is in its "
+            "bundle's signed manifest; originals' hashes are never listed):")
+    return ["", note, "", *out] if out else []
 
 
 def render(d: Dossier) -> str:

@@ -27,6 +27,8 @@ PLACEHOLDERS = {
     "plate": "[plate]",
     "coordinates": "[coordinates]",
     "ip": "[IP address]",
+    "handle": "[handle]",
+    "passport": "[ID number]",
 }
 
 
@@ -52,7 +54,18 @@ def _ascii_view_char(c: str) -> str:
             return str(unicodedata.decimal(c))
         except ValueError:
             return c
+    if c in _CJK_DIGITS:
+        return _CJK_DIGITS[c]
+    if c in "\uff0e\u3002\uff61":  # full-width and ideographic full stops
+        return "."
     return c
+
+
+# Chinese numerals read digit by digit (幺 is 1 in phone numbers); one character each,
+# so positions in the view are those of the text.
+_CJK_DIGITS = {c: str(i) for i, chars in enumerate(
+    ("〇零", "一壹幺", "二贰貳两", "三叁參", "四肆", "五伍", "六陆陸", "七柒", "八捌", "九玖"))
+    for c in chars}
 
 
 class _ViewTable(dict[int, str]):
@@ -99,8 +112,16 @@ _PLATE_CONTEXT = re.compile(
 )
 _COORD = re.compile(
     r"(?<![\d.])(?P<lat>[-+]?\d{1,2}\.\d{3,})(?:\s*°)?(?:\s*[NSns])?\s*[,;/ ]\s*"
-    r"(?P<lon>[-+]?\d{1,3}\.\d{3,})(?:\s*°)?(?:\s*[EWew](?![A-Za-z]))?(?![\d.])"
+    r"(?P<lon>[-+]?\d{1,3}\.\d{3,})(?:\s*°)?(?:\s*[EWew](?![A-Za-z]))?(?!\d|\.\d)"
 )
+# Degrees, minutes, seconds: 43°49'32"N, 43° 49′ 32″ N, 43d49m32s.
+_DMS = re.compile(
+    r"(?<![\d.])\d{1,3}\s*[°º˚d]\s*\d{1,2}(?:\.\d+)?\s*['′’m]\s*"
+    r"(?:\d{1,2}(?:\.\d+)?\s*(?:[\"″”]|''|s)\s*)?[NSEWnsew]?(?![A-Za-z])")
+# A latitude or longitude written alone with its hemisphere or after 北纬/东经.
+_COORD_ONE = re.compile(
+    r"(?:(?:北纬|南纬|东经|西经|北緯|南緯|東經|西經|lat(?:itude)?|lon(?:gitude)?|lng)\s*[:：]?\s*)"
+    r"(?P<v>[-+]?\d{1,3}\.\d{3,})", re.IGNORECASE)
 _IPV4 = re.compile(
     r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
     r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.]*\d)"
@@ -124,11 +145,70 @@ def _digits(s: str) -> int:
     return sum(c.isdigit() for c in s)
 
 
+#: Regions whose national formats the phone detector reads (any number written with
+#: its country code is read whatever the region).
+PHONE_REGIONS = ("CN", "HK", "TW", "TR", "US", "GB", "RU", "IR", "DE")
+_PHONE_CANDIDATE = re.compile(r"[+(]?\d[\d \-.()·/]{5,24}\d\)?")
+
+
 def _phones(view: str) -> Iterator[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
     for rx in (_CN_MOBILE, _INTL_PHONE, _CN_LANDLINE):
         for m in rx.finditer(view):
             if 7 <= _digits(m.group()) <= 15:
-                yield m.start(), m.end()
+                found.append((m.start(), m.end()))
+    yield from found
+    if _digits(view) < 7:
+        return
+    import phonenumbers
+
+    # libphonenumber's matcher is thorough and slow: run it only around runs of digits
+    # long enough to be a phone number and not found above, with a little context for
+    # "+" and "(". A number with its country code is read the same in every region.
+    for candidate in _PHONE_CANDIDATE.finditer(view):
+        if _digits(candidate.group()) < 7 or any(
+                s <= candidate.start() and candidate.end() <= e for s, e in found):
+            continue
+        lo = max(0, candidate.start() - 2)
+        piece = view[lo:candidate.end() + 1]
+        regions = PHONE_REGIONS[:1] if "+" in piece else PHONE_REGIONS
+        for region in regions:
+            # STRICT_GROUPING: a valid number of the region, its digit groups as the
+            # region writes them (a case number 2021-0042-17 is not a Washington phone).
+            for number in phonenumbers.PhoneNumberMatcher(
+                    piece, region, leniency=phonenumbers.Leniency.STRICT_GROUPING):
+                yield lo + int(number.start), lo + int(number.end)
+
+
+_HANDLE_LABEL = re.compile(
+    r"(?:wechat|weixin|wxid|wx|qq|telegram|signal|whatsapp|skype|weibo|twitter|instagram|"
+    r"facebook|tiktok|douyin|line\s+id|微信号?|微博|抖音|电报|推特|账号|帳號)"
+    r"(?:\s*(?:id|号|號|account|handle|is|:|：|#))*\s*[:：]?\s*@?"
+    r"(?P<h>[A-Za-z0-9][A-Za-z0-9_.\-]{2,40}[A-Za-z0-9_])", re.IGNORECASE)
+_HANDLE_URL = re.compile(
+    r"(?:t\.me|telegram\.me|weibo\.com|twitter\.com|x\.com|instagram\.com|"
+    r"facebook\.com|tiktok\.com/@|wa\.me)/+@?(?P<h>[A-Za-z0-9_.\-+]{3,64})",
+    re.IGNORECASE)
+_HANDLE_AT = re.compile(r"(?<![\w@.])@(?P<h>[A-Za-z0-9_][A-Za-z0-9_.]{2,40}[A-Za-z0-9_])")
+
+
+def _handles(view: str) -> Iterator[tuple[int, int]]:
+    for rx in (_HANDLE_LABEL, _HANDLE_URL, _HANDLE_AT):
+        for m in rx.finditer(view):
+            yield m.start("h"), m.end("h")
+
+
+_PASSPORT_LABEL = re.compile(
+    r"(?:passport|pasaport|паспорт|护照|護照|旅行证|通行证)(?:\s*(?:no\.?|number|#|号码?|號碼?))*"
+    r"\s*[:：]?\s*(?P<p>[A-Za-z]{0,2}\s?\d[\d ]{5,10}\d)", re.IGNORECASE)
+# Chinese passports (E/G + 8 digits, EA + 7) written bare.
+_PASSPORT_BARE = re.compile(r"(?<![A-Za-z0-9])(?:[EG]\d{8}|E[A-Z]\d{7})(?![A-Za-z0-9])")
+
+
+def _passports(view: str) -> Iterator[tuple[int, int]]:
+    for rx, group in ((_PASSPORT_LABEL, "p"), (_PASSPORT_BARE, 0)):
+        for m in rx.finditer(view):
+            yield m.start(group), m.end(group)
 
 
 def _ids(view: str) -> Iterator[tuple[int, int]]:
@@ -156,10 +236,22 @@ def _coordinates(view: str) -> Iterator[tuple[int, int]]:
         lat, lon = float(m.group("lat")), float(m.group("lon"))
         if -90 <= lat <= 90 and -180 <= lon <= 180:
             yield m.start(), m.end()
+    for m in _DMS.finditer(view):
+        yield m.start(), m.end()
+    for m in _COORD_ONE.finditer(view):
+        yield m.start("v"), m.end("v")
+
+
+_VERSION_BEFORE = re.compile(
+    r"(?:\bv|\bver\.?|\bversion|\brelease|\bbuild|\bfirmware|\bupdate|\bpatch|"
+    r"\bandroid|\bios|\bpython|\bopenssl|版本|版)\s*$", re.IGNORECASE)
 
 
 def _ips(view: str) -> Iterator[tuple[int, int]]:
     for m in _IPV4.finditer(view):
+        # "version 1.2.3.4", "v2.0.1.3": a version number, not an address.
+        if _VERSION_BEFORE.search(view[max(0, m.start() - 12):m.start()]):
+            continue
         yield m.start(), m.end()
     for m in _IPV6_CANDIDATE.finditer(view):
         candidate = m.group().rstrip(".:")
@@ -176,10 +268,12 @@ def _ips(view: str) -> Iterator[tuple[int, int]]:
 #: wins over the phone number that its digits could also spell.
 DETECTORS: dict[str, Callable[[str], Iterator[tuple[int, int]]]] = {
     "id_number": _ids,
+    "passport": _passports,
     "email": _emails,
     "coordinates": _coordinates,
     "ip": _ips,
     "phone": _phones,
+    "handle": _handles,
     "plate": _plates,
 }
 

@@ -31,14 +31,13 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from vault.errors import PolicyRefused
-from vault.export.normalize import SHORT_EDGE_WORD, Matcher, edge_words, skeleton
+from vault.export.normalize import SHORT_EDGE_WORD, Match, Matcher, edge_words, skeleton
 from vault.export.redact import Owner
 from vault.export.structure import StructureError, check_jpeg, check_png
 
@@ -81,58 +80,68 @@ class LeakFound(PolicyRefused):
 
 
 def _forms(value: str) -> set[str]:
+    # As stored, compatibility-normalised (full-width, ligatures) and case-folded, and
+    # the skeleton (no spaces or punctuation). ASCII case is handled by the search.
     nfkc = unicodedata.normalize("NFKC", value)
-    forms = {value, unicodedata.normalize("NFC", value), nfkc, nfkc.casefold(),
-             skeleton(value), " ".join(nfkc.split())}
+    forms = {value, nfkc, nfkc.casefold() if not nfkc.isascii() else nfkc, skeleton(value)}
     return {f for f in forms if f}
-
-
-def _byte_trie(keys: Iterable[bytes]) -> bytes:
-    trie: dict[int, dict] = {}  # type: ignore[type-arg]
-    for key in keys:
-        node = trie
-        for b in key:
-            node = node.setdefault(b, {})
-        node[-1] = {}
-
-    def build(node: dict) -> bytes:  # type: ignore[type-arg]
-        alts = [re.escape(bytes([b])) + build(child) for b, child in sorted(node.items())
-                if b >= 0]
-        if not alts:
-            return b""
-        body = alts[0] if len(alts) == 1 else b"(?:" + b"|".join(alts) + b")"
-        return b"(?:" + body + b")?" if -1 in node else body
-
-    return build(trie)
 
 
 class _ByteNeedles:
     """Exact byte encodings of identifiers, searched regardless of ASCII case.
 
     Both the needles and the data are lowered with ``bytes.lower`` (ASCII letters only,
-    wherever they occur, the same way on both sides) and searched case-sensitively: five
-    times faster than ``re.IGNORECASE``."""
+    the same way on both sides) and read as Latin-1 (one character per byte) by one
+    Aho-Corasick automaton: linear in the data, whatever the number of needles."""
 
     def __init__(self, pairs: Iterable[tuple[bytes, Owner]]) -> None:
-        self.owners: dict[bytes, Owner] = {}
+        import ahocorasick
+
+        self.owners: dict[str, Owner] = {}
         for data, owner in pairs:
-            self.owners.setdefault(data.lower(), owner)
-        pattern = _byte_trie(self.owners)
-        self.regex = re.compile(pattern) if self.owners else None
+            self.owners.setdefault(data.lower().decode("latin-1"), owner)
+        self.automaton = ahocorasick.Automaton()
+        for key in self.owners:
+            self.automaton.add_word(key, key)
+        if self.owners:
+            self.automaton.make_automaton()
 
     def search(self, data: bytes) -> Owner | None:
-        if self.regex is None:
+        if not self.owners:
             return None
-        m = self.regex.search(data.lower())
-        return None if m is None else self.owners[m.group()]
+        for _, key in self.automaton.iter(data.lower().decode("latin-1")):
+            return self.owners[key]
+        return None
+
+
+#: Files evault writes itself, holding no record content: dates, sizes and hashes stand
+#: next to each other there, so only known identifiers are looked for, on word and
+#: number boundaries, and never a detector finding's digits.
+GENERATED = ("README.txt", "manifest.json", "manifest.json.minisig")
 
 
 class Gate:
     """The leak gate for one bundle's forbidden identifiers."""
 
-    def __init__(self, identifiers: Iterable[tuple[str, Owner]]) -> None:
+    def __init__(self, identifiers: Iterable[tuple[str, Owner]],
+                 exempt: dict[str, set[str]] | None = None, *,
+                 known: Matcher[Owner] | None = None,
+                 byte_values: Iterable[tuple[str, Owner]] | None = None) -> None:
+        """``identifiers``: every form to refuse (protected identifiers and detector
+        findings, whose owner kind starts with ``finding:``). ``known``: the matcher the
+        rewriter already built over the protected forms (reused, not built twice).
+        ``byte_values``: the stored values whose exact encodings are searched in opaque
+        bytes (the derived forms are for text; every form in every encoding would be
+        millions of needles at 10,000 people); by default every identifier."""
         values = list(identifiers)
-        self.matcher: Matcher[Owner] = Matcher(values)
+        self.exempt = {k: set(v) for k, v in (exempt or {}).items()}
+        """Bundle record id → values that record's structured fields keep by decision."""
+        findings = [(v, o) for v, o in values if o.kind.startswith("finding:")]
+        self.known: Matcher[Owner] = known if known is not None else Matcher(
+            [(v, o) for v, o in values if not o.kind.startswith("finding:")])
+        self.findings: Matcher[Owner] = Matcher(findings)
+        if byte_values is not None:
+            values = [*byte_values, *findings]
         opaque: list[tuple[bytes, Owner]] = []
         bounded: list[tuple[str, Owner]] = []
         text: list[tuple[bytes, Owner]] = []
@@ -166,14 +175,22 @@ class Gate:
 
     # -- one file ------------------------------------------------------------------------
 
+    def _find(self, text: str) -> Iterator[Match[Owner]]:
+        yield from self.known.iter_find(text)
+        yield from self.findings.iter_find(text)
+
     def scan_text(self, path: str, text: str) -> list[Leak]:
-        """Leaks in text read out of a file of the bundle (a PDF page's text, what OCR
-        read in a picture), searched with the matcher; ``path`` names the file."""
-        m = self.matcher.search(text)
-        return [Leak(path, m.owners[0])] if m is not None else []
+        """Leaks in a text that is not a file of its own (the OCR or extracted text of
+        an attachment's pages): every view, the same matcher as the rewriter's."""
+        match = next(self._find(text), None)
+        return [] if match is None else [Leak(path, match.owners[0])]
 
     def scan_file(self, path: str, data: bytes) -> list[Leak]:
         """Leaks in one file of the bundle (structural problems raise StructureError)."""
+        if path in GENERATED:
+            return self._scan_generated(path, data)
+        if self.exempt and path.startswith("records/"):
+            data = self._blank_exempt(path, data)
         if path.endswith(TEXT_SUFFIXES):
             return self._scan_text(path, data)
         if path.endswith((".jpg", ".jpeg")):
@@ -192,7 +209,7 @@ class Gate:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise StructureError(f"{path} is not UTF-8 text") from None
-        leaks = [Leak(path, m.owners[0]) for m in self.matcher.iter_find(text)][:1]
+        leaks = [Leak(path, m.owners[0]) for m in self._find(text)][:1]
         owner = self.text_bytes.search(data)
         if owner is not None:
             leaks.append(Leak(path, owner))
@@ -202,11 +219,57 @@ class Gate:
             except ValueError:
                 raise StructureError(f"{path} is not valid JSON") from None
             for field, string in _json_strings(doc, None):
-                m = self.matcher.search(string)
+                m = next(self._find(string), None)
                 if m is not None:
                     leaks.append(Leak(path, m.owners[0], field))
                     break
         return leaks
+
+    def _scan_generated(self, path: str, data: bytes) -> list[Leak]:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise StructureError(f"{path} is not UTF-8 text") from None
+        match = self.known.search(text, strict=True)
+        return [] if match is None else [Leak(path, match.owners[0])]
+
+    def _blank_exempt(self, path: str, data: bytes) -> bytes:
+        """The file with the values kept by decision blanked, in their places only: the
+        record's own fields and label, and its label where other records refer to it."""
+        if path.endswith(".json"):
+            try:
+                doc = json.loads(data)
+            except ValueError:
+                return data
+            if not isinstance(doc, dict):
+                return data
+            keep = self.exempt.get(str(doc.get("id")), set())
+            if keep:
+                if doc.get("label") in keep:
+                    doc["label"] = ""
+                fields = doc.get("fields")
+                if isinstance(fields, dict):
+                    for name, value in fields.items():
+                        if isinstance(value, str) and value in keep:
+                            fields[name] = ""
+                        elif isinstance(value, list):
+                            fields[name] = ["" if v in keep else v for v in value]
+            for bid, ref in (doc.get("references") or {}).items():
+                if isinstance(ref, dict) and ref.get("label") in self.exempt.get(bid, set()):
+                    ref["label"] = ""
+            return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        if path.endswith(".csv"):
+            import csv
+
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig", "replace"))))
+            out = io.StringIO()
+            writer = csv.writer(out)
+            for row in rows:
+                keep = self.exempt.get(row[0], set()) if row else set()
+                writer.writerow(["; ".join("" if p in keep else p for p in cell.split("; "))
+                                 if keep else cell for cell in row])
+            return out.getvalue().encode("utf-8")
+        return data
 
     def _scan_pdf(self, path: str, data: bytes) -> list[Leak]:
         from vault.export.sanitize_pdf import check_pdf, pdf_texts
@@ -217,7 +280,7 @@ class Gate:
             return [Leak(path, owner)]
         for piece in pdf_texts(data):
             if isinstance(piece, str):
-                m = self.matcher.search(piece)
+                m = next(self._find(piece), None)
                 if m is not None:
                     return [Leak(path, m.owners[0])]
             else:
@@ -241,11 +304,20 @@ class Gate:
                 raise StructureError("the bundle's file list is not the one assembled")
             if zf.comment:
                 raise StructureError("the bundle carries a zip comment")
+            blanked = bytearray(container)
             for info in infos:
                 if info.extra or info.comment or info.compress_type != zipfile.ZIP_STORED:
                     raise StructureError(f"{info.filename} carries zip extras")
-                leaks.extend(self.scan_file(info.filename, zf.read(info)))
-        owner = self.opaque.search(container)
+                data = zf.read(info)
+                leaks.extend(self.scan_file(info.filename, data))
+                # Each file's bytes were just read in full; the container's own search
+                # covers what is left (names, headers, the directory), so a value kept
+                # by decision inside a record file is not "found" again here.
+                start = info.header_offset + 30 + len(info.filename.encode()) + len(
+                    info.extra)
+                if container[start:start + len(data)] == data:
+                    blanked[start:start + len(data)] = bytes(len(data))
+        owner = self.opaque.search(bytes(blanked))
         if owner is not None:
             leaks.append(Leak("<container>", owner))
         if leaks:

@@ -29,7 +29,10 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from vault.export.views import View
 
 T = TypeVar("T")
 
@@ -59,14 +62,95 @@ _UNSPACED = (
 )
 
 
+# Chinese numerals, read digit by digit the way phone and ID numbers are spoken and
+# written (幺 is how 1 is said in phone numbers; 两 is 2). 十/百/千 are not digits of a
+# number written digit by digit and are left alone.
+_CJK_DIGITS = {c: str(i) for i, chars in enumerate(
+    ("〇零", "一壹幺", "二贰两", "三叁", "四肆", "五伍", "六陆", "七柒", "八捌", "九玖"))
+    for c in chars}
+# Arabic-script letters written differently in Persian, Arabic and Uyghur: Persian yeh and
+# alef maksura are yeh, keheh is kaf, teh marbuta and heh goal are heh, tatweel (the
+# stretching stroke) is nothing. Harakat are combining marks and NFKD drops them anyway.
+_ARABIC = {"\u06cc": "\u064a", "\u0649": "\u064a", "\u06d2": "\u064a", "\u06a9": "\u0643",
+           "\u06aa": "\u0643", "\u0629": "\u0647", "\u06c1": "\u0647", "\u06d5": "\u0647",
+           "\u0640": ""}
+
+
+def _cjk(c: str) -> bool:
+    code = ord(c)
+    return 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x3FFFF
+
+
+def _letter_fold(c: str) -> str:
+    """A letter NFKD leaves as it is: a Latin letter it does not decompose (đ, ı, ø, ł,
+    ß, æ, þ…) is transliterated by anyascii; a letter of another script that looks like
+    an ASCII letter (Cyrillic а, Greek ο…) becomes that letter (UTS #39 confusables, from
+    confusable-homoglyphs)."""
+    if c.isascii() or _cjk(c):
+        return c
+    name = unicodedata.name(c, "")
+    if name.startswith("LATIN"):
+        from anyascii import anyascii
+
+        folded = "".join(x for x in anyascii(c).casefold() if x.isalnum())
+        return folded or c
+    return _confusables().get(c, c)
+
+
+_CONFUSABLES: dict[str, str] | None = None
+
+
+def _confusables() -> dict[str, str]:
+    """Non-ASCII letters whose UTS #39 prototype is one ASCII letter (lower case)."""
+    global _CONFUSABLES
+    if _CONFUSABLES is None:
+        import json
+        from importlib import resources
+
+        data = json.loads(resources.files("confusable_homoglyphs")
+                          .joinpath("confusables.json").read_text(encoding="utf-8"))
+        table: dict[str, str] = {}
+        for char, glyphs in data.items():
+            if len(char) != 1 or char.isascii() or _cjk(char) or not char.isalpha():
+                continue
+            letters = sorted({g["c"].casefold() for g in glyphs
+                              if len(g["c"]) == 1 and g["c"].isascii() and g["c"].isalpha()})
+            if letters:
+                table[char] = letters[0]
+        _CONFUSABLES = table
+    return _CONFUSABLES
+
+
+def _t2s(ch: str) -> str:
+    """One character in Simplified form (OpenCC, character by character, so both the
+    identifiers and the text fold the same way whatever the phrase around them)."""
+    import opencc
+
+    global _OPENCC
+    if _OPENCC is None:
+        _OPENCC = opencc.OpenCC("t2s")
+    out = str(_OPENCC.convert(ch))
+    return out if len(out) == 1 else ch
+
+
+_OPENCC: Any = None
+
+
 def _fold_char(ch: str) -> str:
+    if _cjk(ch):
+        ch = _t2s(ch)
+    if ch in _CJK_DIGITS:
+        return _CJK_DIGITS[ch]
+    ch = _ARABIC.get(ch, ch)
+    if ch and not ch.isascii() and not _cjk(ch):
+        ch = _confusables().get(ch, ch)  # capitals first: Cyrillic Т is T before it is т
     out: list[str] = []
     for c in unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", ch).casefold()):
         category = unicodedata.category(c)
         if category == "Nd":
             out.append(str(unicodedata.digit(c)))  # ١٢٣ and １２３ are 123
         elif category[0] in "LN":
-            out.append(c)
+            out.append(_letter_fold(_ARABIC.get(c, c)))
         # marks, spaces, punctuation, symbols, controls, format chars: dropped
     return "".join(out)
 
@@ -126,19 +210,13 @@ def _spaced_letter(c: str) -> bool:
     return c.isalpha() and not _unspaced(c)
 
 
+_WORD_BREAK = re.compile(r"[\W_]+")
+
+
 def edge_words(value: str) -> tuple[int, int]:
-    """Skeleton lengths of the first and last words of ``value``."""
-    words: list[int] = []
-    run = 0
-    for ch in value:
-        n = len(fold(ch))
-        if n:
-            run += n
-        elif run:
-            words.append(run)
-            run = 0
-    if run:
-        words.append(run)
+    """Skeleton lengths of the first and last words of ``value`` (words split at
+    anything that is not a letter or digit)."""
+    words = [n for n in (len(skeleton(w)) for w in _WORD_BREAK.split(value)) if n]
     return (words[0], words[-1]) if words else (0, 0)
 
 
@@ -156,25 +234,6 @@ def _edge_ok(edge: str, neighbour: str, key_len: int) -> bool:
     return True
 
 
-def _trie_pattern(keys: Iterable[str]) -> str:
-    trie: dict[str, dict] = {}  # type: ignore[type-arg]
-    for key in keys:
-        node = trie
-        for c in key:
-            node = node.setdefault(c, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:  # type: ignore[type-arg]
-        alts = [re.escape(c) + build(child) for c, child in sorted(node.items()) if c]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        # Greedy optional: at each position the longest value is tried first.
-        return f"(?:{body})?" if "" in node else body
-
-    return build(trie)
-
-
 @dataclass(frozen=True)
 class Match(Generic[T]):
     """One identifier found in a text: ``text[start:end]`` spells it."""
@@ -183,17 +242,23 @@ class Match(Generic[T]):
     end: int
     key: str
     owners: tuple[T, ...]
+    view: str = "text"
+    """The view of the text it was read in (see :mod:`vault.export.views`)."""
 
 
 class Matcher(Generic[T]):
     """Finds any of a set of identifier values in texts, after normalisation.
 
     Each value carries an *owner* (who it identifies, which field it came from); a
-    skeleton shared by several values keeps all their owners.
+    skeleton shared by several values keeps all their owners. All skeletons go into ONE
+    Aho-Corasick automaton (pyahocorasick), so a search costs the length of the text
+    (times the few views it is read in), whatever the number of identifiers.
     """
 
     def __init__(self, values: Iterable[tuple[str, T]]) -> None:
-        owners: dict[str, list[T]] = {}
+        import ahocorasick
+
+        owners: dict[str, dict[T, None]] = {}
         self._edges: dict[str, tuple[int, int]] = {}
         self.too_short: list[T] = []
         for value, owner in values:
@@ -202,16 +267,17 @@ class Matcher(Generic[T]):
                 if key:
                     self.too_short.append(owner)
                 continue
-            owners.setdefault(key, []).append(owner)
+            owners.setdefault(key, {})[owner] = None
             left, right = edge_words(value)
             old = self._edges.get(key, (0, 0))
             # Several spellings of one skeleton: keep the longer edge (matches more).
             self._edges[key] = (max(old[0], left), max(old[1], right))
         self._owners = {k: tuple(v) for k, v in owners.items()}
-        pattern = _trie_pattern(self._owners) if self._owners else ""
-        # A lookahead finds a candidate at every position, overlapping ones included:
-        # a consumed match must never hide another value that starts inside it.
-        self._regex = re.compile(f"(?=({pattern}))") if pattern else None
+        self._automaton = ahocorasick.Automaton()
+        for key in self._owners:
+            self._automaton.add_word(key, key)
+        if self._owners:
+            self._automaton.make_automaton()
 
     def __len__(self) -> int:
         return len(self._owners)
@@ -226,30 +292,53 @@ class Matcher(Generic[T]):
 
     def find(self, text: str) -> list[Match[T]]:
         """Every occurrence in ``text``, in order, overlapping ones included."""
-        return list(self.iter_find(text))
+        return sorted(self.iter_find(text), key=lambda m: (m.start, -m.end))
 
-    def iter_find(self, text: str) -> Iterator[Match[T]]:
-        """As :meth:`find`, lazily."""
-        if self._regex is None or not text:
+    def iter_find(self, text: str, *, strict: bool = False,
+                  views: bool = True) -> Iterator[Match[T]]:
+        """Every occurrence in ``text`` and in each of its views, lazily (not in order).
+
+        ``strict`` holds every match to word boundaries (generated files, where numbers
+        stand next to numbers); ``views=False`` reads the text as it is only."""
+        if not self._owners or not text:
             return
-        skel = skeleton(text)
-        origins: _Origins | None = None
-        for m in self._regex.finditer(skel):
-            s, e = m.start(1), m.end(1)
-            if e <= s:
-                continue
-            if origins is None:
-                origins = _Origins(text)
-            # The longest value starting here, or the longest shorter value that is
-            # itself an identifier and respects the boundary rule.
-            for end in range(e, s, -1):
-                key = skel[s:end]
-                if key in self._owners and self._bounded(text, origins, skel, s, end):
-                    start_o, end_o = origins[s], origins[end - 1] + 1
-                    yield Match(start_o, end_o, key, self._owners[key])
-                    break
+        from vault.export.views import DIGIT_KEY_MIN, digit_runs, text_views
 
-    def _bounded(self, text: str, origins: _Origins, skel: str, s: int, e: int) -> bool:
+        skel = skeleton(text)
+        origins = _Origins(text)
+        yield from self._scan(text, skel, origins, None, strict)
+        if not views:
+            return
+        for view in text_views(text):
+            vskel = skeleton(view.text)
+            yield from self._scan(view.text, vskel, _Origins(view.text), view,
+                                  strict or view.strict)
+        if strict:
+            return
+        digits = digit_runs(skel, [origins[j] for j in range(len(skel))], text)
+        if digits is None:
+            return
+        for end, key in self._automaton.iter(digits.text):
+            if len(key) >= DIGIT_KEY_MIN and key.isdigit():
+                s = end - len(key) + 1
+                yield Match(digits.starts[s], digits.ends[end], key, self._owners[key],
+                            digits.name)
+
+    def _scan(self, text: str, skel: str, origins: _Origins, view: View | None,
+              strict: bool) -> Iterator[Match[T]]:
+        for last, key in self._automaton.iter(skel):
+            s, e = last - len(key) + 1, last + 1
+            if not self._bounded(text, origins, skel, s, e, strict):
+                continue
+            start_o, end_o = origins[s], origins[e - 1] + 1
+            if view is None:
+                yield Match(start_o, end_o, key, self._owners[key])
+            else:
+                yield Match(view.starts[start_o], view.ends[end_o - 1], key,
+                            self._owners[key], view.name)
+
+    def _bounded(self, text: str, origins: _Origins, skel: str, s: int, e: int,
+                 strict: bool = False) -> bool:
         n = e - s
         left_i, right_i = origins[s] - 1, origins[e - 1] + 1
         left = fold(text[left_i])[-1:] if left_i >= 0 else ""
@@ -263,13 +352,13 @@ class Matcher(Generic[T]):
         # A one- or two-character edge word ("Source K", "Li Na") is held to the
         # boundary rule even in a long value: else "Source K" matches inside
         # "Source-K7Q2…" (a pseudonym) or "source kept", and "Li Na" inside "Li Nana".
-        lw, rw = self._edges.get(skel[s:e], (n, n))
+        lw, rw = (1, 1) if strict else self._edges.get(skel[s:e], (n, n))
         return (_edge_ok(skel[s], left, n if lw >= SHORT_EDGE_WORD else lw)
                 and _edge_ok(skel[e - 1], right, n if rw >= SHORT_EDGE_WORD else rw))
 
-    def search(self, text: str) -> Match[T] | None:
-        """The first occurrence, or None."""
-        return next(self.iter_find(text), None)
+    def search(self, text: str, *, strict: bool = False) -> Match[T] | None:
+        """The first occurrence found, or None."""
+        return next(self.iter_find(text, strict=strict), None)
 
 
 def merge_spans(matches: Iterable[Match[T]]) -> list[tuple[int, int, Match[T]]]:

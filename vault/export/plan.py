@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crypto.schedule import Purpose
 from vault.errors import InvalidInput, PolicyRefused
+from vault.export.audience import Audience
 from vault.export.bundle import SAFE_NAME
-from vault.export.pseudonym import Pseudonyms, audience
+from vault.export.gate import Gate
+from vault.export.pseudonym import Pseudonyms
 from vault.export.recipients import Recipient
-from vault.export.redact import Finding, Owner, RecordView, Redactor, collect
+from vault.export.redact import Finding, Owner, RecordView
 from vault.export.sanitize import Sanitized, Unsanitizable, kind_of, sanitize
 from vault.records.model import Record
 from vault.records.spec import Level
@@ -66,6 +67,19 @@ class Plan:
     """Generated documents (``dossier/<name>``), checked by the same gate."""
     unread_scripts: list[str] = field(default_factory=list)
     """Scripts of forbidden identifiers OCR cannot read in pictures (``ARABIC``…)."""
+    gate_exempt: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    """Bundle record id → values its structured fields keep by a 'different people'
+    decision (:mod:`vault.export.decisions`)."""
+    ordinary_words: list[Owner] = field(default_factory=list)
+    """Protected aliases that are ordinary words (they will redact ordinary text)."""
+    audience: Audience | None = field(default=None, repr=False)
+    """What built the plan; the seal asks it for the gate (one matcher, built once)."""
+
+    def gate(self) -> Gate:
+        """The leak gate for this plan (the audience's, when the plan has one)."""
+        if self.audience is not None:
+            return self.audience.gate()
+        return Gate(self.gate_needles, self.gate_exempt)
 
     @property
     def findings(self) -> list[Finding]:
@@ -126,15 +140,6 @@ def select(records_service: Any, selection: Selection) -> list[str]:
     return unique
 
 
-def _is_source_recording(head: bytes, record: Record, by_id: Mapping[str, Record]) -> bool:
-    if kind_of(head) not in ("audio", "video"):
-        return False
-    if record.kind == "source":
-        return True
-    interviewee = by_id.get(str(record.fields.get("source", "")))
-    return record.kind == "testimony" and (interviewee is None or interviewee.kind == "source")
-
-
 def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], plain: bool,
                selection: Selection, include_attachments: bool = False,
                skip_unsanitizable: bool = False, released: Iterable[str] = (),
@@ -156,13 +161,10 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
             raise InvalidInput("a generated document has a name a bundle cannot hold")
     records = vault.service("records")
     chosen = select(records, selection)
-    by_id = {r.id: r for r in records.iter_records()}
-    registry = records.registry
-    ids = collect(by_id.values(), registry, clearance)
-    context = audience([r.age_key for r in recipients], plain)
-    pseudonyms = Pseudonyms(vault.derived_key(Purpose.PSEUDONYM, context))
-    redactor = Redactor(registry, clearance, pseudonyms, ids, by_id.get,
-                        vault.derived_key(Purpose.PSEUDONYM, b"evault/findings"), released)
+    aud = Audience(vault, clearance, [r.age_key for r in recipients], plain, released)
+    by_id = aud.by_id
+    pseudonyms = aud.pseudonyms
+    redactor = aud.redactor
     attachments_service = vault.service("attachments") if include_attachments else None
     keep_text = {attachments_service.resolve(a) for a in keep_pdf_text} \
         if attachments_service is not None else set()
@@ -176,7 +178,7 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
         view = redactor.view(record)
         if attachments_service is not None:
             for att in attachments_service.list(rid):
-                item = _plan_attachment(attachments_service, att, record, by_id, clearance,
+                item = _plan_attachment(attachments_service, att, record, aud,
                                         pseudonyms, skip_unsanitizable,
                                         att.id in keep_text, reencode_media, cancel)
                 planned.append(item)
@@ -186,30 +188,33 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
         views.append(view)
         if progress is not None:
             progress(done, total)
-    needles = [*ids.forbidden_values,
-               *((value, Owner(f.record_id, f"finding:{f.kind}", f.field, Level.PRIVATE,
-                               False)) for value, f in redactor.unreleased)]
+    aud.require_no_collisions()
+    from vault.export.ordinary import ordinary_aliases
     from vault.export.seen import check_planned
 
-    unread = check_planned(planned, needles, skip_unsanitizable)
+    gate = aud.gate()
+    unread = check_planned(planned, gate, [v for v, _owner in aud.ids.forbidden_values],
+                           skip_unsanitizable)
     dropped = {a.path for a in planned if a.status != "included" and a.path}
     for view in views:  # a picture left out for what it shows is not listed either
         view.attachments[:] = [a for a in view.attachments if a["file"] not in dropped]
     return Plan(secrets.token_hex(8), vault.clock(), clearance, recipients, plain, views,
-                planned, needles, ids.forbidden.too_short, docs, unread)
+                planned, aud.needles(), aud.ids.forbidden.too_short, docs,
+                unread_scripts=unread, gate_exempt=aud.exemptions(),
+                ordinary_words=ordinary_aliases(aud.ids.stored_values), audience=aud)
 
 
-def _plan_attachment(service: Any, att: Any, record: Record, by_id: Mapping[str, Record],
-                     clearance: Level, pseudonyms: Pseudonyms,
-                     skip: bool, keep_text: bool = False, reencode: bool = False,
+def _plan_attachment(service: Any, att: Any, record: Record, aud: Audience,
+                     pseudonyms: Pseudonyms, skip: bool, keep_text: bool = False,
+                     reencode: bool = False,
                      cancel: threading.Event | None = None) -> AttachmentPlan:
     item = AttachmentPlan(att.id, record.id, "withheld")
-    if Level(att.level) > clearance:
+    if not aud.may_see(att.level):
         item.reason = f"its level is {Level(att.level).value}"
         return item
     chunks = service.open_stream(att.id)  # verified chunk by chunk while read
     head = next(chunks, b"")
-    if _is_source_recording(head, record, by_id):
+    if not aud.file_may_ship(att.level, _media_type(head), record):
         item.reason = "a recording of a protected source is never exported"
         return item
     try:
@@ -230,3 +235,9 @@ def _plan_attachment(service: Any, att: Any, record: Record, by_id: Mapping[str,
     item.status = "included"
     item.path = f"attachments/{pseudonyms.attachment_id(att.id)}.{item.clean.extension}"
     return item
+
+
+def _media_type(data: bytes) -> str:
+    kind = kind_of(data)
+    return f"{kind}/" if kind in ("audio", "video") else "application/octet-stream"
+

@@ -23,8 +23,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from vault.export.decisions import Collision
 from vault.export.detect import PLACEHOLDERS, detect
-from vault.export.normalize import Matcher, merge_spans, skeleton
+from vault.export.identity import IdentityModel
+from vault.export.normalize import Match, Matcher, skeleton
 from vault.export.pseudonym import PERSON_KINDS, Pseudonyms
 from vault.records.model import Record
 from vault.records.registry import Registry
@@ -76,6 +78,22 @@ class Finding:
     """Released because the vault knows the value as an identifier within clearance."""
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """One change the redactor made to a string, for review (never the value)."""
+
+    field: str
+    start: int
+    """Span in the record's stored text (characters)."""
+    end: int
+    out_start: int
+    """Span of the replacement in the text as the bundle carries it."""
+    out_end: int
+    reason: str
+    """Why: whose identifier (record and field) and in which view it was read, or which
+    detector found it."""
+
+
 @dataclass
 class RecordView:
     """One record as the bundle carries it, with what the owner's report needs."""
@@ -91,6 +109,8 @@ class RecordView:
     findings: list[Finding]
     references: dict[str, dict[str, str]]
     attachments: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    replacements: list[Replacement] = dataclasses.field(default_factory=list)
+    """Every replacement, with its span and reason (the preview and the report)."""
 
     def to_json(self) -> dict[str, Any]:
         """The bundle's ``records/<id>.json`` document (see docs/bundles.md)."""
@@ -137,6 +157,11 @@ def identifier_values(record: Record, rtype: RecordType) -> Iterable[tuple[str, 
             yield text, owner
 
 
+#: Placeholders of identifiers that single a person out when a structured field holds
+#: them (a shared place name is not a collision; a shared name or number is).
+_PERSONAL = {"[name]", "[phone]", "[email]", "[handle]", "[ID number]", "[plate]"}
+
+
 @dataclass
 class Identifiers:
     """The vault's identifier values split by what a bundle at ``clearance`` may carry."""
@@ -144,23 +169,35 @@ class Identifiers:
     forbidden: Matcher[Owner]
     allowed: Matcher[Owner]
     forbidden_values: list[tuple[str, Owner]]
-    """The raw values behind ``forbidden`` (the gate also searches their byte forms)."""
+    """Every form of every forbidden value (the gate reads text for them)."""
+    stored_values: list[tuple[str, Owner]] = dataclasses.field(default_factory=list)
+    """The forbidden values as stored (the gate searches their exact byte encodings)."""
 
 
 def collect(records: Iterable[Record], registry: Registry, clearance: Level,
-            extra_forbidden: Iterable[tuple[str, Owner]] = ()) -> Identifiers:
-    """Index every identifier of every record. A value that is above the clearance in
-    ANY record is forbidden everywhere, even where another record holds it lower."""
+            extra_forbidden: Iterable[tuple[str, Owner]] = (),
+            protected: Iterable[str] = ()) -> Identifiers:
+    """Index every form of every identifier of every record (:mod:`vault.export.identity`).
+    A value that is above the clearance in ANY record is forbidden everywhere, even where
+    another record holds it lower; every identifier of a record in ``protected`` (decided
+    to be the same person as a protected one) is forbidden too."""
     forbidden: list[tuple[str, Owner]] = list(extra_forbidden)
     allowed: list[tuple[str, Owner]] = []
+    same = set(protected)
     for record in records:
         if not registry.has(record.kind):
             continue
         for text, owner in identifier_values(record, registry.type(record.kind)):
-            (forbidden if owner.level > clearance else allowed).append((text, owner))
-    forbidden_keys = {skeleton(t) for t, _ in forbidden}
-    allowed = [(t, o) for t, o in allowed if skeleton(t) not in forbidden_keys]
-    return Identifiers(Matcher(forbidden), Matcher(allowed), forbidden)
+            if owner.level > clearance or record.id in same:
+                forbidden.append((text, owner))
+            else:
+                allowed.append((text, owner))
+    forms = IdentityModel((t, o, o.field, o.person_name) for t, o in forbidden).pairs()
+    forbidden_keys = {skeleton(t) for t, _ in forms}
+    allowed_forms = [(t, o) for t, o in
+                     IdentityModel((t, o, o.field, o.person_name) for t, o in allowed).pairs()
+                     if skeleton(t) not in forbidden_keys]
+    return Identifiers(Matcher(forms), Matcher(allowed_forms), forms, forbidden)
 
 
 class Redactor:
@@ -168,7 +205,8 @@ class Redactor:
 
     def __init__(self, registry: Registry, clearance: Level, pseudonyms: Pseudonyms,
                  identifiers: Identifiers, lookup: Callable[[str], Record | None],
-                 finding_key: bytes, released: Iterable[str] = ()) -> None:
+                 finding_key: bytes, released: Iterable[str] = (),
+                 decisions: dict[tuple[str, str], str] | None = None) -> None:
         self.registry = registry
         self.clearance = clearance
         self.pseudonyms = pseudonyms
@@ -176,10 +214,23 @@ class Redactor:
         self.lookup = lookup
         self._finding_key = finding_key
         self.released = set(released)
+        self.decisions = dict(decisions or {})
         self.unreleased: list[tuple[str, Finding]] = []
         """Detector findings left redacted: the leak gate looks for them too."""
+        self.collisions: list[Collision] = []
+        """Structured fields that hold another record's protected value (undecided)."""
+        self.exempt: dict[str, set[str]] = {}
+        """Vault record id → values its structured fields keep by a 'different people'
+        decision (the gate allows exactly those, in exactly those places)."""
+        self._shared = {other for (_, other), d in self.decisions.items()
+                        if d == "different"}
+        """Protected records that share a value with a person who ships (decided
+        'different people'): never named by pseudonym in text, which would link them."""
 
     # -- names ---------------------------------------------------------------------------
+
+    def _same_person(self, record: Record) -> bool:
+        return any(d == "same" for (rid, _), d in self.decisions.items() if rid == record.id)
 
     def label(self, record: Record) -> str:
         """How the bundle names a record: by a title field within clearance that holds no
@@ -190,23 +241,102 @@ class Redactor:
             spec = rtype.fields.get(name)
             if not isinstance(value, str) or not value.strip() or spec is None:
                 continue
-            if effective_level(spec, record, name) > self.clearance:
+            if effective_level(spec, record, name) > self.clearance or \
+                    self._same_person(record):
                 continue
-            if self.ids.forbidden.search(value) is None and not detect(value):
+            exempt = value in self._exempt_values(record, name, spec)
+            if exempt or (self.ids.forbidden.search(value) is None and not detect(value)):
                 return " ".join(value.split())[:120]
         if record.kind in PERSON_KINDS:
             return self.pseudonyms.label(record.kind, record.id)
         return f"{rtype.label} {self.pseudonyms.record_id(record.id)[:6]}"
 
-    def _replacement(self, owners: tuple[Owner, ...]) -> str:
+    def _replacement(self, match: Match[Owner]) -> str:
+        owners = match.owners
         people = {(o.kind, o.record_id) for o in owners if o.person_name}
-        if len(people) == 1 and all(o.person_name for o in owners):
+        if len(people) == 1 and all(o.person_name for o in owners) and \
+                not any(o.record_id in self._shared for o in owners):
             kind, record_id = next(iter(people))
             return self.pseudonyms.label(kind, record_id)
         kinds = {placeholder_for(o.field) for o in owners if not o.person_name}
         if people:
             kinds.add("[name]")
         return kinds.pop() if len(kinds) == 1 else "[identifier]"
+
+    @staticmethod
+    def _reason(match: Match[Owner]) -> str:
+        o = match.owners[0]
+        how = "" if match.view == "text" else f", read {match.view}"
+        return f"identifier of record {o.record_id} ({o.field}){how}"
+
+    # -- collisions ----------------------------------------------------------------------
+
+    def _collides(self, record: Record, spec: FieldSpec) -> bool:
+        """A structured field that names or reaches a person: a name, a phone…"""
+        if spec.free_text or not spec.is_text:
+            return False
+        rtype = self.registry.type(record.kind)
+        return spec.identifier or (record.kind in PERSON_KINDS and spec.name in
+                                   {rtype.title_field, *rtype.title_fallback})
+
+    def _others(self, record: Record, value: str) -> dict[str, str]:
+        """Other records whose protected, personal identifier ``value`` holds
+        (record id → their field)."""
+        found: dict[str, str] = {}
+        for m in self.ids.forbidden.iter_find(value, views=False):
+            for o in m.owners:
+                personal = o.person_name or placeholder_for(o.field) in _PERSONAL
+                if o.record_id != record.id and personal:
+                    found.setdefault(o.record_id, o.field)
+        return found
+
+    def _exempt_values(self, record: Record, name: str, spec: FieldSpec) -> set[str]:
+        if not self._collides(record, spec):
+            return set()
+        value = record.fields.get(name)
+        values = [value] if isinstance(value, str) else \
+            [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        kept: set[str] = set()
+        for v in values:
+            others = self._others(record, v)
+            if others and all(self.decisions.get((record.id, x)) == "different"
+                              for x in others):
+                kept.add(v)
+        return kept
+
+    def _title(self, record_id: str) -> str:
+        record = self.lookup(record_id)
+        if record is None or not self.registry.has(record.kind):
+            return record_id
+        rtype = self.registry.type(record.kind)
+        if record.kind == "source":
+            label = record.fields.get("label")
+            return f"source '{label}'" if isinstance(label, str) and label else "a source"
+        for name in (rtype.title_field, *rtype.title_fallback):
+            value = record.fields.get(name)
+            # A title holding a protected value (the colliding name itself) is not
+            # repeated: messages carry ids and safe titles, never an identifier.
+            if isinstance(value, str) and value.strip() and \
+                    self.ids.forbidden.search(value) is None:
+                return f"{rtype.label.lower()} '{' '.join(value.split())[:60]}'"
+        return f"a {rtype.label.lower()} record"
+
+    def _structured(self, spec: FieldSpec, value: str, record: Record) -> str | None:
+        """The value kept as it is (a 'different people' decision), or None to rewrite;
+        an undecided collision is recorded (the plan refuses the export)."""
+        if not self._collides(record, spec):
+            return None
+        others = self._others(record, value)
+        if not others:
+            return None
+        undecided = [x for x in others if self.decisions.get((record.id, x)) != "different"]
+        if not undecided:
+            self.exempt.setdefault(record.id, set()).add(value)
+            return value
+        for other in undecided:
+            self.collisions.append(Collision(record.id, self._title(record.id), spec.name,
+                                             other, self._title(other), others[other]))
+        return None
 
     # -- text ----------------------------------------------------------------------------
 
@@ -215,25 +345,56 @@ class Redactor:
         """``text`` with every forbidden identifier replaced; with ``detectors``, also
         every unreleased detector finding. Returns the text, the count of known
         identifiers replaced, and the findings."""
-        spans = merge_spans(self.ids.forbidden.iter_find(text))
-        out: list[str] = []
-        pos = 0
-        for start, end, match in spans:
-            out.append(text[pos:start])
-            out.append(self._replacement(match.owners))
-            pos = end
-        out.append(text[pos:])
-        result = "".join(out)
+        result, count, findings, _ = self.rewrite_spans(text, record_id, field_name,
+                                                        detectors)
+        return result, count, findings
+
+    def rewrite_spans(self, text: str, record_id: str, field_name: str, detectors: bool
+                      ) -> tuple[str, int, list[Finding], list[Replacement]]:
+        """As :meth:`rewrite`, with every replacement's span and reason."""
+        # (start, end, priority, replacement, reason): known identifiers first.
+        spans: list[tuple[int, int, int, str, str]] = []
+        known = 0
+        for m in self.ids.forbidden.iter_find(text):
+            spans.append((m.start, m.end, 0, self._replacement(m), self._reason(m)))
+        known_cover = [(s, e) for s, e, *_ in spans]
         findings: list[Finding] = []
         if detectors:
-            result, findings = self._detect(result, record_id, field_name)
-        return result, len(spans), findings
+            for d, finding in self._detect(text, record_id, field_name):
+                findings.append(finding)
+                if finding.released:
+                    continue
+                if any(s <= d.start and d.end <= e for s, e in known_cover):
+                    continue
+                spans.append((d.start, d.end, 1, PLACEHOLDERS[d.kind],
+                              f"{d.kind} found by the detectors (finding {finding.id})"))
+        spans.sort(key=lambda x: (x[0], x[2], -(x[1] - x[0])))
+        merged: list[list[Any]] = []
+        for s, e, prio, rep, why in spans:
+            if merged and s < merged[-1][1]:
+                last = merged[-1]
+                if (prio, -(e - s)) < (last[2], -(last[1] - last[0])):
+                    last[2:] = [prio, rep, why]
+                last[1] = max(last[1], e)
+            else:
+                merged.append([s, e, prio, rep, why])
+        out: list[str] = []
+        reps: list[Replacement] = []
+        pos = length = 0
+        for s, e, prio, rep, why in merged:
+            out.append(text[pos:s])
+            length += s - pos
+            reps.append(Replacement(field_name, s, e, length, length + len(rep), why))
+            out.append(rep)
+            length += len(rep)
+            pos = e
+            known += prio == 0
+        out.append(text[pos:])
+        return "".join(out), known, findings, reps
 
     def _detect(self, text: str, record_id: str, field_name: str
-                ) -> tuple[str, list[Finding]]:
-        findings: list[Finding] = []
-        out: list[str] = []
-        pos = 0
+                ) -> list[tuple[Any, Finding]]:
+        found: list[tuple[Any, Finding]] = []
         for d in detect(text):
             value = text[d.start:d.end]
             key = skeleton(value)
@@ -241,19 +402,16 @@ class Redactor:
             # a finding releases that value wherever it occurs, and the gate agrees.
             digest = hmac.new(self._finding_key, f"{d.kind}\x00{key}".encode(),
                               hashlib.sha256).hexdigest()
-            known = self.ids.allowed.search(value)
-            automatic = known is not None and known.key == key
-            finding = Finding(f"f-{digest[:12]}", record_id, field_name, d.kind,
-                              automatic or f"f-{digest[:12]}" in self.released, value,
-                              automatic)
-            findings.append(finding)
+            automatic = any(m.key == key or (m.key.isdigit() and len(m.key) >= 7
+                                             and m.key in key)
+                            for m in self.ids.allowed.iter_find(value, views=False))
+            fid = f"f-{digest[:12]}"
+            finding = Finding(fid, record_id, field_name, d.kind,
+                              automatic or fid in self.released, value, automatic)
             if not finding.released:
-                out.append(text[pos:d.start])
-                out.append(PLACEHOLDERS[d.kind])
-                pos = d.end
                 self.unreleased.append((value, finding))
-        out.append(text[pos:])
-        return "".join(out), findings
+            found.append((d, finding))
+        return found
 
     # -- records -------------------------------------------------------------------------
 
@@ -264,23 +422,26 @@ class Redactor:
             refs[bundle_id] = {"kind": target.kind, "label": self.label(target)}
         return bundle_id
 
-    def _value(self, spec: FieldSpec, value: Any, record: Record, redacted: dict[str, int],
-               findings: list[Finding], refs: dict[str, dict[str, str]]) -> Any:
+    def _value(self, spec: FieldSpec, value: Any, record: Record, view: RecordView) -> Any:
         if isinstance(value, list):
-            return [self._value(spec, v, record, redacted, findings, refs) for v in value]
+            return [self._value(spec, v, record, view) for v in value]
         if isinstance(value, dict):
-            return {k: self._value(spec, v, record, redacted, findings, refs)
-                    for k, v in value.items()}
+            return {k: self._value(spec, v, record, view) for k, v in value.items()}
         if not isinstance(value, str):
             return value  # booleans, integers
         if spec.kind == FieldKind.REFERENCE:
-            return self._ref(value, refs)
+            return self._ref(value, view.references)
         if spec.kind in (FieldKind.ENUM, FieldKind.DATE) and not self._suspicious(value):
             return value
-        text, count, found = self.rewrite(value, record.id, spec.name, spec.free_text)
-        redacted[spec.name] = redacted.get(spec.name, 0) + count + sum(
+        kept = self._structured(spec, value, record)
+        if kept is not None:
+            return kept
+        text, count, found, reps = self.rewrite_spans(value, record.id, spec.name,
+                                                      spec.is_text)
+        view.redacted[spec.name] = view.redacted.get(spec.name, 0) + count + sum(
             1 for f in found if not f.released)
-        findings.extend(found)
+        view.findings.extend(found)
+        view.replacements.extend(reps)
         return text
 
     def _suspicious(self, value: str) -> bool:
@@ -289,20 +450,20 @@ class Redactor:
     def view(self, record: Record) -> RecordView:
         """The record as the bundle carries it."""
         rtype = self.registry.type(record.kind)
+        same = self._same_person(record)
+        view = RecordView(record.id, self.pseudonyms.record_id(record.id), record.kind, "",
+                          {}, [], {}, [], {})
         fields: dict[str, Any] = {}
-        withheld: list[str] = []
-        redacted: dict[str, int] = {}
-        findings: list[Finding] = []
-        refs: dict[str, dict[str, str]] = {}
         for name, value in record.fields.items():
             spec = rtype.fields.get(name)
             if value is None:
                 continue
-            if spec is None or effective_level(spec, record, name) > self.clearance:
-                withheld.append(name)
+            if spec is None or effective_level(spec, record, name) > self.clearance or (
+                    same and (spec.identifier or spec.kind in (FieldKind.TEXT,
+                                                               FieldKind.DATE))):
+                view.withheld.append(name)
                 continue
-            fields[name] = self._value(spec, value, record, redacted, findings, refs)
-        ordered = {n: fields[n] for n in rtype.fields if n in fields}
-        return RecordView(record.id, self.pseudonyms.record_id(record.id), record.kind,
-                          self.label(record), ordered, withheld, redacted, findings, refs)
-
+            fields[name] = self._value(spec, value, record, view)
+        view.fields = {n: fields[n] for n in rtype.fields if n in fields}
+        view.label = self.label(record)
+        return view

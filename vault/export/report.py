@@ -28,6 +28,11 @@ def build(plan: Plan, leaks: list[Leak] | None = None, out: str | None = None,
             "findings": [{"id": f.id, "field": f.field, "kind": f.kind,
                           "released": f.released, "automatic": f.automatic}
                          for f in view.findings],
+            # What was changed and why: spans (characters) in the stored text and in
+            # the bundle's text, never the text itself.
+            "replacements": [{"field": r.field, "start": r.start, "end": r.end,
+                              "bundle_start": r.out_start, "bundle_end": r.out_end,
+                              "reason": r.reason} for r in view.replacements],
         })
     return {
         "bundle_id": plan.bundle_id,
@@ -45,11 +50,17 @@ def build(plan: Plan, leaks: list[Leak] | None = None, out: str | None = None,
         "documents": sorted(plan.extra_documents),
         "not_searchable": [{"record": o.record_id, "field": o.field} for o in plan.too_short],
         "pictures_not_read_for": plan.unread_scripts,
+        "ordinary_words": [{"record": o.record_id, "field": o.field}
+                           for o in plan.ordinary_words],
         "leaks": [{"file": leak.path, "record": leak.owner.record_id,
                    "field": leak.owner.field, "bundle_field": leak.field,
                    "detector": leak.owner.kind[8:] if leak.owner.kind.startswith("finding:")
                    else None} for leak in leaks or []],
     }
+
+
+#: Replacements listed on the terminal before the rest are left to the report.
+SHOWN_REPLACEMENTS = 200
 
 
 def summary(plan: Plan) -> list[str]:
@@ -80,6 +91,16 @@ def summary(plan: Plan) -> list[str]:
         lines.append("  pictures and pages were read by OCR for Chinese and Latin script only; "
                      "identifiers written in " + ", ".join(s.title() for s in plan.unread_scripts)
                      + " script cannot be seen in them: look at every picture yourself")
+    changes = [(view.source_id, r) for view in plan.views for r in view.replacements]
+    for source_id, r in changes[:SHOWN_REPLACEMENTS]:
+        lines.append(f"  record {source_id} field {r.field} characters "
+                     f"{r.start}-{r.end}: {r.reason}")
+    if len(changes) > SHOWN_REPLACEMENTS:
+        lines.append(f"  … and {len(changes) - SHOWN_REPLACEMENTS} more replacement(s) "
+                     "(every one is in --report)")
+    for o in plan.ordinary_words:
+        lines.append(f"  note: a protected value of record {o.record_id} ({o.field}) is an "
+                     "ordinary word; every use of that word in the text is replaced")
     if plan.too_short:
         lines.append(f"  {len(plan.too_short)} identifier(s) too short to search for "
                      "(one character); check the text yourself")

@@ -47,4 +47,21 @@ MIGRATIONS: list[Migration] = [
             """
         ),
     ),
+    Migration(
+        "export_0002_identity_decisions",
+        sql(
+            """
+            -- The user's answer to a collision (issue 11): a record that may ship holds a
+            -- value equal to a protected identifier of another record. 'different' lets
+            -- the shipping record keep its value; 'same' withholds its identifying fields.
+            CREATE TABLE identity_decisions (
+                record_id TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+                other_id TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+                decision TEXT NOT NULL CHECK (decision IN ('same', 'different')),
+                decided TEXT NOT NULL,
+                PRIMARY KEY (record_id, other_id)
+            );
+            """
+        ),
+    ),
 ]

@@ -155,12 +155,12 @@ def _read(image: pikepdf.Stream) -> ocr.Reading:
     return ocr.read_image(picture)
 
 
-def check_planned(planned: list[Any], needles: list[tuple[str, Any]], skip: bool) -> list[str]:
+def check_planned(planned: list[Any], gate: Gate, values: list[str], skip: bool) -> list[str]:
     """Read every picture and PDF the plan includes and refuse (or, with ``skip``,
     leave out) each one that shows a forbidden identifier, naming the identifier's record
     and field, never its value. Returns the scripts of forbidden identifiers that OCR
-    cannot read (for the report: those pictures were not really read for them)."""
-    gate = Gate(needles)
+    cannot read (for the report: those pictures were not really read for them).
+    ``gate`` is the audience's; ``values`` the protected values (their scripts)."""
     for item in planned:
         clean = item.clean
         if item.status != "included" or clean is None or item.path is None or \
@@ -178,4 +178,4 @@ def check_planned(planned: list[Any], needles: list[tuple[str, Any]], skip: bool
             item.reason = (f"what it shows holds an identifier of record {owner.record_id} "
                            f"({owner.field}), read by OCR or in its text")
             item.clean = None
-    return ocr.unread_scripts(value for value, _owner in needles)
+    return ocr.unread_scripts(values)

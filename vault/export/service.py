@@ -168,7 +168,7 @@ class ExportService:
             clearance=plan.clearance.value, counts=plan.counts(), key=key,
             tool_version=tool_version())
         step(1)
-        gate = Gate(plan.gate_needles)
+        gate = plan.gate()
         gate.check(assembled.zip, assembled.names)  # THE LEAK GATE
         for name, data in files.items():  # ... and what the pictures and pages show
             check_seen(gate, name, data)
@@ -211,7 +211,7 @@ class ExportService:
         written (:mod:`vault.export.sealing`), never whole in memory."""
         from vault.export.media import check_media
 
-        gate = Gate(plan.gate_needles)
+        gate = plan.gate()
 
         def check_file(name: str, data: bytes) -> None:
             leaks = gate.scan_file(name, data)

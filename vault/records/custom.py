@@ -56,7 +56,9 @@ def make_spec(registry: Registry, kind: str, name: str, field_kind: str, *,
     for target in targets:
         registry.type(target)
     pinned = identifier and kind in PROTECTED_KINDS
-    default = Level.PRIVATE if identifier else Level.PARTNER
+    # Anything added to a protected record starts private (issue 11: a custom field on
+    # a source defaulted to partner and shipped its value); the user may lower it.
+    default = Level.PRIVATE if identifier or kind in PROTECTED_KINDS else Level.PARTNER
     if level is not None and level not in {lv.value for lv in Level}:
         raise FieldError(name, "the level must be public, partner or private", kind)
     chosen = Level(level) if level is not None else default

@@ -36,7 +36,7 @@ from tui.app.messages import Done, Failed, Progress
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.picker import ReferenceField
-from tui.app.widgets.preview import render_view
+from tui.app.widgets.preview import ordinary_word_note, render_view
 from tui.app.widgets.text import plain
 from vault.errors import PolicyRefused, VaultError
 
@@ -250,6 +250,8 @@ class ExportScreen(BaseScreen[None]):
                  for a in plan.attachments]
         self.query_one("#attachment-fates", Static).update(
             plain("\n".join(fates), single_line=False) if fates else Text(""))
+        if plan.ordinary_words:
+            self.notify(ordinary_word_note(len(plan.ordinary_words)), severity="warning")
         refused = plan.refusals()
         self.query_one("#seal-button", Button).disabled = bool(refused)
         if refused:

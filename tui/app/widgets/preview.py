@@ -2,7 +2,10 @@
 
 What the export service put in place of a value — a typed placeholder such as
 ``[phone]`` or a pseudonym such as ``Source-7KQ2-XM4P`` — is drawn reversed and
-underlined (readable without colour); withheld fields are listed by name only.
+underlined (readable without colour); withheld fields are listed by name only. Below the
+fields, every change is listed with its place (field, characters) and its reason — whose
+identifier it was and in which reading of the text it was found (markup decoded,
+transliterated…), or which detector found it — so a person can judge each one.
 """
 
 from __future__ import annotations
@@ -70,4 +73,19 @@ def render_view(view: Any, registry: Any) -> Text:
     if redacted:
         text.append(_("{n} value(s) replaced in text (highlighted above).").format(n=redacted)
                     + "\n")
+    changes = getattr(view, "replacements", [])
+    if changes:
+        text.append("\n" + _("What was replaced, and why:") + "\n", style="bold")
+        for change in changes:
+            spec = rtype.fields.get(change.field)
+            label = field_label(spec) if spec is not None else change.field
+            text.append(f"  {label} {change.start}–{change.end}: ")
+            text.append_text(plain(change.reason, single_line=True))
+            text.append("\n")
     return text
+
+
+def ordinary_word_note(count: int) -> str:
+    """The preview's warning when protected values are ordinary words."""
+    return _("{n} protected value(s) are ordinary words: every use of those words in the "
+             "text is replaced. Check the changes below.").format(n=count)

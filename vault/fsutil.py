@@ -196,3 +196,43 @@ def overwrite_and_unlink(path: Path) -> None:
     except FileNotFoundError:
         return
     path.unlink()
+
+
+@contextmanager
+def new_file_streamed(path: Path, *, what: str = "saving") -> Iterator[int]:
+    """Create ``path`` (which must not exist) from data written to the yielded file
+    descriptor; it gets its name only when the ``with`` body ends without error.
+
+    The streaming sibling of :func:`write_new`, for files too large to hold in memory (a
+    travel seal): the data goes into an unnamed file (``O_TMPFILE``), is fsynced and
+    linked into place at the end, so a kill or an error at any moment leaves no file at
+    all rather than a partial one. Where ``O_TMPFILE`` is missing, falls back to
+    ``.NAME.tmp`` linked into place (a kill may then leave it behind).
+    """
+    if path.exists():
+        raise _taken(path)
+    try:
+        fd = _unnamed_file(path.parent)
+        tmp = None
+        if fd is None:
+            tmp = staged_name(path)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise storage_error(exc, what) from None
+    try:
+        try:
+            yield fd
+            os.fsync(fd)
+            if tmp is None:
+                _name(fd, path)
+            else:
+                os.link(tmp, path)
+        finally:
+            os.close(fd)
+            if tmp is not None:
+                discard_staged(tmp)
+        fsync_dir(path.parent)
+    except FileExistsError:
+        raise _taken(path) from None
+    except OSError as exc:
+        raise storage_error(exc, what) from None

@@ -45,7 +45,7 @@ import pyrage
 from crypto import signing
 from crypto.errors import CryptoError
 from vault import fsutil
-from vault.errors import IntegrityError, InvalidInput, WrongKey
+from vault.errors import IntegrityError, InvalidInput, VaultError, WrongKey
 
 FORMAT = "evault-travel/1"
 TRIP = "trip.json"
@@ -218,6 +218,7 @@ def read(path: Path, identity: pyrage.x25519.Identity, public: signing.PublicKey
     opened = Opened()
     signature = b""
     manifest_bytes = b""
+    failed: VaultError | None = None
     try:
         try:
             with tarfile.open(fileobj=pipe, mode="r|", bufsize=_CHUNK) as tar:
@@ -239,7 +240,16 @@ def read(path: Path, identity: pyrage.x25519.Identity, public: signing.PublicKey
                         raise IntegrityError("the sealed file has entries after its "
                                              "manifest; nothing was changed")
                     hashing = _HashingReader(stream)
-                    handle(member.name, io.BufferedReader(hashing, _CHUNK), member.size)
+                    if failed is None:
+                        try:
+                            handle(member.name, io.BufferedReader(hashing, _CHUNK),
+                                   member.size)
+                        except VaultError as exc:
+                            if member.name == TRIP:
+                                raise  # another vault, another trip: say so at once
+                            # Unverified content: finish reading and check the signature
+                            # first, so a forged file is called forged, not odd.
+                            failed = exc
                     hashing.read()  # whatever the handler left unread is hashed too
                     seen.append(Entry(member.name, member.size, hashing.digest.hexdigest()))
         except tarfile.TarError:
@@ -274,4 +284,6 @@ def read(path: Path, identity: pyrage.x25519.Identity, public: signing.PublicKey
     if listed != seen:
         raise IntegrityError("the sealed file does not match its signed manifest; nothing "
                              "was changed")
+    if failed is not None:
+        raise failed
     return opened

@@ -60,9 +60,11 @@ def storage_error(exc: OSError, what: str) -> StorageError:
     return StorageError(f"the disk reported an error while {what} ({exc.strerror})")
 
 
-def atomic_write(path: Path, data: bytes, *, what: str = "saving") -> None:
-    """Replace ``path`` with ``data`` atomically and durably (mode 0600)."""
-    put_staged(stage(path, data, what=what), path, what=what)
+def atomic_write(path: Path, data: bytes, *, what: str = "saving",
+                 staged: Path | None = None) -> None:
+    """Replace ``path`` with ``data`` atomically and durably (mode 0600); ``staged`` names
+    the temporary file when the default (``.NAME.tmp``) means something else."""
+    put_staged(stage(path, data, what=what, tmp=staged), path, what=what)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -79,14 +81,14 @@ def staged_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp")
 
 
-def stage(path: Path, data: bytes, *, what: str = "saving") -> Path:
+def stage(path: Path, data: bytes, *, what: str = "saving", tmp: Path | None = None) -> Path:
     """Write ``data`` durably beside ``path`` (not yet in its place) and return where.
 
     Why split from :func:`put_staged`: the space a write needs is taken here, so a caller
     can commit something else (an audit entry) between the two and still have a last step
     that cannot fail for lack of space (a rename takes none).
     """
-    tmp = staged_name(path)
+    tmp = tmp or staged_name(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:

@@ -89,6 +89,13 @@ FEATURE_MODULES = [
 ]
 
 
+#: A random key for pseudonyms, kept in the (encrypted) database so that a change of master
+#: key does not change the names partners know records by.
+PSEUDONYM_ROOT = sql(
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('pseudonym_root', randomblob(32));"
+)
+
+
 def _later() -> list[Migration]:
     """Migrations of feature modules, imported lazily so this module stays import-light."""
     import importlib
@@ -107,4 +114,5 @@ def _later() -> list[Migration]:
 
 def all_migrations() -> list[Migration]:
     """Every migration in the order it must run."""
-    return [Migration("0001_core", CORE), *_later()]
+    return [Migration("0001_core", CORE), Migration("0002_pseudonym_root", PSEUDONYM_ROOT),
+            *_later()]

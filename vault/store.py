@@ -18,6 +18,7 @@ is enforced rather than hoped for.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -94,6 +95,8 @@ class Store:
         self._lock = threading.RLock()
         self.actor = actor
         self.clock = clock
+        #: Called after every committed write (the session seals the header's state).
+        self.on_commit: Callable[[], None] | None = None
 
     @classmethod
     def open(cls, path: Path, key: bytes, *, actor: str = "owner", clock: Clock = utc_now,
@@ -189,6 +192,8 @@ class Store:
             except BaseException:
                 self._rollback()
                 raise
+        if self.on_commit is not None:
+            self.on_commit()
 
     def _rollback(self) -> None:
         try:
@@ -280,6 +285,68 @@ class Store:
                     conn.execute("DETACH DATABASE backup")
             except sqlcipher3.Error as exc:
                 raise _db_error(exc, "writing the backup") from None
+
+    def audit_position(self) -> tuple[int, str, str]:
+        """(entries, head hash, time of the last entry) as committed now."""
+        count = int(self.meta("audit_count") or 0)
+        head = str(self.meta("audit_head") or audit.GENESIS)
+        row = self.query_one("SELECT at FROM audit WHERE seq = ?", (count,))
+        return count, head, str(row[0]) if row else ""
+
+    def audit_hash_at(self, seq: int) -> str | None:
+        """The hash of audit entry ``seq``, or None if there is no such entry."""
+        row = self.query_one("SELECT hash FROM audit WHERE seq = ?", (seq,))
+        return None if row is None else str(row[0])
+
+    @staticmethod
+    def _rekey_error(exc: Exception, path: Path | None) -> VaultError:
+        """SQLCipher reports a re-key that ran out of space as "database table is locked":
+        the re-key writes every page once more into the WAL, so compare with free space."""
+        if path is not None:
+            try:
+                stat = os.statvfs(path.parent)
+                if stat.f_bavail * stat.f_frsize < 2 * path.stat().st_size + (1 << 20):
+                    return StorageError("the disk is full while changing the database key; "
+                                        "nothing was changed")
+            except OSError:
+                pass
+        return _db_error(exc, "changing the database key")
+
+    def rekey(self, key: bytes, path: Path | None = None) -> None:
+        """Re-encrypt every page under ``key`` (``PRAGMA rekey``) and fold the WAL into
+        the database. SQLCipher does this in one transaction of its own: a kill at any
+        moment leaves the whole database under the old key or the new one, never a mix
+        (tests/test_rotation.py kills it to check). Must run outside a transaction: inside
+        one SQLCipher silently keeps the old key."""
+        with self._lock:
+            conn = self._require()
+            try:
+                conn.execute(f"PRAGMA rekey = \"x'{key.hex()}'\"")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlcipher3.Error as exc:
+                raise self._rekey_error(exc, path) from None
+
+    @staticmethod
+    def key_opens(path: Path, key: bytes) -> bool:
+        """True when the database at ``path`` is non-empty and reads under ``key``."""
+        try:
+            if path.stat().st_size == 0:
+                return False
+        except OSError:
+            return False
+        try:
+            conn = sqlcipher3.connect(str(path), isolation_level=None)
+        except sqlcipher3.Error:
+            return False
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return True
+        except sqlcipher3.Error:
+            return False
+        finally:
+            conn.close()
 
     def checkpoint(self) -> None:
         """Fold the WAL into the database (before a backup or a close)."""

@@ -193,8 +193,18 @@ def _remove(tx: Transaction, table_parts: list[TablePart], sealed_ids: list[str]
 
     # Tokens of deleted rows are removed from the index itself, not only marked deleted.
     tx.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('secure-delete', 1)")
-    for rid in sealed_ids:
-        search.remove_record(tx, rid)
+    kept_docs = int(tx.execute(
+        f"SELECT count(*) FROM search_doc WHERE record_id NOT IN ({SEALED_IDS})").fetchone()[0])
+    if len(sealed_ids) <= kept_docs:
+        for rid in sealed_ids:
+            search.remove_record(tx, rid)
+    else:
+        # Most of the vault leaves (the usual trip): deleting each record's tokens means
+        # tokenizing its text again, so empty the index and re-tokenize what stays.
+        tx.execute(f"DELETE FROM search_text WHERE docid IN (SELECT docid FROM search_doc "
+                   f"WHERE record_id IN ({SEALED_IDS}))")
+        tx.execute(f"DELETE FROM search_doc WHERE record_id IN ({SEALED_IDS})")
+        search.rebuild(tx)
     for part in reversed(table_parts):  # children before parents
         tx.execute(f"DELETE FROM {part.table} WHERE {part.where}")
     tx.execute(f"DELETE FROM records WHERE id IN ({SEALED_IDS})")

@@ -19,7 +19,7 @@ import pytest
 from crypto import kdf, travel_key
 from tests.conftest import PASSPHRASE, run_cli
 from tui.app import drafts as app_drafts
-from vault.errors import IntegrityError, InvalidInput, PolicyRefused, WrongKey
+from vault.errors import IntegrityError, InvalidInput, PolicyRefused, StorageError, WrongKey
 from vault.records import demo
 from vault.search import search_ids
 from vault.session import Vault
@@ -356,3 +356,55 @@ def test_cli_mark_unmark_and_list(demo_vault: Demo) -> None:
     assert _cli(d, "travel", "unmark", d.kept[0][:8]).out.split() == [d.kept[0]]
     assert _cli(d, "travel", "mark", d.kept[0]).out.split() == [d.kept[0]]
     assert _cli(d, "travel", "mark").code == 2
+
+
+def test_a_full_disk_while_sealing_changes_nothing(tmp_path: Path) -> None:
+    """The sealed file is written by age on a thread of its own: when the disk refuses
+    (``RLIMIT_FSIZE`` in a real process: EFBIG), the error says so in one line, no file is
+    left, and the vault is as it was."""
+    import resource
+    import subprocess
+
+    from tests.crash.cli import ROOT, child_env, evault_argv
+
+    path = tmp_path / "vault"
+    created = Vault.create(path, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS)
+    with created.vault as vault:
+        records = vault.service("records")
+        kept = records.add("person", {"name": "Kept"})
+        sealed = records.add("person", {"name": "Sealed"})
+        big = tmp_path / "big.bin"
+        big.write_bytes(os.urandom(3 << 20))
+        vault.service("attachments").attach(sealed, big)
+        _travel(vault).mark([kept])
+        before = snapshot(vault)
+    out = tmp_path / "out" / "sealed.age"
+    out.parent.mkdir()
+    limit = 2 << 20
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    key = pyrage.x25519.Identity.generate().to_public()
+    proc = subprocess.run(evault_argv("--vault", str(path), "--passphrase-stdin", "travel",
+                                      "start", "--to", str(key), "--out", str(out)),
+                          input=(PASSPHRASE + "\n").encode(), capture_output=True,
+                          env=child_env(), cwd=ROOT, preexec_fn=cap, timeout=120)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert "disk is full while writing the sealed file" in err and "Traceback" not in err
+    assert os.listdir(out.parent) == []
+    with Vault.open(path) as vault:
+        vault.unlock(PASSPHRASE)
+        assert snapshot(vault) == before and not _travel(vault).active()
+
+
+def test_an_unwritable_destination_changes_nothing(demo_vault: Demo, tmp_path: Path) -> None:
+    with _open(demo_vault) as vault:
+        before = snapshot(vault)
+        travel = _travel(vault)
+        with pytest.raises(StorageError):
+            travel.start(tmp_path / "no" / "such" / "dir" / "s.age",
+                         travel.recovery_recipient(demo_vault.recovery_key),
+                         sealed_to="recovery-key", passphrase=demo_vault.passphrase)
+        assert snapshot(vault) == before and not travel.active()

@@ -147,22 +147,33 @@ def sealing(out: Path, recipient: pyrage.x25519.Recipient) -> Iterator[Writer]:
         thread = threading.Thread(target=encrypt, name="evault-travel-age", daemon=True)
         thread.start()
         pipe = open(write_fd, "wb", buffering=_CHUNK)  # noqa: SIM115 - closed below
-        failed = False
         try:
             with tarfile.open(fileobj=pipe, mode="w|", format=tarfile.PAX_FORMAT,
                               bufsize=_CHUNK) as tar:
                 yield Writer(tar)
         except BaseException:
-            failed = True
-            raise
-        finally:
             with contextlib.suppress(OSError):
                 pipe.close()
             thread.join()
-            if errors and not failed:
-                raise fsutil.storage_error(errors[0], "writing the sealed file") \
-                    if isinstance(errors[0], OSError) else InvalidInput(
-                        "the sealed file could not be encrypted; nothing was changed")
+            if errors:  # the encryption failed first (a full disk…): that is the cause
+                raise _encrypt_error(errors[0]) from None
+            raise
+        closing: OSError | None = None
+        try:
+            pipe.close()
+        except OSError as exc:
+            closing = exc
+        thread.join()
+        if errors:
+            raise _encrypt_error(errors[0]) from None
+        if closing is not None:
+            raise fsutil.storage_error(closing, "writing the sealed file") from None
+
+
+def _encrypt_error(exc: BaseException) -> Exception:
+    if isinstance(exc, OSError):
+        return fsutil.storage_error(exc, "writing the sealed file")
+    return InvalidInput("the sealed file could not be encrypted; nothing was changed")
 
 
 # -- reading ---------------------------------------------------------------------------

@@ -121,7 +121,12 @@ def test_round_trip_restores_everything_exactly(demo_vault: Demo, tmp_path: Path
         token = "marker"  # demo testimonies are searchable; take a word from one
         narrative = vault.service("records").get(sealed_ids[-1]).fields
     out = tmp_path / "sealed.age"
+    master = _master(d)
     trip = _start(d, out)
+    # A new master key is in force; the recovery key (the travel key) still opens the vault.
+    assert _master(d) != master
+    with Vault.open(d.path) as vault:
+        vault.unlock_with_recovery(d.recovery_key)
 
     with _open(d) as vault:
         during = snapshot(vault)
@@ -408,3 +413,43 @@ def test_an_unwritable_destination_changes_nothing(demo_vault: Demo, tmp_path: P
                          travel.recovery_recipient(demo_vault.recovery_key),
                          sealed_to="recovery-key", passphrase=demo_vault.passphrase)
         assert snapshot(vault) == before and not travel.active()
+
+
+def test_an_unfinished_start_says_so_and_a_second_start_finishes_it(demo_vault: Demo,
+                                                                   tmp_path: Path) -> None:
+    """Another session holding the vault open stops the key rotation (issue 13's lock):
+    the records are already sealed and removed, so the error must not say "nothing was
+    changed"; status and check report it; ``travel start`` again finishes it."""
+    from vault.travel.seal import Unfinished
+
+    out = tmp_path / "sealed.age"
+    other = _open(demo_vault)  # e.g. the app, left open
+    try:
+        with _open(demo_vault) as vault:
+            travel = _travel(vault)
+            master = _master(demo_vault)
+            with pytest.raises(Unfinished, match="travel mode is on") as caught:
+                travel.start(out, travel.recovery_recipient(demo_vault.recovery_key),
+                             sealed_to="recovery-key", passphrase=demo_vault.passphrase)
+            assert "nothing was changed" not in caught.value.message
+            assert travel.trip().phase == "sealed"  # type: ignore[union-attr]
+            assert any("interrupted" in p for p in vault.check().problems)
+            assert _master(demo_vault) == master  # not rotated yet
+    finally:
+        other.close()
+    status = _cli(demo_vault, "status")
+    assert "did not finish" in status.out
+    with _open(demo_vault) as vault:
+        travel = _travel(vault)
+        resumed = travel.start(out, travel.recovery_recipient(demo_vault.recovery_key),
+                               sealed_to="recovery-key", passphrase=demo_vault.passphrase)
+        assert resumed.resumed and travel.trip().phase == "travelling"  # type: ignore[union-attr]
+        assert vault.check().ok, vault.check().problems
+    assert _master(demo_vault) != master
+    assert len(os.listdir(demo_vault.path / "blobs")) == 1  # the kept record's file only
+
+
+def _master(d: Demo) -> bytes:
+    from crypto import header as hdr
+
+    return hdr.unlock_with_passphrase((d.path / "header").read_bytes(), d.passphrase)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pyrage
 
 from vault import ids
-from vault.errors import InvalidInput, PolicyRefused
+from vault.errors import InvalidInput, PolicyRefused, VaultError
 from vault.store import Transaction
 from vault.travel import container
 from vault.travel.drafts import DRAFTS_SETTING, sealed_drafts
@@ -174,8 +174,26 @@ def start(vault: Vault, out: Path, recipient: pyrage.x25519.Recipient, *, sealed
                  drafts=counts["drafts"])
     trip = open_trip(store)
     assert trip is not None
-    finish(vault, trip, passphrase, progress)
+    try:
+        finish(vault, trip, passphrase, progress)
+    except VaultError as exc:
+        # The records have left the vault: "nothing was changed" would be false here.
+        cause = exc.message.split(";")[0]
+        raise Unfinished(
+            f"the records were sealed into {out} and removed from the vault, but the start "
+            f"did not finish ({cause}); travel mode is on: run 'evault travel start' again "
+            "to wipe their files and rotate the keys", exc.exit_code) from None
     return Started(trip_id, out, counts, digest)
+
+
+class Unfinished(VaultError):
+    """``travel start`` sealed and removed the records but could not wipe their files or
+    rotate the keys (another evault process had the vault open, a disk error). The data
+    is safe in the sealed file; running ``travel start`` again finishes the job."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def _search_rows(tx: Transaction) -> Iterator[list[Any]]:

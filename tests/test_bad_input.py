@@ -26,8 +26,8 @@ import pyrage
 import pytest
 
 import crypto.kdf
-from crypto import kdf
 from crypto import header as header_format
+from crypto import kdf
 from crypto.errors import CryptoError
 from tests.conftest import PASSPHRASE, ROOT, Result, run_cli, run_cli_process
 from vault.errors import VaultError

@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from datetime import UTC, datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -332,27 +332,6 @@ class Vault:
                     fsutil.fsync_dir(self.layout.root)
             except OSError as exc:
                 raise fsutil.storage_error(exc, "finishing an interrupted key change") from None
-
-    def _read_header(self) -> bytes:
-        try:
-            return self.layout.header.read_bytes()
-        except FileNotFoundError:
-            raise NoVault(f"no vault at {self.layout.root}") from None
-        except OSError as exc:
-            raise fsutil.storage_error(exc, "reading the header") from None
-
-    def header_params(self) -> kdf.KdfParams:
-        """The passphrase slot's Argon2id parameters (IntegrityError if damaged). A header
-        overwritten by a key change killed before its last rename is read from the next
-        header, which is then the one in force."""
-        try:
-            return hdr.parse(self._read_header()).passphrase_params
-        except (MalformedData, NoVault) as exc:
-            with contextlib.suppress(OSError, MalformedData):
-                return hdr.parse(self.layout.next_header.read_bytes()).passphrase_params
-            if isinstance(exc, NoVault):
-                raise
-            raise IntegrityError(f"the vault header is damaged: {exc}") from None
 
     def unlock(self, passphrase: str) -> None:
         """Unlock with the passphrase (WrongKey, IntegrityError)."""

@@ -85,6 +85,7 @@ FEATURE_MODULES = [
     "vault.attachments.schema",
     "vault.export.schema",
     "vault.dossier.schema",
+    "vault.bundle.senders",
     "vault.travel.schema",
 ]
 

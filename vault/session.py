@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from datetime import UTC, datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from vault.errors import (
 )
 from vault.layout import Layout
 from vault.locks import SessionLock, header_lock
-from vault.store import Clock, Store, utc_now
+from vault.store import MIN_DATABASE_BYTES, Clock, Store, utc_now
 
 #: Set to ``1`` only by the test suite and benchmarks: new vaults then use
 #: :data:`crypto.kdf.INSECURE_TEST_PARAMS` instead of calibrating. Each use says so on
@@ -233,10 +233,16 @@ class Vault:
             raise fsutil.storage_error(exc, "reading the header") from None
 
     def header_params(self) -> kdf.KdfParams:
-        """The passphrase slot's Argon2id parameters (IntegrityError if damaged)."""
+        """The passphrase slot's Argon2id parameters (IntegrityError if damaged). A header
+        overwritten by a key change killed before its last rename is read from the next
+        header, which is then the one in force."""
         try:
             return hdr.parse(self._read_header()).passphrase_params
-        except MalformedData as exc:
+        except (MalformedData, NoVault) as exc:
+            with contextlib.suppress(OSError, MalformedData):
+                return hdr.parse(self.layout.next_header.read_bytes()).passphrase_params
+            if isinstance(exc, NoVault):
+                raise
             raise IntegrityError(f"the vault header is damaged: {exc}") from None
 
     def _candidates(self) -> list[tuple[Path, bytes]]:
@@ -271,8 +277,10 @@ class Vault:
                 if what == "recovery key" and "recovery key" in str(exc):
                     raise WrongKey(f"{exc}") from None
                 if path == self.layout.header:
-                    first_error = first_error or IntegrityError(
-                        f"the vault header is damaged: {exc}")
+                    # Overwritten by a key change killed before its rename: the next
+                    # header (tried below) is the one that counts.
+                    damaged = IntegrityError(f"the vault header is damaged: {exc}")
+                    first_error = None if self.layout.next_header.exists() else damaged
         if not self.layout.next_header.exists():
             if not opened:
                 assert first_error is not None
@@ -283,7 +291,8 @@ class Vault:
                 self._settle_key_change(path == self.layout.next_header)
                 return master
         if opened and opened[0][0] == self.layout.header and (
-                not self.layout.database.exists() or self.layout.database.stat().st_size == 0):
+                not self.layout.database.exists()
+                or self.layout.database.stat().st_size < MIN_DATABASE_BYTES):
             return opened[0][1]  # the database is gone: _attach says so
         if opened and opened[0][0] == self.layout.header:
             raise WrongKey(f"wrong {what}: a change of keys interrupted earlier had already "
@@ -293,6 +302,19 @@ class Vault:
                            "it took effect; the previous one still works; nothing was changed")
         assert first_error is not None
         raise first_error
+
+    def _remove_stale_header_copies(self) -> None:
+        """Temporary header files a kill left while a header was being written (a sealed
+        state, or a next header not yet complete): never the one in force, so overwrite
+        and remove them. Runs under the header lock, so never while one is being
+        written."""
+        stale = [self.layout.root / ".header.seal", self.layout.root / ".header.next.tmp"]
+        if not any(p.exists() for p in stale):
+            return
+        with contextlib.suppress(OSError), header_lock(self.layout.root):
+            for path in stale:
+                fsutil.overwrite_and_unlink(path)
+            fsutil.fsync_dir(self.layout.root)
 
     def _settle_key_change(self, new_in_force: bool) -> None:
         """Finish an interrupted key change (the new key is in force: overwrite the old
@@ -311,21 +333,6 @@ class Vault:
             except OSError as exc:
                 raise fsutil.storage_error(exc, "finishing an interrupted key change") from None
 
-    def _read_header(self) -> bytes:
-        try:
-            return self.layout.header.read_bytes()
-        except FileNotFoundError:
-            raise NoVault(f"no vault at {self.layout.root}") from None
-        except OSError as exc:
-            raise fsutil.storage_error(exc, "reading the header") from None
-
-    def header_params(self) -> kdf.KdfParams:
-        """The passphrase slot's Argon2id parameters (IntegrityError if damaged)."""
-        try:
-            return hdr.parse(self._read_header()).passphrase_params
-        except MalformedData as exc:
-            raise IntegrityError(f"the vault header is damaged: {exc}") from None
-
     def unlock(self, passphrase: str) -> None:
         """Unlock with the passphrase (WrongKey, IntegrityError)."""
         self._unlock(lambda d: hdr.unlock_with_passphrase(d, passphrase), "passphrase")
@@ -342,6 +349,7 @@ class Vault:
         except OSError as exc:
             raise fsutil.storage_error(exc, "opening the vault") from None
         try:
+            self._remove_stale_header_copies()
             master = self._unwrap(unlock, what)
             self._attach(master, "passphrase" if what == "passphrase" else "recovery")
         except BaseException:
@@ -361,8 +369,8 @@ class Vault:
         state = self._header_state(master)
         database = self.layout.database
         if state is not None and state.generation > 0 and (
-                not database.exists() or database.stat().st_size == 0):
-            gone = "missing" if not database.exists() else "empty"
+                not database.exists() or database.stat().st_size < MIN_DATABASE_BYTES):
+            gone = "missing" if not database.exists() else "empty or truncated"
             raise IntegrityError(
                 f"the vault database is {gone}, but the header says it held "
                 f"{state.generation} recorded change(s), the last on "

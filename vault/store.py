@@ -33,6 +33,8 @@ from vault.errors import IntegrityError, StorageError, VaultError, VaultLocked
 from vault.migrations import Migration, all_migrations
 
 Clock = Callable[[], datetime]
+#: One SQLCipher page: anything shorter is no database (a truncated file).
+MIN_DATABASE_BYTES = 4096
 
 
 def utc_now() -> datetime:
@@ -121,7 +123,12 @@ class Store:
                     "this build of SQLite does not encrypt (SQLCipher 4 is required); "
                     "refusing to write anything"
                 )
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if not create and not tables:
+                # SQLite would happily make a new database here: a truncated vault.db
+                # must never turn into a healthy empty vault.
+                raise IntegrityError("the vault database is empty: it was truncated or "
+                                     "replaced; nothing was changed; restore it from a backup")
             conn.execute("PRAGMA journal_mode = WAL").fetchone()
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute("PRAGMA foreign_keys = ON")
@@ -330,7 +337,7 @@ class Store:
     def key_opens(path: Path, key: bytes) -> bool:
         """True when the database at ``path`` is non-empty and reads under ``key``."""
         try:
-            if path.stat().st_size == 0:
+            if path.stat().st_size < MIN_DATABASE_BYTES:
                 return False
         except OSError:
             return False

@@ -26,7 +26,7 @@ from tests.crash import model, verify, workload
 from tests.crash.cli import ROOT, child_env, evault_argv
 from vault.session import Vault
 
-CLI_OPS = ("add", "attach", "import", "export", "passwd")
+CLI_OPS = ("add", "attach", "import", "export", "passwd", "rotate")
 #: Operations per driver run that does one kind only: about a second of writes each, so
 #: short operations (a level change, a passphrase change) get their share of kills too.
 FOCUS_OPS = {"add": 100, "edit": 120, "level": 120, "passwd": 30, "attach": 8, "export": 3,
@@ -196,6 +196,8 @@ class Harness:
             return (evault_argv(*base, "export", "--clearance", "partner", "--to", RECIPIENT,
                                 "--ids", ",".join(chosen), "--out", str(out), "--yes"),
                     stdin, model.Step("export", {"out": str(out), "ids": chosen}))
+        if op == "rotate":  # a new master key and recovery key, the passphrase kept
+            return (evault_argv(*base, "rotate"), stdin, model.Step("rotate", {}))
         if op == "passwd":
             new = f"cli pass {self.seed} {number}"
             return (evault_argv(*base, "passwd"), f"{self.passphrase}\n{new}\n",

@@ -15,6 +15,7 @@ from typing import Any
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info, safe
 from tui.cli.secrets import UsageError
+from vault.bundle.senders import provenance
 from vault.errors import InvalidInput, VaultError
 from vault.layout import Layout
 from vault.records import demo
@@ -169,10 +170,13 @@ def cmd_get(ctx: Context) -> int:
     with ctx.unlocked_vault() as vault:
         service = _records(vault)
         record = service.get(ctx.args.id)
+        origin = provenance(vault.store, record.id)
         if ctx.json:
-            emit_json(record.to_json())
+            emit_json({**record.to_json(), **({"provenance": origin} if origin else {})})
         else:
             print_record(service, record)
+            if origin:
+                emit(f"provenance: {safe(origin, single_line=True)}")
     return 0
 
 

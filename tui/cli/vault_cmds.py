@@ -94,7 +94,14 @@ def cmd_rotate(ctx: Context) -> int:
 @command("whoami", "print the vault's public signing key (minisign format)")
 def cmd_whoami(ctx: Context) -> int:
     with ctx.unlocked_vault() as vault:
-        sys.stdout.write(vault.public_key_minisign())
+        key = vault.public_key_minisign()
+    sys.stdout.write(key)
+    from crypto.signing import PublicKey
+    from vault.bundle.senders import fingerprint
+
+    line = PublicKey.from_minisign(key).base64_line()
+    info(f"fingerprint words (read them to a partner who receives your bundles): "
+         f"{fingerprint(line)}")
     return 0
 
 

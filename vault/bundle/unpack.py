@@ -46,13 +46,13 @@ def unpack(bundle: Verified, dest: Path) -> list[str]:
         raise InvalidInput(f"the folder {parent} does not exist")
     staging = parent / f".{dest.name}.opening-{os.urandom(4).hex()}"
     names = ["manifest.json", "manifest.json.minisig", *sorted(bundle.files)]
-    content = {"manifest.json": bundle.raw_manifest,
-               "manifest.json.minisig": bundle.raw_signature,
-               **bundle.files}
+    signed = {"manifest.json": bundle.raw_manifest,
+              "manifest.json.minisig": bundle.raw_signature}
     try:
         staging.mkdir(mode=0o700)
         for name in names:
-            _write(staging, name, content[name])
+            # One file inflated at a time (bundle.files reads lazily from the zip).
+            _write(staging, name, signed[name] if name in signed else bundle.files[name])
         fsutil.fsync_dir(staging)
         if dest.exists():
             dest.rmdir()

@@ -107,12 +107,17 @@ Contents
 People who may not be named appear under pseudonyms such as Source-7KQ2-XM4P. A field
 that was withheld is named in "withheld"; what it held is not in this bundle.
 
-Verify (the sender's public key must reach you by another channel):
+Verify it with the sender's public key as YOU received it from them by another channel
+(in person, or read out by phone) -- never with a key found inside this bundle or sent
+with it: a forger signs with their own key and would put that one here.
   age -d -i key.txt -o bundle.zip bundle.age      (skip for a plain bundle)
   unzip bundle.zip -d bundle && cd bundle
-  minisign -Vm manifest.json -P {public_key_line}
+  minisign -Vm manifest.json -p sender.pub         (sender.pub: the key you were given)
   sha256sum the files and compare with manifest.json
-or simply: evault bundle verify bundle.age --identity key.txt --signer <key>
+or with evault, which also keeps a list of the senders you trust:
+  evault bundle verify bundle.age --identity key.txt --signer sender.pub
+The manifest names the age keys the sender encrypted to ("recipients"); if yours is not
+among them, someone else re-encrypted it to you.
 """
     return text.encode("utf-8")
 
@@ -125,8 +130,10 @@ def _zip_time(created: datetime) -> tuple[int, int, int, int, int, int]:
 
 def assemble(files: Mapping[str, bytes], *, bundle_id: str, created: datetime,
              clearance: str, counts: Mapping[str, int], key: SigningKey,
-             tool_version: str) -> Assembled:
-    """The zip holding ``files`` plus README, manifest and its signature."""
+             tool_version: str, recipients: Sequence[str] = ()) -> Assembled:
+    """The zip holding ``files`` plus README, manifest and its signature. The manifest
+    names the age ``recipients`` (signed, so a recipient who re-encrypts the bundle to a
+    third party cannot hide that it was not addressed to them)."""
     created_text = created.isoformat(timespec="seconds")
     public = key.public_key()
     for name in files:
@@ -142,6 +149,7 @@ def assemble(files: Mapping[str, bytes], *, bundle_id: str, created: datetime,
         "sender_key": public.base64_line(),
         "sender_key_id": public.key_id_hex,
         "counts": dict(sorted(counts.items())),
+        "recipients": sorted({r.strip() for r in recipients}),
         "files": [{"path": n, "size": len(files[n]),
                    "sha256": hashlib.sha256(files[n]).hexdigest()} for n in names],
     }

@@ -133,7 +133,8 @@ class ExportService:
         assembled = bundle_format.assemble(
             files, bundle_id=plan.bundle_id, created=plan.created,
             clearance=plan.clearance.value, counts=plan.counts(), key=key,
-            tool_version=tool_version())
+            tool_version=tool_version(),
+            recipients=[] if plan.plain else [r.age_key for r in plan.recipients])
         step(1)
         Gate(plan.gate_needles).check(assembled.zip, assembled.names)  # THE LEAK GATE
         step(2)

@@ -29,10 +29,11 @@ FLOOR_MEMORY_KIB = 256 * KIB_PER_MIB
 CEILING_MEMORY_KIB = 1024 * KIB_PER_MIB
 
 # Bounds applied whenever parameters are *read* from a header. A crafted header must not
-# make unlock run for minutes or exhaust memory; a header within bounds costs at most
-# about 4 GiB-passes (a few seconds on a laptop).
+# make unlock run for minutes or exhaust memory: memory is bounded by what calibration can
+# ever choose (its ceiling), and the total cost to about 4 GiB-passes (a few seconds on a
+# laptop).
 MIN_MEMORY_KIB = 8 * KIB_PER_MIB
-MAX_MEMORY_KIB = 2048 * KIB_PER_MIB
+MAX_MEMORY_KIB = CEILING_MEMORY_KIB
 MAX_ITERATIONS = 8
 MAX_PARALLELISM = 8
 MAX_COST_KIB_PASSES = 4 * 1024 * KIB_PER_MIB

@@ -26,7 +26,11 @@ class Purpose(Enum):
     AUDIT = "evault/v1/audit"
     """Reserved for keyed audit-chain checkpoints."""
     RECOVERY_WRAP = "evault/v1/recovery-wrap"
-    """Turns a recovery key into the key that wraps the master key in its slot."""
+    """Turns a recovery key into the key that wraps the master key in its slot (format 1),
+    or into its X25519 private key (format 2, context ``x25519``)."""
+    HEADER_STATE = "evault/v1/header-state"
+    """Encrypts the header's sealed state (generation, audit head): only the master key
+    reads how many changes a vault holds."""
 
 
 def derive_key(master_key: bytes, purpose: Purpose, context: bytes = b"") -> bytes:

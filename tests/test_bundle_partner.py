@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import stat
 import zipfile
 from pathlib import Path
@@ -55,9 +56,11 @@ GOOD_FILES = {
 
 
 def manifest(files: dict[str, bytes], key: SigningKey = SENDER,
-             bundle_id: str = BUNDLE_ID) -> tuple[bytes, bytes]:
+             bundle_id: str = BUNDLE_ID, recipients: list[str] | None = None,
+             ) -> tuple[bytes, bytes]:
     doc = {"format": FORMAT, "bundle_id": bundle_id, "created": CREATED,
            "clearance": "partner", "tool": "test", "counts": {},
+           "recipients": [str(IDENTITY.to_public())] if recipients is None else recipients,
            "sender_key": key.public_key().base64_line(),
            "files": [{"path": n, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
                      for n, b in sorted(files.items())]}
@@ -78,9 +81,10 @@ def make_zip(entries: list[tuple[zipfile.ZipInfo | str, bytes]],
 
 def craft(files: dict[str, bytes] | None = None, *, listed: dict[str, bytes] | None = None,
           key: SigningKey = SENDER, extra: list[tuple[zipfile.ZipInfo | str, bytes]] = (),  # type: ignore[assignment]
-          compression: int = zipfile.ZIP_STORED, bundle_id: str = BUNDLE_ID) -> bytes:
+          compression: int = zipfile.ZIP_STORED, bundle_id: str = BUNDLE_ID,
+          recipients: list[str] | None = None) -> bytes:
     files = dict(GOOD_FILES if files is None else files)
-    raw, sig = manifest(files if listed is None else listed, key, bundle_id)
+    raw, sig = manifest(files if listed is None else listed, key, bundle_id, recipients)
     entries: list[tuple[zipfile.ZipInfo | str, bytes]] = [("manifest.json", raw),
                                                           ("manifest.json.minisig", sig)]
     entries += list(files.items()) + list(extra)
@@ -255,7 +259,7 @@ def test_import_keeps_pseudonyms_provenance_and_is_idempotent(new_vault: Vault,
     key = tmp_path / "key.txt"
     key.write_text(str(IDENTITY) + "\n")
     verified, first = import_bundle(new_vault, bundle, load_identity(key),
-                                    SENDER.public_key())
+                                    SENDER.public_key(), "Sender Org")
     assert (first.added, first.already) == (2, False)
     records = new_vault.service("records")
     by_kind = {r.kind: r for r in records.iter_records()}
@@ -276,9 +280,10 @@ def test_import_is_all_or_nothing(new_vault: Vault, tmp_path: Path) -> None:
     key.write_text(str(IDENTITY) + "\n")
     before = len(new_vault.store.audit_entries())
     with pytest.raises(VaultError):
-        import_bundle(new_vault, bundle, load_identity(key))
+        import_bundle(new_vault, bundle, load_identity(key), trust_as="Sender Org")
     assert new_vault.service("records").count() == 0
     assert not new_vault.store.query("SELECT * FROM bundles_imported")
+    assert not new_vault.store.query("SELECT * FROM known_senders")
     assert len(new_vault.store.audit_entries()) == before
 
 
@@ -286,3 +291,128 @@ def test_plain_signed_zip_verifies_without_identity(tmp_path: Path) -> None:
     path = tmp_path / "b.zip"
     path.write_bytes(craft())
     assert not verify_bundle(path, None, SENDER.public_key()).encrypted
+
+
+# -- known senders, provenance, recipients, streaming (issue: trust in bundles) ------------
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def _key(tmp_path: Path) -> Path:
+    key = tmp_path / "key.txt"
+    key.write_text(str(IDENTITY) + "\n")
+    return key
+
+
+def test_an_unknown_sender_is_refused_unless_trusted_then_remembered(
+        new_vault: Vault, tmp_path: Path) -> None:
+    from vault.bundle.senders import UnknownSender, fingerprint
+
+    key = _key(tmp_path)
+    bundle = _write(tmp_path, "b.age", seal(craft()))
+    with pytest.raises(UnknownSender) as refused:
+        import_bundle(new_vault, bundle, load_identity(key))
+    assert refused.value.exit_code == 5
+    words = fingerprint(SENDER.public_key().base64_line())
+    assert words in refused.value.message and len(words.split()) == 8
+    assert new_vault.service("records").count() == 0
+    import_bundle(new_vault, bundle, load_identity(key), trust_as="Sender Org")
+    (row,) = new_vault.store.query("SELECT name, sender_key, fingerprint FROM known_senders")
+    assert tuple(row) == ("Sender Org", SENDER.public_key().base64_line(), words)
+    # A later bundle from the same key needs no flag.
+    later = _write(tmp_path, "c.age", seal(craft(bundle_id="99887766554433ff")))
+    _, result = import_bundle(new_vault, later, load_identity(key))
+    assert not result.already
+    actions = [e.action for e in new_vault.store.audit_entries()]
+    assert "sender.trust" in actions
+    imports = [e for e in new_vault.store.audit_entries() if e.action == "bundle.import"]
+    assert imports and all(e.detail["sender"] == "Sender Org" for e in imports)
+
+
+def test_a_known_name_with_a_new_key_is_refused_loudly(new_vault: Vault,
+                                                       tmp_path: Path) -> None:
+    key = _key(tmp_path)
+    import_bundle(new_vault, _write(tmp_path, "b.age", seal(craft())), load_identity(key),
+                  trust_as="Sender Org")
+    forged = _write(tmp_path, "f.age", seal(craft(key=ATTACKER, bundle_id="0123012301230123")))
+    with pytest.raises(IntegrityError, match="WARNING: 'Sender Org' is known with another key"):
+        import_bundle(new_vault, forged, load_identity(key), trust_as="Sender Org")
+    assert new_vault.service("records").count() == 2  # the first bundle's only
+
+
+def test_a_forger_reusing_a_bundle_id_does_not_shadow_the_real_bundle(
+        new_vault: Vault, tmp_path: Path) -> None:
+    key = _key(tmp_path)
+    forged = _write(tmp_path, "f.age", seal(craft(key=ATTACKER)))  # same bundle id
+    import_bundle(new_vault, forged, load_identity(key), trust_as="Someone Else")
+    real = _write(tmp_path, "b.age", seal(craft()))
+    _, result = import_bundle(new_vault, real, load_identity(key), trust_as="Sender Org")
+    assert not result.already and result.added + result.reused == 2
+
+
+def test_imported_records_show_their_provenance_in_get(new_vault: Vault, cli: object,
+                                                       tmp_path: Path) -> None:
+    key = _key(tmp_path)
+    import_bundle(new_vault, _write(tmp_path, "b.age", seal(craft())), load_identity(key),
+                  trust_as="Sender Org")
+    rid = next(r.id for r in new_vault.service("records").iter_records()
+               if r.kind == "testimony")
+    new_vault.close()
+    shown = cli("get", rid)  # type: ignore[operator]
+    assert shown.code == 0, shown.err
+    assert f"provenance: imported from Sender Org, bundle {BUNDLE_ID}, on " in shown.out
+
+
+def test_verify_says_whether_the_bundle_was_addressed_to_the_reader(tmp_path: Path) -> None:
+    """A recipient who re-encrypts a bundle to a third party: the signature is still valid,
+    but the signed manifest names other recipients, and verify says so."""
+    zipped = craft()
+    mine = verify_bytes(seal(zipped), ident(), SENDER.public_key())
+    assert mine.addressed_to_reader is True and "addressed to: you" in "\n".join(
+        mine.summary())
+    passed_on = verify_bytes(seal(zipped, OTHER), Identity((OTHER,)), SENDER.public_key())
+    assert passed_on.addressed_to_reader is False
+    assert "NOT you" in "\n".join(passed_on.summary())
+
+
+def test_import_refuses_a_bundle_re_encrypted_to_the_reader(new_vault: Vault,
+                                                            tmp_path: Path) -> None:
+    from vault.errors import PolicyRefused
+
+    other_key = tmp_path / "other.txt"
+    other_key.write_text(str(OTHER) + "\n")
+    passed_on = _write(tmp_path, "p.age", seal(craft(), OTHER))
+    with pytest.raises(PolicyRefused, match="re-encrypted"):
+        import_bundle(new_vault, passed_on, load_identity(other_key), trust_as="Sender Org")
+    assert new_vault.service("records").count() == 0
+
+
+def test_verifying_streams_entries_instead_of_inflating_them_all() -> None:
+    """The reader inflated every entry before checking anything (a 42 MiB file reached
+    3.2 GiB). Now the manifest and signature come first and each entry is hashed in
+    pieces: peak memory stays near the bundle's own size."""
+    import tracemalloc
+
+    big = {**GOOD_FILES, "attachments/big.bin": os.urandom(42 << 20)}
+    zipped = craft(big)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        verify_bytes(zipped, None, SENDER.public_key())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 12 << 20, f"{peak / 2**20:.0f} MiB to verify a 42 MiB bundle"
+
+
+def test_bundle_readme_does_not_tell_partners_to_trust_the_key_inside() -> None:
+    from vault.export.bundle import readme
+
+    text = readme("0" * 16, "partner", CREATED, SENDER.public_key().base64_line(),
+                  False).decode()
+    assert SENDER.public_key().base64_line() not in text
+    assert "-P " not in text and "another channel" in text

@@ -31,7 +31,7 @@ KILLS = 30
 
 def test_short_crash_run_survives_every_kill(tmp_path: Path) -> None:
     summary = soak.run(KILLS, SEED, tmp_path, cli_share=0.2, focus_share=0.4, ops=20,
-                       reset_every=6, cli_ops=("attach", "import", "passwd", "export",
+                       reset_every=6, cli_ops=("attach", "import", "passwd", "rotate", "export",
                                                "extract", "backup", "open"),
                        focus=("edit", "level", "passwd"))
     print(f"\n{summary.table()}\n{summary.figures()}")

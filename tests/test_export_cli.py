@@ -202,7 +202,11 @@ def test_bundle_commands_verify_open_import(cli: Any, world: dict[str, str],
                   str(pub), "--json"])
     assert ok.code == 0 and json.loads(ok.out)["signer_pinned"] is True
     unpinned = run_cli(["bundle", "verify", str(out), "--identity", str(key)])
-    assert unpinned.code == 0 and "--signer" in unpinned.out
+    # Unpinned, the key inside the bundle proves nothing about who sent it: refused.
+    assert unpinned.code == 5 and "--signer" in unpinned.err and "fingerprint" in unpinned.err
+    trusted = run_cli(["bundle", "verify", str(out), "--identity", str(key),
+                       "--trust-new-sender", "Sender"])
+    assert trusted.code == 0 and "addressed to: you" in trusted.out
     assert run_cli(["bundle", "verify", str(out), "--identity", str(other_key)]).code == 3
     _, stranger = keypair(tmp_path, "stranger.txt")
     stranger_pub = "RWQ" + "A" * 53
@@ -218,14 +222,19 @@ def test_bundle_commands_verify_open_import(cli: Any, world: dict[str, str],
                     str(dest)]).code == 4
     assert not dest.exists()
     assert run_cli(["bundle", "open", str(out), "--identity", str(key), "--out",
-                    str(dest)]).code == 0
+                    str(dest)]).code == 5
+    assert not dest.exists()
+    assert run_cli(["bundle", "open", str(out), "--identity", str(key), "--out",
+                    str(dest), "--signer", str(pub)]).code == 0
     assert (dest / "manifest.json").is_file()
     # Import into a second (partner) vault, twice.
     partner = tmp_path / "partner"
     Vault.create(partner, PASSPHRASE).vault.close()
     args = ["--vault", str(partner), "--passphrase-stdin", "bundle", "import", str(out),
             "--identity", str(key)]
-    first = run_cli(args, PASSPHRASE + "\n")
+    refused = run_cli(args, PASSPHRASE + "\n")
+    assert refused.code == 5 and "does not know" in refused.err
+    first = run_cli([*args, "--trust-new-sender", "Sender"], PASSPHRASE + "\n")
     assert first.code == 0, first.err
     again = run_cli(args, PASSPHRASE + "\n")
     assert again.code == 0 and "already imported" in again.err

@@ -78,6 +78,8 @@ def test_slot_parameters_are_bound_to_the_wrap(made: header.NewVault) -> None:
 
 @pytest.mark.parametrize("m,t,p", [
     (2**31, 1, 2), (1024, 1, 1), (kdf.MAX_MEMORY_KIB, kdf.MAX_ITERATIONS, 2),
+    # 2 GiB, twice what calibration ever writes: a crafted header must not get it.
+    (2 * 1024 * 1024, 1, 2), (kdf.CEILING_MEMORY_KIB + 1024, 1, 2),
     (262144, 0, 2), (262144, 1000, 2), (262144, 1, 0), (262144, 1, 255),
 ])
 def test_absurd_kdf_parameters_are_refused_before_deriving(made: header.NewVault, m: int,
@@ -90,12 +92,68 @@ def test_absurd_kdf_parameters_are_refused_before_deriving(made: header.NewVault
         header.unlock_with_passphrase(forged, "passphrase one")
 
 
-def test_new_passphrase_keeps_master_and_recovery(made: header.NewVault) -> None:
-    rewritten = header.with_new_passphrase(made.header, made.master_key, "passphrase two", P)
-    assert header.unlock_with_passphrase(rewritten, "passphrase two") == made.master_key
-    assert header.unlock_with_recovery(rewritten, made.recovery_key) == made.master_key
+STATE = header.State(7, bytes(range(32)), 1_700_000_000_000_000)
+
+
+def test_rekeyed_header_holds_a_new_master_key_for_the_same_recovery_key(
+        made: header.NewVault) -> None:
+    """A passphrase change must not re-wrap the old master key: an old header copy plus an
+    old passphrase would then open the current vault."""
+    new = header.rekeyed(made.header, made.master_key, "passphrase two", P, STATE)
+    assert new.master_key != made.master_key and new.recovery_key is None
+    assert header.unlock_with_passphrase(new.header, "passphrase two") == new.master_key
+    # The recovery key on paper still works, re-wrapped without being known.
+    assert header.unlock_with_recovery(new.header, made.recovery_key) == new.master_key
     with pytest.raises(DecryptionFailed):
-        header.unlock_with_passphrase(rewritten, "passphrase one")
+        header.unlock_with_passphrase(new.header, "passphrase one")
+    assert header.read_state(new.header, new.master_key) == STATE
+
+
+def test_rotation_can_replace_the_recovery_key(made: header.NewVault) -> None:
+    new = header.rekeyed(made.header, made.master_key, "passphrase one", P, STATE,
+                         new_recovery_key=True)
+    assert new.recovery_key is not None and new.recovery_key != made.recovery_key
+    assert header.unlock_with_recovery(new.header, new.recovery_key) == new.master_key
+    with pytest.raises(DecryptionFailed):
+        header.unlock_with_recovery(new.header, made.recovery_key)
+
+
+def test_sealed_state_is_encrypted_and_bound_by_the_mac(made: header.NewVault) -> None:
+    sealed = header.with_state(made.header, made.master_key, STATE)
+    assert b"0000000000000007" not in sealed and bytes(range(32)).hex().encode() not in sealed
+    assert header.read_state(sealed, made.master_key) == STATE
+    lines = sealed[len(header.MAGIC):].split(b"\n")
+    body = json.loads(lines[0])
+    # Putting back an older state (the header of a rolled-back copy) breaks the MAC.
+    body["state"] = json.loads(made.header[len(header.MAGIC):].split(b"\n")[0])["state"]
+    forged = _resum(json.dumps(body, sort_keys=True, separators=(",", ":")).encode(), lines[1])
+    with pytest.raises(header.HeaderAuthFailed):
+        header.unlock_with_passphrase(forged, "passphrase one")
+
+
+def _legacy_header() -> tuple[bytes, bytes, str]:
+    """A format 1 header as evault wrote it before: a symmetric recovery slot."""
+    from crypto.schedule import Purpose, derive_key
+
+    vault_id, master, rkey = bytes(16), bytes(range(32)), recovery.generate()
+    salt = bytes(16)
+    slots = (header._passphrase_slot(vault_id, master, "old one", P),
+             header._wrap(vault_id, header.RECOVERY,
+                          derive_key(rkey, Purpose.RECOVERY_WRAP, salt), salt, master, None))
+    body = header._body(vault_id, slots, b"", header.LEGACY_FORMAT)
+    made = header.Header(vault_id, slots, header._mac(master, body), header.LEGACY_FORMAT)
+    return header.serialize(made), master, recovery.format_key(rkey)
+
+
+def test_format_1_headers_still_open_and_move_to_format_2_with_a_new_recovery_key() -> None:
+    data, master, rkey = _legacy_header()
+    assert header.unlock_with_passphrase(data, "old one") == master
+    assert header.unlock_with_recovery(data, rkey) == master
+    assert header.read_state(data, master) is None
+    new = header.rekeyed(data, master, "new one", P, STATE)
+    assert new.recovery_key is not None  # the old slot cannot be re-wrapped unknown
+    assert header.parse(new.header).format == header.FORMAT
+    assert header.unlock_with_recovery(new.header, new.recovery_key) == new.master_key
 
 
 def test_nfc_and_nfd_passphrases_are_the_same() -> None:

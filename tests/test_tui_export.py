@@ -107,7 +107,8 @@ async def test_export_wizard_writes_a_bundle_that_verifies(tmp_path: Path) -> No
         gate = str(wizard.query_one("#gate", Static).render())
         assert "Leak gate passed" in gate
     assert out.is_file()
-    result = run_cli(["bundle", "verify", str(out), "--identity", str(key_file)])
+    result = run_cli(["bundle", "verify", str(out), "--identity", str(key_file),
+                      "--trust-new-sender", "Sender"])
     assert result.code == 0, result.err
     assert "13912345678" not in result.out
 
@@ -122,6 +123,7 @@ async def test_received_bundle_is_verified_and_imported(tmp_path: Path) -> None:
     vault.unlock(PASSPHRASE)
     export = vault.service("export")
     export.seal(export.plan(clearance="partner", to=["Partner"], ids=[ids["testimony"]]), out)
+    sender_line = vault.signing_key().public_key().base64_line()
     vault.close()
     receiver = tmp_path / "receiver"
     make_vault(receiver)
@@ -137,7 +139,16 @@ async def test_received_bundle_is_verified_and_imported(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.press("v")
         await wait_for(pilot, lambda: "Verified" in str(screen.query_one("#result").render()))
+        screen.query_one("#sender-name", Input).value = "Sender Org"
         await pilot.press("i")
+        # An unknown sender: the confirmation shows the fingerprint words to compare.
+        from tui.app.screens.dialogs import ConfirmDialog
+        from vault.bundle.senders import fingerprint
+
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        assert fingerprint(sender_line) in app.screen.question
+        assert '"Sender Org"' in app.screen.question
+        await pilot.click("#yes")
         await wait_for(pilot, lambda: "Imported" in str(screen.query_one("#result").render()))
         # A bundle for someone else is refused, with nothing written.
         (tmp_path / "other").mkdir()

@@ -67,9 +67,11 @@ def storage_error(exc: OSError, what: str) -> StorageError:
     return StorageError(f"the disk reported an error while {what} ({exc.strerror})")
 
 
-def atomic_write(path: Path, data: bytes, *, what: str = "saving") -> None:
-    """Replace ``path`` with ``data`` atomically and durably (mode 0600)."""
-    put_staged(stage(path, data, what=what), path, what=what)
+def atomic_write(path: Path, data: bytes, *, what: str = "saving",
+                 staged: Path | None = None) -> None:
+    """Replace ``path`` with ``data`` atomically and durably (mode 0600); ``staged`` names
+    the temporary file when the default (``.NAME.tmp``) means something else."""
+    put_staged(stage(path, data, what=what, tmp=staged), path, what=what)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -86,14 +88,14 @@ def staged_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp")
 
 
-def stage(path: Path, data: bytes, *, what: str = "saving") -> Path:
+def stage(path: Path, data: bytes, *, what: str = "saving", tmp: Path | None = None) -> Path:
     """Write ``data`` durably beside ``path`` (not yet in its place) and return where.
 
     Why split from :func:`put_staged`: the space a write needs is taken here, so a caller
     can commit something else (an audit entry) between the two and still have a last step
     that cannot fail for lack of space (a rename takes none).
     """
-    tmp = staged_name(path)
+    tmp = tmp or staged_name(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -227,3 +229,43 @@ def overwrite_and_unlink(path: Path) -> None:
     except FileNotFoundError:
         return
     path.unlink()
+
+
+@contextmanager
+def new_file_streamed(path: Path, *, what: str = "saving") -> Iterator[int]:
+    """Create ``path`` (which must not exist) from data written to the yielded file
+    descriptor; it gets its name only when the ``with`` body ends without error.
+
+    The streaming sibling of :func:`write_new`, for files too large to hold in memory (a
+    travel seal): the data goes into an unnamed file (``O_TMPFILE``), is fsynced and
+    linked into place at the end, so a kill or an error at any moment leaves no file at
+    all rather than a partial one. Where ``O_TMPFILE`` is missing, falls back to
+    ``.NAME.tmp`` linked into place (a kill may then leave it behind).
+    """
+    if path.exists():
+        raise _taken(path)
+    try:
+        fd = _unnamed_file(path.parent)
+        tmp = None
+        if fd is None:
+            tmp = staged_name(path)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise storage_error(exc, what) from None
+    try:
+        try:
+            yield fd
+            os.fsync(fd)
+            if tmp is None:
+                link_unnamed(fd, path)
+            else:
+                os.link(tmp, path)
+        finally:
+            os.close(fd)
+            if tmp is not None:
+                discard_staged(tmp)
+        fsync_dir(path.parent)
+    except FileExistsError:
+        raise _taken(path) from None
+    except OSError as exc:
+        raise storage_error(exc, what) from None

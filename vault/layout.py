@@ -31,6 +31,11 @@ class Layout:
         return self.root / "header"
 
     @property
+    def next_header(self) -> Path:
+        """The header of a key change in progress (see ``Vault._change_keys``)."""
+        return self.root / ".header.next"
+
+    @property
     def database(self) -> Path:
         """The SQLCipher database (with ``-wal`` and ``-shm`` beside it)."""
         return self.root / "vault.db"

@@ -85,7 +85,16 @@ FEATURE_MODULES = [
     "vault.attachments.schema",
     "vault.export.schema",
     "vault.dossier.schema",
+    "vault.bundle.senders",
+    "vault.travel.schema",
 ]
+
+
+#: A random key for pseudonyms, kept in the (encrypted) database so that a change of master
+#: key does not change the names partners know records by.
+PSEUDONYM_ROOT = sql(
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('pseudonym_root', randomblob(32));"
+)
 
 
 def _later() -> list[Migration]:
@@ -106,4 +115,5 @@ def _later() -> list[Migration]:
 
 def all_migrations() -> list[Migration]:
     """Every migration in the order it must run."""
-    return [Migration("0001_core", CORE), *_later()]
+    return [Migration("0001_core", CORE), Migration("0002_pseudonym_root", PSEUDONYM_ROOT),
+            *_later()]

@@ -11,6 +11,7 @@ FEATURES = [
     "vault.attachments.service",
     "vault.export.service",
     "vault.dossier.service",
+    "vault.travel.service",
 ]
 
 for _name in FEATURES:

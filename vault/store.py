@@ -42,6 +42,8 @@ from vault.errors import (
 from vault.migrations import Migration, all_migrations
 
 Clock = Callable[[], datetime]
+#: One SQLCipher page: anything shorter is no database (a truncated file).
+MIN_DATABASE_BYTES = 4096
 
 
 def utc_now() -> datetime:
@@ -132,6 +134,8 @@ class Store:
         self.clock = clock
         self.read_only: str | None = None
         """Why nothing can be written (read-only media, another user's files), or None."""
+        #: Called after every committed write (the session seals the header's state).
+        self.on_commit: Callable[[], None] | None = None
 
     @classmethod
     def open(cls, path: Path, key: bytes, *, actor: str = "owner", clock: Clock = utc_now,
@@ -155,7 +159,7 @@ class Store:
                                       check_same_thread=False, timeout=busy_timeout())
         except sqlcipher3.Error as exc:
             raise _db_error(exc, "opening the database") from None
-        store = cls._keyed(conn, key, actor=actor, clock=clock, journal="WAL")
+        store = cls._keyed(conn, key, actor=actor, clock=clock, journal="WAL", create=create)
         if migrate:
             store.migrate(all_migrations())
         return store
@@ -190,7 +194,7 @@ class Store:
 
     @classmethod
     def _keyed(cls, conn: Any, key: bytes, *, actor: str, clock: Clock,
-               journal: str | None) -> Store:
+               journal: str | None, create: bool = False) -> Store:
         try:
             # Quiet SQLCipher's own stderr logging (it prints HMAC failures there).
             conn.execute("PRAGMA cipher_log_level = NONE")
@@ -201,7 +205,12 @@ class Store:
                     "this build of SQLite does not encrypt (SQLCipher 4 is required); "
                     "refusing to write anything"
                 )
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if not create and not tables:
+                # SQLite would happily make a new database here: a truncated vault.db
+                # must never turn into a healthy empty vault.
+                raise IntegrityError("the vault database is empty: it was truncated or "
+                                     "replaced; nothing was changed; restore it from a backup")
             if journal is not None:
                 conn.execute(f"PRAGMA journal_mode = {journal}").fetchone()
             conn.execute("PRAGMA temp_store = MEMORY")
@@ -276,6 +285,8 @@ class Store:
             except BaseException:
                 self._rollback()
                 raise
+        if self.on_commit is not None:
+            self.on_commit()
 
     def _refuse_if_read_only(self, what: str) -> None:
         if self.read_only:
@@ -451,6 +462,68 @@ class Store:
         it to notice writes made elsewhere."""
         row = self.query_one("PRAGMA data_version")
         return int(row[0]) if row else 0
+
+    def audit_position(self) -> tuple[int, str, str]:
+        """(entries, head hash, time of the last entry) as committed now."""
+        count = int(self.meta("audit_count") or 0)
+        head = str(self.meta("audit_head") or audit.GENESIS)
+        row = self.query_one("SELECT at FROM audit WHERE seq = ?", (count,))
+        return count, head, str(row[0]) if row else ""
+
+    def audit_hash_at(self, seq: int) -> str | None:
+        """The hash of audit entry ``seq``, or None if there is no such entry."""
+        row = self.query_one("SELECT hash FROM audit WHERE seq = ?", (seq,))
+        return None if row is None else str(row[0])
+
+    @staticmethod
+    def _rekey_error(exc: Exception, path: Path | None) -> VaultError:
+        """SQLCipher reports a re-key that ran out of space as "database table is locked":
+        the re-key writes every page once more into the WAL, so compare with free space."""
+        if path is not None:
+            try:
+                stat = os.statvfs(path.parent)
+                if stat.f_bavail * stat.f_frsize < 2 * path.stat().st_size + (1 << 20):
+                    return StorageError("the disk is full while changing the database key; "
+                                        "nothing was changed")
+            except OSError:
+                pass
+        return _db_error(exc, "changing the database key")
+
+    def rekey(self, key: bytes, path: Path | None = None) -> None:
+        """Re-encrypt every page under ``key`` (``PRAGMA rekey``) and fold the WAL into
+        the database. SQLCipher does this in one transaction of its own: a kill at any
+        moment leaves the whole database under the old key or the new one, never a mix
+        (tests/test_rotation.py kills it to check). Must run outside a transaction: inside
+        one SQLCipher silently keeps the old key."""
+        with self._lock:
+            conn = self._require()
+            try:
+                conn.execute(f"PRAGMA rekey = \"x'{key.hex()}'\"")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlcipher3.Error as exc:
+                raise self._rekey_error(exc, path) from None
+
+    @staticmethod
+    def key_opens(path: Path, key: bytes) -> bool:
+        """True when the database at ``path`` is non-empty and reads under ``key``."""
+        try:
+            if path.stat().st_size < MIN_DATABASE_BYTES:
+                return False
+        except OSError:
+            return False
+        try:
+            conn = sqlcipher3.connect(str(path), isolation_level=None)
+        except sqlcipher3.Error:
+            return False
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return True
+        except sqlcipher3.Error:
+            return False
+        finally:
+            conn.close()
 
     def checkpoint(self) -> None:
         """Fold the WAL into the database (before a backup or a close)."""

@@ -26,7 +26,7 @@ from tests.crash import model, verify, workload
 from tests.crash.cli import ROOT, child_env, evault_argv
 from vault.session import Vault
 
-CLI_OPS = ("add", "attach", "import", "export", "passwd", "extract", "backup", "open")
+CLI_OPS = ("add", "attach", "import", "export", "passwd", "extract", "backup", "open", "rotate")
 #: Commands that write outside the vault, and the folder of the harness they write to:
 #: after each kill the next evault command must leave no hidden file or folder there.
 OUTSIDE = {"extract": "out", "backup": "backups", "open": "opened"}
@@ -209,6 +209,8 @@ class Harness:
             return (evault_argv(*base, "export", "--clearance", "partner", "--to", RECIPIENT,
                                 "--ids", ",".join(chosen), "--out", str(out), "--yes"),
                     stdin, model.Step("export", {"out": str(out), "ids": chosen}))
+        if op == "rotate":  # a new master key and recovery key, the passphrase kept
+            return (evault_argv(*base, "rotate"), stdin, model.Step("rotate", {}))
         if op == "extract" and self.snapshot.attachments:
             aid = self.rng.choice(sorted(self.snapshot.attachments))
             out = self._outside("extract") / f"extract-{number}.bin"

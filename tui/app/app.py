@@ -134,7 +134,19 @@ class EvaultApp(App[int]):
 
         Set on each screen (not on the App): a change of the App's sub-title reaches the
         headers of screens being removed, which Textual does not survive."""
-        return _("DEMO VAULT — fictional data") if self.demo else str(self.vault_path)
+        where = _("DEMO VAULT — fictional data") if self.demo else str(self.vault_path)
+        if self._travelling():
+            return _("TRAVEL MODE — only travel-safe records are here") + " · " + where
+        return where
+
+    def _travelling(self) -> bool:
+        """True while the unlocked vault is in travel mode (docs/travel.md)."""
+        if self.vault is None or not self.vault.is_unlocked:
+            return False
+        try:
+            return bool(self.vault.service("travel").active())
+        except VaultError:
+            return False
 
     def session(self) -> Vault:
         """The unlocked vault (VaultLocked when the app is locked)."""

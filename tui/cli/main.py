@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "tui.cli.export_cmds",
     "tui.cli.bundle_cmds",
     "tui.cli.dossier_cmds",
+    "tui.cli.travel_cmds",
 ]
 
 

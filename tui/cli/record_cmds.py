@@ -181,13 +181,17 @@ def print_record(service: RecordService, record: Record) -> None:
 
 @command("get", "show a record, each value with its level", _get_args)
 def cmd_get(ctx: Context) -> int:
+    from vault.bundle.senders import provenance
     with ctx.unlocked_vault() as vault:
         service = _records(vault)
         record = service.get(ctx.args.id)
+        origin = provenance(vault.store, record.id)
         if ctx.json:
-            emit_json(record.to_json())
+            emit_json({**record.to_json(), **({"provenance": origin} if origin else {})})
         else:
             print_record(service, record)
+            if origin:
+                emit(f"provenance: {safe(origin, single_line=True)}")
     return 0
 
 

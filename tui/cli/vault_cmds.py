@@ -35,36 +35,79 @@ def cmd_init(ctx: Context) -> int:
     return 0
 
 
-@command("passwd", "change the passphrase (current, then new)")
+def _new_recovery_key(text: str | None) -> None:
+    if text is not None:
+        info("This vault's recovery key was replaced (the old one no longer opens it). Write "
+             "the new one on paper and keep it apart from this device; it is shown only now.")
+        emit(f"recovery key: {text}")
+
+
+_NEW_KEY_NOTE = ("a new master key is in force: copies of the vault made before now (old "
+                 "backups, old header files) open only with the keys of then, and only the "
+                 "data as it was then")
+
+
+@command("passwd", "change the passphrase and put a new master key in force")
 def cmd_passwd(ctx: Context) -> int:
-    from vault.session import params_for_new_vault
+    from vault.session import params_for_existing_vault
     vault = ctx.unlocked_vault()
     with vault:
         new = ctx.secrets.ask_new("new passphrase")
-        params, note = params_for_new_vault(progress=info)
-        vault.change_passphrase(new, params, note)
-    info("passphrase changed")
+        params, note = params_for_existing_vault(vault.header_params(), progress=info)
+        rkey = vault.change_passphrase(new, params, note)
+    info(f"passphrase changed; {_NEW_KEY_NOTE}")
+    _new_recovery_key(rkey)
     return 0
 
 
-@command("recover", "unlock with the recovery key and set a new passphrase")
+@command("recover", "unlock with the recovery key, set a new passphrase and a new master key")
 def cmd_recover(ctx: Context) -> int:
-    from vault.session import params_for_new_vault
+    from vault.session import params_for_existing_vault
     vault = ctx.locked_vault()
     key = ctx.secrets.ask("Recovery key: ", "recovery key")
     vault.unlock_with_recovery(key)
     with vault:
         new = ctx.secrets.ask_new("new passphrase")
-        params, note = params_for_new_vault(progress=info)
-        vault.change_passphrase(new, params, note)
-    info("new passphrase set; the recovery key still works")
+        params, note = params_for_existing_vault(vault.header_params(), progress=info)
+        rkey = vault.change_passphrase(new, params, note)
+    info(f"new passphrase set; {_NEW_KEY_NOTE}")
+    if rkey is None:
+        info("the recovery key still works")
+    _new_recovery_key(rkey)
+    return 0
+
+
+def _rotate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--keep-recovery-key", action="store_true",
+                   help="re-wrap the new master key for the recovery key you have instead "
+                        "of making a new recovery key")
+
+
+@command("rotate", "put a new master key and a new recovery key in force (same passphrase)",
+         _rotate_args)
+def cmd_rotate(ctx: Context) -> int:
+    vault = ctx.locked_vault()
+    passphrase = ctx.secrets.ask("Passphrase: ")
+    vault.unlock(passphrase)
+    with vault:
+        rkey = vault.rotate_keys(passphrase,
+                                 new_recovery_key=not ctx.args.keep_recovery_key)
+    info(f"keys rotated; {_NEW_KEY_NOTE}")
+    _new_recovery_key(rkey)
     return 0
 
 
 @command("whoami", "print the vault's public signing key (minisign format)")
 def cmd_whoami(ctx: Context) -> int:
     with ctx.unlocked_vault() as vault:
-        sys.stdout.write(vault.public_key_minisign())
+        key = vault.public_key_minisign()
+    sys.stdout.write(key)
+    from crypto.signing import PublicKey
+    from vault.bundle.senders import fingerprint
+
+    line = PublicKey.from_minisign(key).base64_line()
+    info(f"fingerprint words (read them to a partner who receives your bundles): "
+         f"{fingerprint(line)}")
     return 0
 
 

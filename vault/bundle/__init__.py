@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from crypto.signing import PublicKey
+from vault.bundle import senders
 from vault.bundle.importer import Imported, import_verified
 from vault.bundle.reader import Identity, load_identity
 from vault.bundle.unpack import unpack
 from vault.bundle.verify import Verified, parse_signer, verify_bundle
 
 __all__ = ["Identity", "Imported", "Verified", "import_bundle", "load_identity",
-           "open_bundle", "parse_signer", "verify_bundle"]
+           "open_bundle", "parse_signer", "senders", "verify_bundle"]
 
 
 def open_bundle(path: Path, identity: Identity | None, dest: Path,
@@ -28,7 +29,9 @@ def open_bundle(path: Path, identity: Identity | None, dest: Path,
 
 
 def import_bundle(vault: Any, path: Path, identity: Identity | None,
-                  signer: PublicKey | None = None) -> tuple[Verified, Imported]:
-    """Verify, then import the bundle's records into ``vault`` (all or nothing)."""
+                  signer: PublicKey | None = None,
+                  trust_as: str | None = None) -> tuple[Verified, Imported]:
+    """Verify, then import the bundle's records into ``vault`` (all or nothing) if its
+    sender is known, or trusted now as ``trust_as`` (see :mod:`vault.bundle.senders`)."""
     verified = verify_bundle(path, identity, signer)
-    return verified, import_verified(vault, verified)
+    return verified, import_verified(vault, verified, trust_as)

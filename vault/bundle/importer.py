@@ -23,8 +23,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from vault.bundle import senders
 from vault.bundle.verify import Verified
-from vault.errors import IntegrityError
+from vault.errors import IntegrityError, PolicyRefused
 from vault.export.bundle import RECORD_FORMAT
 from vault.records.spec import FieldKind
 from vault.store import Transaction
@@ -173,22 +174,28 @@ def _refs(doc: dict[str, Any], registry: Any) -> list[str]:
     return found
 
 
-def import_verified(vault: Any, bundle: Verified) -> Imported:
-    """Import a verified bundle (see the module docstring)."""
+def import_verified(vault: Any, bundle: Verified, trust_as: str | None = None) -> Imported:
+    """Import a verified bundle (see the module docstring) from a known sender, or from a
+    new one the user trusts as ``trust_as`` (see :mod:`vault.bundle.senders`)."""
     store = vault.store
-    if store.query_one("SELECT 1 FROM bundles_imported WHERE bundle_id = ?",
-                       (bundle.bundle_id,)):
+    now = store.clock().isoformat(timespec="seconds")
+    senders.resolve(store, bundle.sender_key, trust_as)  # refuse before any work
+    if bundle.encrypted and bundle.addressed_to_reader is False:
+        raise PolicyRefused("this bundle's signed manifest does not name your key among its "
+                            "recipients: someone re-encrypted it to you; nothing was imported")
+    if store.query_one("SELECT 1 FROM bundles_imported WHERE bundle_id = ? AND sender_key = ?",
+                       (bundle.bundle_id, bundle.sender_key)):
         return Imported(bundle.bundle_id, already=True)
     importer = _Importer(vault, bundle)
     attachments = sum(1 for n in bundle.files if n.startswith("attachments/"))
     with store.transaction("importing a bundle") as tx:
+        sender = senders.resolve(store, bundle.sender_key, trust_as, tx, now)
         importer.run(tx)
         tx.execute("INSERT INTO bundles_imported(bundle_id, sender_key, signer_pinned, "
                    "created, imported, records) VALUES (?,?,?,?,?,?)",
                    (bundle.bundle_id, bundle.sender_key, int(bundle.signer_pinned),
-                    bundle.created, store.clock().isoformat(timespec="seconds"),
-                    importer.added))
-        tx.audit("bundle.import", bundle_id=bundle.bundle_id,
+                    bundle.created, now, importer.added))
+        tx.audit("bundle.import", bundle_id=bundle.bundle_id, sender=sender.name,
                  sender_key=bundle.sender_key, signer_pinned=bundle.signer_pinned,
                  added=importer.added, reused=importer.reused, stubs=importer.stubs)
     return Imported(bundle.bundle_id, False, importer.added, importer.reused, importer.stubs,

@@ -15,6 +15,7 @@ import io
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,34 +113,72 @@ def _check_entry(info: zipfile.ZipInfo) -> None:
                              "bomb?); refused")
 
 
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
+               NotImplementedError, OSError)
+
+
+class ZipEntries(Mapping[str, bytes]):
+    """The files of a bundle's zip, checked (module docstring) but inflated only when one
+    is asked for, one at a time: verifying streams each entry through its hash instead of
+    holding every inflated file at once."""
+
+    def __init__(self, data: bytes) -> None:
+        try:
+            self._zf = zipfile.ZipFile(io.BytesIO(data))
+            infos = self._zf.infolist()
+        except _ZIP_ERRORS:
+            raise IntegrityError("the bundle's zip is damaged or was altered; refused"
+                                 ) from None
+        if len(infos) > MAX_ENTRIES:
+            raise IntegrityError("the bundle holds too many files; refused")
+        names = [i.filename for i in infos]
+        if len(set(names)) != len(names):
+            raise IntegrityError("the bundle holds two files with the same name; refused")
+        for info in infos:
+            _check_entry(info)
+        if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
+            raise IntegrityError("the bundle would expand beyond a sane size; refused")
+        self._infos = {i.filename: i for i in infos}
+        self.hidden: set[str] = set()
+
+    def __getitem__(self, name: str) -> bytes:
+        if name in self.hidden:
+            raise KeyError(name)
+        return b"".join(self.chunks(name))
+
+    def chunks(self, name: str) -> Iterator[bytes]:
+        """The entry's bytes in pieces of at most 1 MiB, sizes enforced as it inflates."""
+        info = self._infos[name]
+        try:
+            yield from _read_entry(self._zf, info)
+        except _ZIP_ERRORS:
+            raise IntegrityError("the bundle's zip is damaged or was altered; refused"
+                                 ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._infos and name not in self.hidden
+
+    def size(self, name: str) -> int:
+        """The size the zip declares for an entry (enforced while inflating)."""
+        return self._infos[name].file_size
+
+    def __iter__(self) -> Iterator[str]:
+        return (n for n in self._infos if n not in self.hidden)
+
+    def __len__(self) -> int:
+        return len(self._infos) - len(self.hidden & set(self._infos))
+
+
 def read_zip(data: bytes) -> dict[str, bytes]:
-    """Every file of the bundle's zip, after the checks in the module docstring."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_ENTRIES:
-                raise IntegrityError("the bundle holds too many files; refused")
-            names = [i.filename for i in infos]
-            if len(set(names)) != len(names):
-                raise IntegrityError("the bundle holds two files with the same name; refused")
-            for info in infos:
-                _check_entry(info)
-            if sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
-                raise IntegrityError("the bundle would expand beyond a sane size; refused")
-            files: dict[str, bytes] = {}
-            for info in infos:
-                files[info.filename] = _read_entry(zf, info)
-            return files
-    except IntegrityError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
-            NotImplementedError, OSError):
-        raise IntegrityError("the bundle's zip is damaged or was altered; refused") from None
+    """Every file of the bundle's zip, after the checks in the module docstring (for
+    callers that want them all; the verifier streams through :class:`ZipEntries`)."""
+    entries = ZipEntries(data)
+    return {name: entries[name] for name in entries}
 
 
-def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
     # Never trust the declared size alone: read at most one byte more than it says.
-    parts, total = [], 0
+    total = 0
     with zf.open(info) as fh:
         while True:
             chunk = fh.read(min(_READ_CHUNK, info.file_size + 1 - total))
@@ -148,11 +187,10 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
             total += len(chunk)
             if total > info.file_size:
                 raise IntegrityError("a file in the bundle is larger than it declares")
-            parts.append(chunk)
+            yield chunk
             if total == info.file_size:
                 if fh.read(1):
                     raise IntegrityError("a file in the bundle is larger than it declares")
                 break
     if total != info.file_size:
         raise IntegrityError("a file in the bundle is shorter than it declares")
-    return b"".join(parts)

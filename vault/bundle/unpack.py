@@ -48,16 +48,17 @@ def unpack(bundle: Verified, dest: Path) -> list[str]:
         raise InvalidInput(f"the folder {parent} does not exist")
     staging = parent / f".{dest.name}.opening-{os.urandom(4).hex()}"
     names = ["manifest.json", "manifest.json.minisig", *sorted(bundle.files)]
-    content = {"manifest.json": bundle.raw_manifest,
-               "manifest.json.minisig": bundle.raw_signature,
-               **bundle.files}
+    signed = {"manifest.json": bundle.raw_manifest,
+              "manifest.json.minisig": bundle.raw_signature}
     # Journalled before it exists: if this process is killed, the next evault command
     # removes the staging folder (it holds decrypted records) and says so.
     with leftovers.journalled(staging, "opening"):
         try:
             staging.mkdir(mode=0o700)
             for name in names:
-                _write(staging, name, content[name])
+                # One file inflated at a time (bundle.files reads lazily from the zip).
+                _write(staging, name,
+                       signed[name] if name in signed else bundle.files[name])
             fsutil.fsync_dir(staging)
             if dest.exists():
                 dest.rmdir()

@@ -1,11 +1,18 @@
 """Verifying a received bundle: signature, trusted comment, every file's size and hash.
 
-The order matters: decrypt (wrong identity → exit 3), read the zip defensively, check the
-manifest's signature — against the key the user pinned with ``--signer``, or else against
-the key the manifest names, which proves only that the bundle is intact, not who sent it,
-and the result says so — then the trusted comment (it must name this bundle id, time and
-this manifest's hash), then that the zip holds exactly the files the manifest lists, each
-with its size and SHA-256. Any failure is IntegrityError (exit 4) and nothing is written.
+The order matters: decrypt (wrong identity → exit 3), check the zip's directory
+defensively (nothing inflated yet), read and check **the manifest and its signature
+first** — against the key the user pinned with ``--signer``, or else against the key the
+manifest names, which proves only that the bundle is intact, not who sent it (who sent it
+is the known-senders list's job, :mod:`vault.bundle.senders`) — then the trusted comment
+(it must name this bundle id, time and this manifest's hash), then that the zip holds
+exactly the files the manifest lists, each streamed through SHA-256 in 1 MiB pieces and
+compared with its listed size and hash (no entry is held whole while verifying). Any
+failure is IntegrityError (exit 4) and nothing is written.
+
+The signed manifest names the age recipients the sender encrypted to; the result says
+whether the reader's identity is among them, so a bundle re-encrypted by one recipient to a
+third party is seen for what it is.
 """
 
 from __future__ import annotations
@@ -13,13 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from crypto.errors import MalformedData
 from crypto.signing import PublicKey, SignatureInvalid, verify
-from vault.bundle.reader import Identity, decrypt, read_bundle_file, read_zip
+from vault.bundle.reader import Identity, ZipEntries, decrypt, read_bundle_file
 from vault.errors import IntegrityError, InvalidInput
 from vault.export.bundle import FORMAT, MANIFEST, SIGNATURE, trusted_comment
 
@@ -41,10 +49,25 @@ class Verified:
     """True when checked against ``--signer``; False: only against the manifest's key."""
     encrypted: bool
     manifest: dict[str, Any]
-    files: dict[str, bytes]
+    files: Mapping[str, bytes]
     """Every file but the manifest and its signature, by name."""
     raw_manifest: bytes
     raw_signature: bytes
+    recipients: tuple[str, ...] = ()
+    """The age recipients the signed manifest names (empty: an older bundle or plain)."""
+    addressed_to_reader: bool | None = None
+    """Whether the reader's identity is among :attr:`recipients` (None: cannot tell)."""
+
+    def addressed_line(self) -> str:
+        """One line saying to whom the sender addressed the bundle."""
+        if not self.encrypted:
+            return "  addressed to: anyone (a plain bundle)"
+        if self.addressed_to_reader is None:
+            return "  addressed to: not stated (a bundle from an older evault)"
+        if self.addressed_to_reader:
+            return f"  addressed to: you (one of {len(self.recipients)} recipient(s))"
+        return ("  addressed to: NOT you — the sender encrypted it to other keys, so someone "
+                "re-encrypted it to you")
 
     def summary(self) -> list[str]:
         """Lines for the terminal (no content)."""
@@ -56,6 +79,7 @@ class Verified:
             f"bundle {self.bundle_id}: created {self.created}, clearance {self.clearance}",
             f"  signature: valid, by {who}",
             f"  sender key: {self.sender_key}",
+            self.addressed_line(),
             f"  {len(self.files)} file(s), every size and SHA-256 checked",
             "  " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
         ]
@@ -99,15 +123,32 @@ def _manifest(raw: bytes) -> dict[str, Any]:
     return doc
 
 
+def _recipients(manifest: dict[str, Any]) -> tuple[str, ...]:
+    found = manifest.get("recipients", [])
+    if not isinstance(found, list) or not all(isinstance(r, str) for r in found):
+        raise IntegrityError("the bundle's manifest has a malformed recipient list")
+    return tuple(found)
+
+
+def _addressed(identity: Identity | None, recipients: tuple[str, ...],
+               encrypted: bool) -> bool | None:
+    if not encrypted or identity is None or not recipients:
+        return None
+    mine = {str(key.to_public()) for key in identity.keys}
+    return bool(mine & set(recipients))
+
+
 def verify_bytes(data: bytes, identity: Identity | None,
                  signer: PublicKey | None = None) -> Verified:
     """Verify a bundle held in memory (see the module docstring)."""
     zipped, encrypted = decrypt(data, identity)
-    files = read_zip(zipped)
-    raw_manifest = files.pop(MANIFEST, None)
-    raw_sig = files.pop(SIGNATURE, None)
-    if raw_manifest is None or raw_sig is None:
+    files = ZipEntries(zipped)
+    if MANIFEST not in files or SIGNATURE not in files:
         raise IntegrityError("the bundle has no signed manifest; refused")
+    if files.size(MANIFEST) > MAX_MANIFEST_BYTES or files.size(SIGNATURE) > 64 * 1024:
+        raise IntegrityError("the bundle's manifest is implausibly large")
+    raw_manifest, raw_sig = files[MANIFEST], files[SIGNATURE]
+    files.hidden.update((MANIFEST, SIGNATURE))
     manifest = _manifest(raw_manifest)
     try:
         sender = PublicKey.from_minisign(manifest["sender_key"])
@@ -125,6 +166,7 @@ def verify_bytes(data: bytes, identity: Identity | None,
     digest = hashlib.sha256(raw_manifest).hexdigest()
     if comment != trusted_comment(manifest["bundle_id"], manifest["created"], digest):
         raise IntegrityError("the signed comment does not match this manifest; refused")
+    recipients = _recipients(manifest)
     listed: dict[str, dict[str, Any]] = {}
     for item in manifest["files"]:
         if item["path"] in listed:
@@ -139,12 +181,18 @@ def verify_bytes(data: bytes, identity: Identity | None,
         raise IntegrityError(f"the bundle holds {len(extra)} file(s) the manifest does not "
                              f"list (first: {extra[0]}); refused")
     for name, item in listed.items():
-        body = files[name]
-        if len(body) != item["size"] or hashlib.sha256(body).hexdigest() != item["sha256"]:
+        if files.size(name) != item["size"]:
+            raise IntegrityError(f"{name} does not match the manifest's size and hash; refused")
+        hasher, total = hashlib.sha256(), 0
+        for chunk in files.chunks(name):
+            hasher.update(chunk)
+            total += len(chunk)
+        if total != item["size"] or hasher.hexdigest() != item["sha256"]:
             raise IntegrityError(f"{name} does not match the manifest's hash; refused")
     return Verified(manifest["bundle_id"], manifest["created"], manifest["clearance"],
                     sender.base64_line(), signer is not None, encrypted, manifest, files,
-                    raw_manifest, raw_sig)
+                    raw_manifest, raw_sig, recipients,
+                    _addressed(identity, recipients, encrypted))
 
 
 def verify_bundle(path: Path, identity: Identity | None,

@@ -134,12 +134,17 @@ Contents
 People who may not be named appear under pseudonyms such as Source-7KQ2-XM4P. A field
 that was withheld is named in "withheld"; what it held is not in this bundle.
 
-Verify (the sender's public key must reach you by another channel):
+Verify it with the sender's public key as YOU received it from them by another channel
+(in person, or read out by phone) -- never with a key found inside this bundle or sent
+with it: a forger signs with their own key and would put that one here.
   age -d -i key.txt -o bundle.zip bundle.age      (skip for a plain bundle)
   unzip bundle.zip -d bundle && cd bundle
-  minisign -Vm manifest.json -P {public_key_line}
+  minisign -Vm manifest.json -p sender.pub         (sender.pub: the key you were given)
   sha256sum the files and compare with manifest.json
-or simply: evault bundle verify bundle.age --identity key.txt --signer <key>
+or with evault, which also keeps a list of the senders you trust:
+  evault bundle verify bundle.age --identity key.txt --signer sender.pub
+The manifest names the age keys the sender encrypted to ("recipients"); if yours is not
+among them, someone else re-encrypted it to you.
 """
     return text.encode("utf-8")
 
@@ -152,8 +157,11 @@ def _zip_time(created: datetime) -> tuple[int, int, int, int, int, int]:
 
 def _signed_manifest(files: Mapping[str, Content], *, bundle_id: str, created: datetime,
                      clearance: str, counts: Mapping[str, int], key: SigningKey,
-                     tool_version: str) -> tuple[list[str], bytes, str, bytes]:
-    """``(zip order, manifest, its SHA-256, signature)`` for ``files``."""
+                     tool_version: str, recipients: Sequence[str] = ()
+                     ) -> tuple[list[str], bytes, str, bytes]:
+    """``(zip order, manifest, its SHA-256, signature)`` for ``files``. The manifest names
+    the age ``recipients`` (signed, so a recipient who re-encrypts the bundle to a third
+    party cannot hide that it was not addressed to them)."""
     created_text = created.isoformat(timespec="seconds")
     public = key.public_key()
     for name in files:
@@ -169,6 +177,7 @@ def _signed_manifest(files: Mapping[str, Content], *, bundle_id: str, created: d
         "sender_key": public.base64_line(),
         "sender_key_id": public.key_id_hex,
         "counts": dict(sorted(counts.items())),
+        "recipients": sorted({r.strip() for r in recipients}),
         "files": [{"path": n, "size": _size(files[n]), "sha256": _sha256(files[n])}
                   for n in names],
     }
@@ -191,11 +200,12 @@ def _info(name: str, created: datetime) -> zipfile.ZipInfo:
 
 def assemble(files: Mapping[str, bytes], *, bundle_id: str, created: datetime,
              clearance: str, counts: Mapping[str, int], key: SigningKey,
-             tool_version: str) -> Assembled:
-    """The zip holding ``files`` plus README, manifest and its signature."""
+             tool_version: str, recipients: Sequence[str] = ()) -> Assembled:
+    """The zip holding ``files`` plus README, manifest (naming ``recipients``) and its
+    signature."""
     order, manifest_bytes, digest, signature = _signed_manifest(
         files, bundle_id=bundle_id, created=created, clearance=clearance, counts=counts,
-        key=key, tool_version=tool_version)
+        key=key, tool_version=tool_version, recipients=recipients)
     content = {**files, MANIFEST: manifest_bytes, SIGNATURE: signature}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
@@ -238,14 +248,15 @@ class Streamed:
 def stream(files: Mapping[str, Content], *, bundle_id: str, created: datetime,
            clearance: str, counts: Mapping[str, int], key: SigningKey, tool_version: str,
            check_file: Callable[[str, bytes], None],
-           check_large: Callable[[str, LargeFile], None]) -> Streamed:
+           check_large: Callable[[str, LargeFile], None],
+           recipients: Sequence[str] = ()) -> Streamed:
     """The same zip as :func:`assemble`, yielded piece by piece. Each in-memory file is
     passed to ``check_file`` and each large file to ``check_large`` just before it is
     written; a large file's bytes are hashed again while written and must match the
     manifest (a file that changed since is refused, never shipped unchecked)."""
     order, manifest_bytes, digest, signature = _signed_manifest(
         files, bundle_id=bundle_id, created=created, clearance=clearance, counts=counts,
-        key=key, tool_version=tool_version)
+        key=key, tool_version=tool_version, recipients=recipients)
     content: dict[str, Content] = {**files, MANIFEST: manifest_bytes, SIGNATURE: signature}
 
     def pieces() -> Iterator[bytes]:

@@ -166,7 +166,8 @@ class ExportService:
         assembled = bundle_format.assemble(
             files, bundle_id=plan.bundle_id, created=plan.created,
             clearance=plan.clearance.value, counts=plan.counts(), key=key,
-            tool_version=tool_version())
+            tool_version=tool_version(),
+            recipients=[] if plan.plain else [r.age_key for r in plan.recipients])
         step(1)
         gate = plan.gate()
         gate.check(assembled.zip, assembled.names)  # THE LEAK GATE
@@ -225,7 +226,8 @@ class ExportService:
         streamed = bundle_format.stream(
             {**files, **large}, bundle_id=plan.bundle_id, created=plan.created,
             clearance=plan.clearance.value, counts=plan.counts(), key=key,
-            tool_version=tool_version(), check_file=check_file, check_large=check_large)
+            tool_version=tool_version(), check_file=check_file, check_large=check_large,
+            recipients=[] if plan.plain else [r.age_key for r in plan.recipients])
         step(1)
         keys = None if plan.plain else [parse_age_key(r.age_key) for r in plan.recipients]
         fd, size = sealing.write_sealed(streamed, gate, keys, out, cancel=cancel)

@@ -36,6 +36,8 @@ class BundlesScreen(BaseScreen[None]):
         Binding("f", "pick", N_("Choose a file"), id="bundles.pick"),
     ]
 
+    _pending: tuple[Path, Any, Any] | None = None
+
     def compose(self) -> ComposeResult:
         yield SafeHeader()
         with VerticalScroll(id="bundle-body"):
@@ -48,6 +50,8 @@ class BundlesScreen(BaseScreen[None]):
             yield Label(Text(_("The sender's minisign public key, if you have it (proves who "
                                "sent it)")))
             yield Input(id="signer", placeholder="RWQ…")
+            yield Label(Text(_("Name for a new sender (asked only the first time)")))
+            yield Input(id="sender-name", placeholder="…")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Verify"), id="verify", variant="primary")
                 yield Button(_("Open into a folder"), id="open")
@@ -121,11 +125,32 @@ class BundlesScreen(BaseScreen[None]):
         """Verify, then add the records to this vault (all or nothing)."""
         chosen = self._paths()
         if chosen is not None:
+            self._pending = chosen
             self._run("import", *chosen, None)
+
+    def _confirm_new_sender(self, sender_key: str) -> None:
+        """An unknown sender: show its fingerprint words and import only if the user,
+        having compared them by phone, says so (the sender is then remembered)."""
+        from tui.app.screens.dialogs import ConfirmDialog
+        from vault.bundle.senders import fingerprint
+
+        name = self.query_one("#sender-name", Input).value.strip() or \
+            "sender " + " ".join(fingerprint(sender_key).split()[:2])
+        question = _("Unknown sender. Fingerprint: {words}\nCall the sender on a number you "
+                     "already had and have them read their fingerprint words. Trust this "
+                     "sender as \"{name}\" and import?").format(
+                         words=fingerprint(sender_key), name=name)
+
+        def answered(yes: bool | None) -> None:
+            if yes and self._pending is not None:
+                self._run("import", *self._pending, None, name)
+
+        self.app.push_screen(ConfirmDialog(question, yes=_("Trust and import"),
+                                           warning=True), answered)
 
     @work(thread=True, exclusive=True, group="long-bundle")
     def _run(self, what: str, path: Path, identity: Any, signer: Any,
-             dest: Path | None) -> None:
+             dest: Path | None, trust_as: str | None = None) -> None:
         import vault.bundle as bundles
 
         self.app.call_from_thread(self.query_one("#busy").remove_class, "hidden")
@@ -136,7 +161,13 @@ class BundlesScreen(BaseScreen[None]):
                 assert dest is not None
                 result = bundles.open_bundle(path, identity, dest, signer)
             else:
-                result = bundles.import_bundle(self.vault, path, identity, signer)
+                verified = bundles.verify_bundle(path, identity, signer)
+                if trust_as is None and bundles.senders.lookup(
+                        self.vault.store, verified.sender_key) is None:
+                    self.app.call_from_thread(self.query_one("#busy").add_class, "hidden")
+                    self.app.call_from_thread(self._confirm_new_sender, verified.sender_key)
+                    return
+                result = bundles.import_bundle(self.vault, path, identity, signer, trust_as)
         except VaultError as exc:
             self.post_message(Failed(exc))
             return

@@ -9,16 +9,33 @@ from pathlib import Path
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info
 from tui.cli.secrets import UsageError
-from vault.errors import EXIT_INTEGRITY, VaultExists
+from vault.errors import EXIT_INTEGRITY, PolicyRefused, VaultExists
 from vault.session import Vault, params_for_existing_vault, params_for_new_vault, wipe
+from vault.strength import estimate
 
 
-@command("init", "create a new vault (asks for a passphrase twice; prints the recovery key)")
+def _weak_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--accept-weak", action="store_true",
+                   help="accept a passphrase the strength estimate calls weak")
+
+
+def _new_passphrase(ctx: Context, what: str) -> str:
+    """Ask for a new passphrase and apply the app's strength rule (zxcvbn)."""
+    passphrase = ctx.secrets.ask_new(what)
+    if estimate(passphrase).weak and not getattr(ctx.args, "accept_weak", False):
+        raise PolicyRefused("this passphrase is weak: an attacker who copies the vault could "
+                            "guess it. Use several unrelated words (or add --accept-weak); "
+                            "nothing was changed")
+    return passphrase
+
+
+@command("init", "create a new vault (asks for a passphrase twice; prints the recovery key)",
+         _weak_args)
 def cmd_init(ctx: Context) -> int:
     path = ctx.vault_path
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise VaultExists(f"{path} already exists and is not empty; refusing to overwrite")
-    passphrase = ctx.secrets.ask_new("passphrase")
+    passphrase = _new_passphrase(ctx, "passphrase")
     params, note = params_for_new_vault(progress=info)
     created = Vault.create(path, passphrase, params=params, kdf_note=note, actor="cli")
     created.vault.close()
@@ -43,11 +60,11 @@ _NEW_KEY_NOTE = ("a new master key is in force: copies of the vault made before 
                  "data as it was then")
 
 
-@command("passwd", "change the passphrase and put a new master key in force")
+@command("passwd", "change the passphrase and put a new master key in force", _weak_args)
 def cmd_passwd(ctx: Context) -> int:
     vault = ctx.unlocked_vault()
     with vault:
-        new = ctx.secrets.ask_new("new passphrase")
+        new = _new_passphrase(ctx, "new passphrase")
         params, note = params_for_existing_vault(vault.header_params(), progress=info)
         rkey = vault.change_passphrase(new, params, note)
     info(f"passphrase changed; {_NEW_KEY_NOTE}")
@@ -55,13 +72,14 @@ def cmd_passwd(ctx: Context) -> int:
     return 0
 
 
-@command("recover", "unlock with the recovery key, set a new passphrase and a new master key")
+@command("recover", "unlock with the recovery key, set a new passphrase and a new master key",
+         _weak_args)
 def cmd_recover(ctx: Context) -> int:
     vault = ctx.locked_vault()
     key = ctx.secrets.ask("Recovery key: ", "recovery key")
     vault.unlock_with_recovery(key)
     with vault:
-        new = ctx.secrets.ask_new("new passphrase")
+        new = _new_passphrase(ctx, "new passphrase")
         params, note = params_for_existing_vault(vault.header_params(), progress=info)
         rkey = vault.change_passphrase(new, params, note)
     info(f"new passphrase set; {_NEW_KEY_NOTE}")

@@ -382,3 +382,31 @@ def test_the_cli_applies_the_apps_strength_rule(tmp_path: Path) -> None:
     forced = run_cli([*_base(v), "passwd", "--accept-weak"], f"{PASSPHRASE}\nshort\n")
     assert forced.code == 0, forced.err
     assert _opens(v, "short")
+
+
+def test_shred_removes_record_and_attachments_and_changes_the_master_key(
+        tmp_path: Path) -> None:
+    v = tmp_path / "v"
+    rkey = _init(v)
+    rid = _add(v, "To Be Shredded")
+    photo = tmp_path / "p.bin"
+    photo.write_bytes(os.urandom(20_000))
+    assert run_cli([*_base(v), "attach", rid, str(photo)], PASSPHRASE + "\n").code == 0
+    (blob,) = list((v / "blobs").iterdir())
+    before = _master_of((v / "header").read_bytes(), PASSPHRASE)
+    with open(blob, "rb") as held:  # the blob's old blocks, as a carver would find them
+        original = held.read()
+        res = run_cli([*_base(v), "shred", rid], PASSPHRASE + "\n")
+        assert res.code == 0, res.err
+        held.seek(0)
+        assert held.read() != original  # overwritten before it was unlinked
+    assert list((v / "blobs").iterdir()) == []
+    assert _master_of((v / "header").read_bytes(), PASSPHRASE) != before
+    assert run_cli([*_base(v), "get", rid], PASSPHRASE + "\n").code != 0
+    assert run_cli([*_base(v), "check"], PASSPHRASE + "\n").code == 0
+    assert run_cli([*_base(v), "recover"], f"{rkey}\nrecovered passphrase after shred\n").code == 0
+
+
+def test_search_index_deletes_securely(new_vault: Vault) -> None:
+    rows = new_vault.store.query("SELECT k, v FROM search_fts_config WHERE k = 'secure-delete'")
+    assert [tuple(r) for r in rows] == [("secure-delete", 1)]

@@ -123,6 +123,31 @@ def cmd_whoami(ctx: Context) -> int:
     return 0
 
 
+def _shred_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id", help="a record id or a unique prefix of one")
+
+
+@command("shred", "delete a record and its attachments for good, then put a new master key "
+         "in force", _shred_args)
+def cmd_shred(ctx: Context) -> int:
+    vault = ctx.locked_vault()
+    passphrase = ctx.secrets.ask("Passphrase: ")
+    vault.unlock(passphrase)
+    with vault:
+        records = vault.service("records")
+        rid = records.resolve(ctx.args.id)
+        attachments = vault.service("attachments")
+        for attachment in attachments.list(rid):
+            attachments.detach(attachment.id)
+        records.delete(rid)
+        # A new master key: pages of the old database key that survive in free blocks or
+        # old WAL frames no longer open with the passphrase in force.
+        vault.rotate_keys(passphrase, new_recovery_key=False)
+    info(f"record {rid} and its attachments are shredded; a new master key is in force "
+         "(the recovery key still works). Backups made before now still hold it.")
+    return 0
+
+
 def _check_args(p: argparse.ArgumentParser) -> None:
     json_flag(p)
     p.add_argument("--repair", action="store_true",

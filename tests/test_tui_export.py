@@ -149,7 +149,7 @@ async def test_received_bundle_is_verified_and_imported(tmp_path: Path) -> None:
     again = Vault.open(receiver)
     again.unlock(PASSPHRASE)
     try:
-        shown = load_record(again, imported).provenance
+        origin = load_record(again, imported).provenance
     finally:
         again.close()
-    assert shown is not None and shown.startswith("imported from Sender Org, bundle ")
+    assert origin is not None and origin.startswith("imported from Sender Org, bundle ")

@@ -34,16 +34,17 @@ def test_every_vault_command_round_trips(tmp_path: Path) -> None:
     assert who.out.startswith("untrusted comment: ")
     PublicKey.from_minisign(who.out)
     assert run_cli(["check", *base], PASSPHRASE + "\n").code == 0
-    assert run_cli(["passwd", *base], f"{PASSPHRASE}\nsecond one\n").code == 0
+    assert run_cli(["passwd", *base], f"{PASSPHRASE}\nsecond passphrase for this test\n").code == 0
     assert run_cli(["check", *base], PASSPHRASE + "\n").code == 3
-    assert run_cli(["recover", *base], f"{key}\nthird one\n").code == 0
-    assert run_cli(["check", *base], "third one\n").code == 0
-    assert run_cli(["backup", "--to", str(tmp_path / "b"), *base], "third one\n").code == 0
+    assert run_cli(["recover", *base], f"{key}\nthird passphrase for this test\n").code == 0
+    assert run_cli(["check", *base], "third passphrase for this test\n").code == 0
+    third = "third passphrase for this test\n"
+    assert run_cli(["backup", "--to", str(tmp_path / "b"), *base], third).code == 0
     assert run_cli(["check", "--vault", str(tmp_path / "b"), "--passphrase-stdin"],
-                   "third one\n").code == 0
+                   "third passphrase for this test\n").code == 0
     assert run_cli(["wipe", "--panic", "--yes", "--vault", str(v)]).code == 0
     assert not v.exists()
-    assert run_cli(["check", *base], "third one\n").code == 1
+    assert run_cli(["check", *base], "third passphrase for this test\n").code == 1
 
 
 def test_global_options_anywhere(tmp_path: Path) -> None:
@@ -132,7 +133,8 @@ def test_disk_full_during_passwd_leaves_vault_openable(tmp_path: Path) -> None:
     env = {**os.environ, INSECURE_TEST_KDF_ENV: "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "tui.cli.main", "--vault", str(v), "passwd",
-         "--passphrase-stdin"], input=f"{PASSPHRASE}\nnew one\n".encode(), env=env,
+         "--passphrase-stdin", "--accept-weak"], input=f"{PASSPHRASE}\nnew one\n".encode(),
+        env=env,
         cwd=ROOT, capture_output=True, preexec_fn=_limit_file_size(200), timeout=60,
     )
     assert proc.returncode == 1
@@ -145,7 +147,8 @@ def test_disk_full_during_init_leaves_nothing(tmp_path: Path) -> None:
     env = {**os.environ, INSECURE_TEST_KDF_ENV: "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "tui.cli.main", "--vault", str(tmp_path / "v"), "init",
-         "--passphrase-stdin"], input=b"pass\n", env=env, cwd=ROOT, capture_output=True,
+         "--passphrase-stdin", "--accept-weak"], input=b"pass\n", env=env, cwd=ROOT,
+        capture_output=True,
         preexec_fn=_limit_file_size(20000), timeout=60,
     )
     assert proc.returncode == 1, proc.stderr
@@ -166,7 +169,7 @@ def test_sigkill_during_passwd_leaves_old_or_new(tmp_path: Path) -> None:
     full = time.perf_counter() - start
     current = PASSPHRASE
     for i in range(24):
-        new = f"pass {i}"
+        new = f"killed change number {i} of many"
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
         assert proc.stdin is not None

@@ -102,9 +102,10 @@ def test_rotate_replaces_master_and_recovery_key_under_the_same_passphrase(
                     if ln.startswith("recovery key: ")).removeprefix("recovery key: ")
     assert new_rkey != rkey
     assert _master_of((v / "header").read_bytes(), PASSPHRASE) != before
-    assert run_cli([*_base(v), "recover"], f"{rkey}\nx y z w\n").code == 3
-    assert run_cli([*_base(v), "recover"], f"{new_rkey}\nx y z w\n").code == 0
-    check = run_cli([*_base(v), "check"], "x y z w\n")
+    fourth = "fourth passphrase for this test"
+    assert run_cli([*_base(v), "recover"], f"{rkey}\n{fourth}\n").code == 3
+    assert run_cli([*_base(v), "recover"], f"{new_rkey}\n{fourth}\n").code == 0
+    check = run_cli([*_base(v), "check"], "fourth passphrase for this test\n")
     assert check.code == 0, check.out
 
 
@@ -211,7 +212,7 @@ def test_sigkill_during_a_key_change_leaves_old_or_new_never_neither(tmp_path: P
     full = time.perf_counter() - start
     current = PASSPHRASE
     for i in range(16):
-        new = f"pass {i}" if command == "passwd" else current
+        new = f"killed change number {i} of many" if command == "passwd" else current
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
         assert proc.stdin is not None
@@ -349,20 +350,63 @@ def test_two_key_changes_at_once_never_report_a_false_success(tmp_path: Path) ->
                  for w in "ab"}
         for w, proc in procs.items():
             assert proc.stdin is not None
-            proc.stdin.write(f"{current}\np{round_} {w}\n".encode())
+            proc.stdin.write(f"{current}\nracing change {round_} by {w} here\n".encode())
             proc.stdin.close()
         said_changed = []
         for w, proc in procs.items():
             proc.wait(timeout=120)
             err = proc.stderr.read().decode() if proc.stderr else ""
             if proc.returncode == 0:
-                said_changed.append(f"p{round_} {w}")
+                said_changed.append(f"racing change {round_} by {w} here")
             else:
                 assert ("another evault process" in err or "wrong passphrase" in err), err
-        opened = [p for p in (current, f"p{round_} a", f"p{round_} b") if _opens(v, p)]
+        opened = [p for p in (current, *(f"racing change {round_} by {w} here" for w in "ab"))
+                  if _opens(v, p)]
         assert len(opened) == 1, opened
         # Whoever said "changed" last is the passphrase in force; no false success.
         assert not said_changed or opened[0] in said_changed, (said_changed, opened)
         if len(said_changed) == 2:
             assert opened[0] == said_changed[-1] or opened[0] == said_changed[0]
         current = opened[0]
+
+
+def test_the_cli_applies_the_apps_strength_rule(tmp_path: Path) -> None:
+    """A one-character passphrase was accepted at init, passwd and recover."""
+    v = tmp_path / "v"
+    weak = run_cli(["--vault", str(v), "init", "--passphrase-stdin"], "a\n")
+    assert weak.code == 5 and "--accept-weak" in weak.err and not v.exists()
+    rkey = _init(v)
+    assert run_cli([*_base(v), "passwd"], f"{PASSPHRASE}\nb\n").code == 5
+    assert run_cli([*_base(v), "recover"], f"{rkey}\nc\n").code == 5
+    assert _opens(v, PASSPHRASE)
+    forced = run_cli([*_base(v), "passwd", "--accept-weak"], f"{PASSPHRASE}\nshort\n")
+    assert forced.code == 0, forced.err
+    assert _opens(v, "short")
+
+
+def test_shred_removes_record_and_attachments_and_changes_the_master_key(
+        tmp_path: Path) -> None:
+    v = tmp_path / "v"
+    rkey = _init(v)
+    rid = _add(v, "To Be Shredded")
+    photo = tmp_path / "p.bin"
+    photo.write_bytes(os.urandom(20_000))
+    assert run_cli([*_base(v), "attach", rid, str(photo)], PASSPHRASE + "\n").code == 0
+    (blob,) = list((v / "blobs").iterdir())
+    before = _master_of((v / "header").read_bytes(), PASSPHRASE)
+    with open(blob, "rb") as held:  # the blob's old blocks, as a carver would find them
+        original = held.read()
+        res = run_cli([*_base(v), "shred", rid], PASSPHRASE + "\n")
+        assert res.code == 0, res.err
+        held.seek(0)
+        assert held.read() != original  # overwritten before it was unlinked
+    assert list((v / "blobs").iterdir()) == []
+    assert _master_of((v / "header").read_bytes(), PASSPHRASE) != before
+    assert run_cli([*_base(v), "get", rid], PASSPHRASE + "\n").code != 0
+    assert run_cli([*_base(v), "check"], PASSPHRASE + "\n").code == 0
+    assert run_cli([*_base(v), "recover"], f"{rkey}\nrecovered passphrase after shred\n").code == 0
+
+
+def test_search_index_deletes_securely(new_vault: Vault) -> None:
+    rows = new_vault.store.query("SELECT k, v FROM search_fts_config WHERE k = 'secure-delete'")
+    assert [tuple(r) for r in rows] == [("secure-delete", 1)]

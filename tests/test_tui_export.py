@@ -159,7 +159,18 @@ async def test_received_bundle_is_verified_and_imported(tmp_path: Path) -> None:
     check = Vault.open(receiver)
     check.unlock(PASSPHRASE)
     assert check.service("records").count("testimony") == 2
+    imported = check.store.query_one("SELECT local_id FROM bundle_records LIMIT 1")[0]
     check.close()
+    # The record view says where an imported record came from.
+    from tui.app.screens.record import load_record
+
+    again = Vault.open(receiver)
+    again.unlock(PASSPHRASE)
+    try:
+        origin = load_record(again, imported).provenance
+    finally:
+        again.close()
+    assert origin is not None and origin.startswith("imported from Sender Org, bundle ")
 
 
 @run_async

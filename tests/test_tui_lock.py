@@ -154,3 +154,91 @@ async def test_the_clipboard_is_cleared_after_a_while(tmp_path: Path) -> None:
         app.copy_to_clipboard("Wang Quanzhang")
         assert app.clipboard == "Wang Quanzhang"
         await wait_for(pilot, lambda: app.clipboard == "")
+
+
+@run_async
+async def test_the_clipboard_is_cleared_when_the_vault_locks(tmp_path: Path) -> None:
+    """Only a 30 s timer cleared it: locking (or quitting) earlier left the value there."""
+    path = tmp_path / "vault"
+    make_vault(path)
+    app = TestApp(path, language="en")  # the default timer: far longer than this test
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        app.copy_to_clipboard("Wang Quanzhang")
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: app.vault is None)
+        assert app.clipboard == ""
+
+
+@run_async
+async def test_the_clipboard_is_cleared_on_quit(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        app.copy_to_clipboard("Wang Quanzhang")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.clipboard == ""
+
+
+def test_a_suspend_is_counted_and_locks_on_resume() -> None:
+    """time.monotonic stops during suspend: ten hours closed came back unlocked. The lock's
+    clock is CLOCK_BOOTTIME, and a gap between it and the awake clock means a resume."""
+    from tui.app.lock import InactivityLock, boottime
+
+    boot, awake = FakeClock(), FakeClock()
+    idle = InactivityLock(minutes=5, clock=boot, awake_clock=awake)
+    boot.advance(60)
+    awake.advance(60)
+    assert not idle.due()
+    boot.advance(10 * 3600)  # the lid was closed: the awake clock did not move
+    assert idle.due() and idle.resumed
+    idle.touch()  # input right after resume does not cancel the lock
+    assert idle.due()
+    idle.reset()
+    assert not idle.due()
+    assert InactivityLock().clock is boottime
+
+
+@run_async
+async def test_the_app_locks_on_resume_from_suspend(tmp_path: Path) -> None:
+    path = tmp_path / "vault"
+    make_vault(path)
+    boot, awake = FakeClock(), FakeClock()
+    app = TestApp(path, language="en", clock=boot, lock_poll_seconds=0.02)
+    app.idle.awake_clock = awake
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        boot.advance(30)  # well under the 5-minute timeout, but asleep the whole time
+        await wait_for(pilot, lambda: app.vault is None)
+
+
+def test_the_app_and_the_cli_refuse_core_dumps_and_ptrace(tmp_path: Path) -> None:
+    """A core dump held the master key and records. Both front ends now start with
+    RLIMIT_CORE 0 and PR_SET_DUMPABLE 0 (checked in a fresh process for each)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    probe = """
+import resource, sys
+from vault.process import is_dumpable
+soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+if hard != 0:  # (a parent that already ran evault in-process passed on a hard limit of 0)
+    resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+assert is_dumpable()  # every new program starts dumpable
+if sys.argv[1] == "cli":
+    from tui.cli.main import main
+    main(["whoami", "--vault", sys.argv[2]])  # no vault there: exits 1, after start-up
+else:
+    from tui.app.app import EvaultApp
+    EvaultApp(__import__("pathlib").Path(sys.argv[2]))
+print(resource.getrlimit(resource.RLIMIT_CORE), is_dumpable())
+"""
+    for front in ("cli", "app"):
+        out = subprocess.run([sys.executable, "-c", probe, front, str(tmp_path / "none")],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert out.stdout.strip() == "(0, 0) False", (front, out.stdout, out.stderr)

@@ -269,3 +269,24 @@ def new_file_streamed(path: Path, *, what: str = "saving") -> Iterator[int]:
         raise _taken(path) from None
     except OSError as exc:
         raise storage_error(exc, what) from None
+
+
+def overwrite_large_and_unlink(path: Path) -> None:
+    """Overwrite a file of any size with random bytes in 1 MiB pieces, fsync, unlink.
+
+    Used for attachment blobs when they are detached or shredded: their key is already
+    gone with the database row, but a blob left in a free block stays decryptable by
+    whoever later recovers an old database page holding that key. SSDs and copy-on-write
+    filesystems may keep old blocks anyway (docs/threat-model.md)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "r+b", buffering=0) as fh:
+            left = size
+            while left > 0:
+                step = min(left, 1 << 20)
+                fh.write(os.urandom(step))
+                left -= step
+            os.fsync(fh.fileno())
+    except FileNotFoundError:
+        return
+    path.unlink()

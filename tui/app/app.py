@@ -3,7 +3,6 @@ moves between screens; every action lives in a screen that calls ``vault/``."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -20,10 +19,11 @@ from tui.app import crash, drafts, i18n
 from tui.app.bindings import translate_bindings
 from tui.app.i18n import N_, _
 from tui.app.lock import SETTING as LOCK_SETTING
-from tui.app.lock import Clock, InactivityLock
+from tui.app.lock import Clock, InactivityLock, boottime
 from tui.app.messages import Unlocked
 from vault.errors import VaultError, VaultLocked
 from vault.layout import Layout
+from vault.process import harden
 from vault.session import Vault
 
 STYLES = Path(__file__).resolve().parent / "styles"
@@ -57,9 +57,10 @@ class EvaultApp(App[int]):
                 tooltip=N_("Search every command of this screen")),
     ]
 
-    def __init__(self, path: Path, *, clock: Clock = time.monotonic,
+    def __init__(self, path: Path, *, clock: Clock = boottime,
                  lock_poll_seconds: float = 1.0, language: str | None = None,
                  demo: bool = False) -> None:
+        harden()  # before the vault is unlocked: no core file, no ptrace (vault.process)
         self.language = i18n.set_language(language or i18n.system_language())
         super().__init__()
         self.devtools = None  # never connect to a devtools server (no sockets)
@@ -106,12 +107,22 @@ class EvaultApp(App[int]):
         self.notify(_("Screenshots are disabled: they would store vault content unencrypted."),
                     severity="warning")
 
+    _clipboard_used = False
+
+    def clear_clipboard(self) -> None:
+        """Overwrite whatever evault put on the clipboard (at lock and quit, not only after
+        the timer)."""
+        if self._clipboard_used:
+            App.copy_to_clipboard(self, "")
+            self._clipboard_used = False
+
     def save_screenshot(self, filename: str | None = None, path: str | None = None,
                         time_format: str | None = None) -> str:
         raise VaultLocked("screenshots are disabled")
 
     def copy_to_clipboard(self, text: str) -> None:
         super().copy_to_clipboard(text)
+        self._clipboard_used = self._clipboard_used or bool(text)
         if text:
             # Whatever was copied (a selection of decrypted text) does not linger.
             self.set_timer(self.clipboard_seconds, partial(super().copy_to_clipboard, ""))
@@ -160,6 +171,7 @@ class EvaultApp(App[int]):
         self.vault_path = message.vault.layout.root
         self.demo = message.demo or bool(self._setting("demo", False))
         self.idle.set_minutes(self._setting(LOCK_SETTING, self.idle.minutes))
+        self.idle.reset()  # a suspend before this unlock is not a reason to lock again
         saved = self._setting(LANGUAGE_SETTING, None)
         if isinstance(saved, str) and saved != self.language:
             # Every screen is about to be replaced: only the app's own words need redoing.
@@ -245,8 +257,10 @@ class EvaultApp(App[int]):
             problem = exc
         for worker in list(self.workers):
             worker.cancel()
+        self.clear_clipboard()
         vault.lock()
         self.vault = None
+        self.idle.reset()
         self.locked_count += 1
         return kept, problem
 
@@ -276,6 +290,7 @@ class EvaultApp(App[int]):
     def _leave(self) -> None:
         if self.vault is not None:
             self._lock_vault()
+        self.clear_clipboard()
         self.exit(0)
 
     # -- language ----------------------------------------------------------------------

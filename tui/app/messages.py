@@ -108,6 +108,8 @@ class RecordLoaded(Message):
         self.references = references
         self.titles = titles
         self.attachments = attachments
+        self.provenance: str | None = None
+        """Where an imported record came from (sender, bundle, time), else None."""
 
 
 class LevelSet(Message):

@@ -17,6 +17,7 @@ from tui.cli.context import COMMANDS, Context
 from tui.cli.secrets import SecretSource, UsageError
 from vault import leftovers
 from vault.errors import EXIT_FAILED, EXIT_USAGE, VaultError
+from vault.process import harden
 
 #: Modules that register subcommands, in the order they appear in ``--help``.
 COMMAND_MODULES = [
@@ -102,6 +103,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point."""
+    harden()  # before any key or record is in memory: no core file, no ptrace
     sys.excepthook = _quiet_excepthook
     threading.excepthook = _quiet_thread_hook
     try:

@@ -5,24 +5,38 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info
 from tui.cli.secrets import UsageError
 
-if TYPE_CHECKING:
-    pass
+
+def _weak_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--accept-weak", action="store_true",
+                   help="accept a passphrase the strength estimate calls weak")
 
 
-@command("init", "create a new vault (asks for a passphrase twice; prints the recovery key)")
+def _new_passphrase(ctx: Context, what: str) -> str:
+    """Ask for a new passphrase and apply the app's strength rule (zxcvbn)."""
+    from vault.errors import PolicyRefused
+    from vault.strength import estimate
+    passphrase = ctx.secrets.ask_new(what)
+    if estimate(passphrase).weak and not getattr(ctx.args, "accept_weak", False):
+        raise PolicyRefused("this passphrase is weak: an attacker who copies the vault could "
+                            "guess it. Use several unrelated words (or add --accept-weak); "
+                            "nothing was changed")
+    return passphrase
+
+
+@command("init", "create a new vault (asks for a passphrase twice; prints the recovery key)",
+         _weak_args)
 def cmd_init(ctx: Context) -> int:
     from vault.errors import VaultExists
     from vault.session import Vault, params_for_new_vault
     path = ctx.vault_path
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise VaultExists(f"{path} already exists and is not empty; refusing to overwrite")
-    passphrase = ctx.secrets.ask_new("passphrase")
+    passphrase = _new_passphrase(ctx, "passphrase")
     params, note = params_for_new_vault(progress=info)
     created = Vault.create(path, passphrase, params=params, kdf_note=note, actor="cli")
     created.vault.close()
@@ -47,12 +61,12 @@ _NEW_KEY_NOTE = ("a new master key is in force: copies of the vault made before 
                  "data as it was then")
 
 
-@command("passwd", "change the passphrase and put a new master key in force")
+@command("passwd", "change the passphrase and put a new master key in force", _weak_args)
 def cmd_passwd(ctx: Context) -> int:
     from vault.session import params_for_existing_vault
     vault = ctx.unlocked_vault()
     with vault:
-        new = ctx.secrets.ask_new("new passphrase")
+        new = _new_passphrase(ctx, "new passphrase")
         params, note = params_for_existing_vault(vault.header_params(), progress=info)
         rkey = vault.change_passphrase(new, params, note)
     info(f"passphrase changed; {_NEW_KEY_NOTE}")
@@ -60,14 +74,15 @@ def cmd_passwd(ctx: Context) -> int:
     return 0
 
 
-@command("recover", "unlock with the recovery key, set a new passphrase and a new master key")
+@command("recover", "unlock with the recovery key, set a new passphrase and a new master key",
+         _weak_args)
 def cmd_recover(ctx: Context) -> int:
     from vault.session import params_for_existing_vault
     vault = ctx.locked_vault()
     key = ctx.secrets.ask("Recovery key: ", "recovery key")
     vault.unlock_with_recovery(key)
     with vault:
-        new = ctx.secrets.ask_new("new passphrase")
+        new = _new_passphrase(ctx, "new passphrase")
         params, note = params_for_existing_vault(vault.header_params(), progress=info)
         rkey = vault.change_passphrase(new, params, note)
     info(f"new passphrase set; {_NEW_KEY_NOTE}")
@@ -108,6 +123,31 @@ def cmd_whoami(ctx: Context) -> int:
     line = PublicKey.from_minisign(key).base64_line()
     info(f"fingerprint words (read them to a partner who receives your bundles): "
          f"{fingerprint(line)}")
+    return 0
+
+
+def _shred_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("id", help="a record id or a unique prefix of one")
+
+
+@command("shred", "delete a record and its attachments for good, then put a new master key "
+         "in force", _shred_args)
+def cmd_shred(ctx: Context) -> int:
+    vault = ctx.locked_vault()
+    passphrase = ctx.secrets.ask("Passphrase: ")
+    vault.unlock(passphrase)
+    with vault:
+        records = vault.service("records")
+        rid = records.resolve(ctx.args.id)
+        attachments = vault.service("attachments")
+        for attachment in attachments.list(rid):
+            attachments.detach(attachment.id)
+        records.delete(rid)
+        # A new master key: pages of the old database key that survive in free blocks or
+        # old WAL frames no longer open with the passphrase in force.
+        vault.rotate_keys(passphrase, new_recovery_key=False)
+    info(f"record {rid} and its attachments are shredded; a new master key is in force "
+         "(the recovery key still works). Backups made before now still hold it.")
     return 0
 
 

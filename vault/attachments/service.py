@@ -296,8 +296,11 @@ class AttachmentService:
                      attachment=attachment.id, sha256=attachment.sha256,
                      size=attachment.size)
         try:
-            (self._blobs / ref.blob_name).unlink(missing_ok=True)
+            # Overwritten before unlinking, and the WAL folded in, so neither the body
+            # nor the deleted key row lingers in free blocks or freed WAL frames.
+            fsutil.overwrite_large_and_unlink(self._blobs / ref.blob_name)
             fsutil.fsync_dir(self._blobs)
+            self._vault.store.checkpoint()
         except OSError:
             raise StorageError(
                 f"attachment {attachment.id} is detached, but its encrypted file could not "

@@ -271,6 +271,7 @@ class RecordService:
             if search is not None:
                 search.remove_record(tx, rid)
             tx.audit("record.delete", record=rid, kind=kind)
+        self.store.checkpoint()  # fold the WAL in: no freed frame keeps the deleted row
 
     def _audit_refusal(self, exc: PinnedField, record: str | None, **detail: Any) -> None:
         with self.store.transaction("recording a refused level change") as tx:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+# Private Textual API: tested with textual 8.2.8, the version pinned in pyproject.toml.
+# Re-test before moving the pin.
 from textual._context import active_app
 from textual.screen import ModalScreen, Screen
 
@@ -71,9 +73,14 @@ class BaseScreen(Relabel, Screen[T], Generic[T]):
         return self.evault.session()
 
     def show_error(self, error: VaultError) -> None:
-        """The error in a modal (never a traceback)."""
+        """The error in a modal (never a traceback). A worker that was already running when
+        the vault locked (a thread cannot be cancelled) fails with VaultLocked: that is
+        the lock doing its job, not an error to show over the unlock screen."""
         from tui.app.screens.dialogs import ErrorDialog
+        from vault.errors import VaultLocked
 
+        if isinstance(error, VaultLocked) and getattr(self.app, "vault", None) is None:
+            return
         self.app.push_screen(ErrorDialog(error))
 
     def on_failed(self, message: Failed) -> None:

@@ -47,7 +47,11 @@ def load_record(vault: Any, record_id: str) -> RecordLoaded:
         attachments = list(vault.service("attachments").list(record.id))
     except KeyError:
         pass  # attachments are not part of this build
-    return RecordLoaded(record, references, titles, attachments)
+    loaded = RecordLoaded(record, references, titles, attachments)
+    from vault.bundle.senders import provenance
+
+    loaded.provenance = provenance(vault.store, record.id)
+    return loaded
 
 
 class RecordScreen(BaseScreen[None]):
@@ -114,6 +118,8 @@ class RecordScreen(BaseScreen[None]):
             Static(Text(f"{type_label(rtype)} · {record.id} · "
                         + _("updated {when}").format(when=record.updated)), classes="path"),
         ]
+        if message.provenance:  # imported from a partner's bundle: say from whom
+            widgets.append(Static(plain(message.provenance), id="provenance", classes="path"))
         for name, spec in rtype.fields.items():
             if name not in record.fields:
                 continue

@@ -27,7 +27,7 @@ from tui.app.screens.base import BaseScreen
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
 from vault.errors import VaultError
-from vault.session import Vault, params_for_new_vault
+from vault.session import Vault, params_for_existing_vault
 
 
 def describe_kdf(params: Any) -> str:
@@ -127,8 +127,12 @@ class SettingsScreen(BaseScreen[None]):
         elif message.what == "organisation":
             self.notify(_("Organisation saved."))
         elif message.what in ("passphrase", "recalibrate"):
-            self.notify(_("Done. The new passphrase slot is written; the data was not "
-                          "re-encrypted (it does not need to be)."))
+            self.notify(_("Done. A new master key is in force: copies of the vault made "
+                          "before now open only with the old keys, and only as they were."))
+            if message.result:
+                self.notify(_("Write down the new recovery key; the old one no longer "
+                              "works: {key}").format(key=message.result),
+                            severity="warning", timeout=600)
             self._load()
         else:
             self._load()
@@ -231,12 +235,14 @@ class SettingsScreen(BaseScreen[None]):
                 probe.unlock(current)
             finally:
                 probe.lock()
-            params, note = params_for_new_vault()
-            vault.change_passphrase(new, params, note)
+            # Never the test switch's parameters on an existing vault (it keeps the
+            # vault's own when set); otherwise calibrated on this machine.
+            params, note = params_for_existing_vault(vault.header_params())
+            recovery_key = vault.change_passphrase(new, params, note)
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done(what))
+        self.post_message(Done(what, recovery_key))
 
     # -- recipients ----------------------------------------------------------------------
 

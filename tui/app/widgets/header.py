@@ -11,6 +11,9 @@ from textual.css.query import NoMatches
 from textual.dom import NoScreen
 from textual.events import Mount
 from textual.widgets import Header
+
+# Private Textual API (HeaderTitle, Header._on_mount): tested with textual 8.2.8, the
+# version pinned in pyproject.toml. Re-test before moving the pin.
 from textual.widgets._header import HeaderTitle
 
 

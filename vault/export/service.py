@@ -31,7 +31,6 @@ from vault.export import sealing
 from vault.export.gate import Gate, LeakFound
 from vault.export.plan import Cancelled, Plan, Selection, build_plan
 from vault.export.recipients import Recipients, parse_age_key
-from vault.export.seen import scan_seen
 from vault.records.spec import Level
 
 Progress = Callable[[int, int], None]
@@ -92,6 +91,8 @@ def check_seen(gate: Gate, name: str, data: bytes) -> None:
     (LeakFound); attachment PDFs also pass their stricter structure check."""
     if not name.startswith("attachments/"):
         return
+    from vault.export.seen import scan_seen  # pikepdf and OCR: loaded only when needed
+
     if name.endswith(".pdf"):
         from vault.export.sanitize_pdf import check_attachment_pdf
 

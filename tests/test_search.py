@@ -283,6 +283,7 @@ def test_indexed_text_is_not_in_plaintext_on_disk(new_vault: Vault, vault_path: 
     new_vault.store.checkpoint()
     put(new_vault, "testimony", [("narrative", f"{canary} wal copy {cjk}", "public")])
     names = sorted(p.name for p in vault_path.rglob("*") if p.is_file())
+    # .evault-running: the empty mark an open vault holds (vault/running.py).
     assert all(n in {"header", "vault.db", "vault.db-wal", "vault.db-shm", ".evault-running"}
                for n in names)
     needles = [v.encode(enc) for v in (canary, canary.lower(), cjk, "丝雀")

@@ -89,8 +89,8 @@ class BrowseScreen(BaseScreen[None]):
         self.version_seen = -1
         self.next_after: str | None = None
         """Where the next page of the list starts (``records.page`` cursor)."""
-        self.external_seen: int | None = None
-        """The store's ``data_version`` when the counts were last taken."""
+        self.external_seen: tuple[int, int] | None = None
+        """(connection, its ``data_version``) when the poll last looked."""
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -123,18 +123,25 @@ class BrowseScreen(BaseScreen[None]):
         """Another process wrote (the CLI importing, a second app): recount. Without
         this the sidebar kept the counts of when the screen opened."""
         try:
-            version = self.vault.store.data_version()
+            store = self.vault.store
+            version = store.data_version()
         except VaultError:
             return  # locked meanwhile: the next unlock loads afresh
-        if self.external_seen is None:
-            self.external_seen = version
-        elif version != self.external_seen:
-            self.external_seen = version
+        # A new connection (after a lock and an unlock) counts from its own start.
+        seen = (id(store), version)
+        if self.external_seen is None or self.external_seen[0] != seen[0]:
+            self.external_seen = seen
+        elif seen != self.external_seen:
+            self.external_seen = seen
             self.post_message(VaultChangedElsewhere())
 
     def on_vault_changed_elsewhere(self, message: VaultChangedElsewhere) -> None:
         message.stop()
-        self._load_counts()
+        vault = self.evault.vault
+        if self.is_current and vault is not None and vault.is_unlocked:
+            self._load_counts()
+        else:
+            self.version_seen = -1  # reload when this screen shows again
 
     def on_screen_resume(self) -> None:
         if self.version_seen != self.evault.data_version:

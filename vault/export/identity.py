@@ -251,7 +251,10 @@ def _field_kind(field: str) -> str:
 def forms(value: str, owner: T, field: str, person_name: bool) -> Iterator[Form[T]]:
     """Every form of one protected value (the value itself first)."""
     yield Form(value, owner, "value")
-    if person_name:
+    # A source's working label ("Source B") is not a name anyone writes in another order
+    # or romanises; its reordered form "B Source" matched an HTML tag followed by a
+    # pseudonym ("<b>Source-…") and refused innocent bundles.
+    if person_name and field != "label":
         for text, why in name_forms(value):
             yield Form(text, owner, why)
     kind = _field_kind(field)

@@ -186,15 +186,7 @@ class ExportService:
         written = False
         try:
             with self.vault.store.transaction("sealing an export bundle") as tx:
-                tx.execute(
-                    "INSERT INTO bundles_sealed(bundle_id, created, clearance, recipients, "
-                    "counts, manifest_sha256) VALUES (?,?,?,?,?,?)",
-                    (plan.bundle_id, plan.created.isoformat(timespec="seconds"),
-                     plan.clearance.value, json.dumps(names, ensure_ascii=False),
-                     json.dumps(counts), assembled.manifest_sha256))
-                tx.audit("export.seal", bundle_id=plan.bundle_id,
-                         clearance=plan.clearance.value, recipients=names,
-                         plain=plan.plain, counts=counts)
+                _record_seal(tx, plan, names, counts, assembled.manifest_sha256)
                 fsutil.write_new(out, data, what="writing the bundle")  # a kill leaves nothing
                 written = True
         except BaseException:
@@ -237,15 +229,7 @@ class ExportService:
         names = [r.name for r in plan.recipients]
         try:
             with self.vault.store.transaction("sealing an export bundle") as tx:
-                tx.execute(
-                    "INSERT INTO bundles_sealed(bundle_id, created, clearance, recipients, "
-                    "counts, manifest_sha256) VALUES (?,?,?,?,?,?)",
-                    (plan.bundle_id, plan.created.isoformat(timespec="seconds"),
-                     plan.clearance.value, json.dumps(names, ensure_ascii=False),
-                     json.dumps(counts), streamed.manifest_sha256))
-                tx.audit("export.seal", bundle_id=plan.bundle_id,
-                         clearance=plan.clearance.value, recipients=names,
-                         plain=plan.plain, counts=counts)
+                _record_seal(tx, plan, names, counts, streamed.manifest_sha256)
                 sealing.name(fd, out)  # named last: a refused commit leaves nothing
                 fd = -1
         except BaseException:
@@ -261,3 +245,17 @@ class ExportService:
 
 
 session.SERVICES["export"] = ExportService
+
+
+def _record_seal(tx: Any, plan: Plan, names: list[str], counts: dict[str, int],
+                 manifest_sha256: str) -> None:
+    """The sealed bundle's row and audit entry (ids and counts, never content): the same
+    for in-memory and streamed bundles."""
+    tx.execute(
+        "INSERT INTO bundles_sealed(bundle_id, created, clearance, recipients, "
+        "counts, manifest_sha256) VALUES (?,?,?,?,?,?)",
+        (plan.bundle_id, plan.created.isoformat(timespec="seconds"),
+         plan.clearance.value, json.dumps(names, ensure_ascii=False),
+         json.dumps(counts), manifest_sha256))
+    tx.audit("export.seal", bundle_id=plan.bundle_id, clearance=plan.clearance.value,
+             recipients=names, plain=plan.plain, counts=counts)

@@ -131,8 +131,10 @@ def test_killed_bundle_open_is_removed_by_the_next_command(tmp_path: Path) -> No
     bundle, key_file = _bundle(tmp_path, 400)
     out_dir = tmp_path / "partner"
     out_dir.mkdir()
+    # --trust-new-sender: without it an unknown sender is refused at once (issue 13),
+    # before anything is written, and there would be nothing to kill.
     argv = evault_argv("bundle", "open", str(bundle), "--identity", str(key_file),
-                       "--out", str(out_dir / "opened"))
+                       "--out", str(out_dir / "opened"), "--trust-new-sender", "Partner")
     _kill_when(argv, "", _hidden_in(out_dir, ".opening-"))
     assert os.listdir(out_dir), "the kill landed before the staging folder existed"
     err = _next_command_sweeps(tmp_path)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info
 from tui.cli.secrets import UsageError
-from vault.session import Vault
-from vault.travel.service import TravelService, identity_from_file, recipient_from_text
+
+if TYPE_CHECKING:  # imported on use: `evault --help` loads no vault feature
+    from vault.session import Vault
+    from vault.travel.service import TravelService
 
 ACTIONS = ("mark", "unmark", "list", "start", "end")
 
@@ -87,6 +90,7 @@ def cmd_travel(ctx: Context) -> int:
 
 
 def _start(ctx: Context, vault: Vault, travel: TravelService, passphrase: str) -> int:
+    from vault.travel.service import recipient_from_text
     args = ctx.args
     if args.dry_run:
         found = travel.preview().to_json()
@@ -130,6 +134,7 @@ def _start(ctx: Context, vault: Vault, travel: TravelService, passphrase: str) -
 
 
 def _end(ctx: Context, travel: TravelService) -> int:
+    from vault.travel.service import identity_from_file
     args = ctx.args
     if args.identity:
         identity = identity_from_file(Path(args.identity))

@@ -23,6 +23,14 @@ REGIME_NAMES = {
     "eu": N_("European Union: Global Human Rights Sanctions Regime"),
     "ca": N_("Canada: Justice for Victims of Corrupt Foreign Officials Act (Sergei "
              "Magnitsky Law)"),
+    "ee": N_("Estonia: Obligation to Leave and Prohibition on Entry Act (human rights "
+             "ground of 2016)"),
+    "lv": N_("Latvia: Immigration Law (entry ban for human rights violations, 2018)"),
+    "lt": N_("Lithuania: Law on the Legal Status of Aliens, Article 133 (human rights "
+             "ground of 2017)"),
+    "au": N_("Australia: Autonomous Sanctions Regulations 2011 (thematic human rights "
+             "sanctions)"),
+    "all": N_("All regimes: one dossier each, with a comparison"),
 }
 
 SEVERITY_WORDS = {"missing": N_("MISSING"), "weak": N_("WEAK"), "note": N_("NOTE")}
@@ -49,6 +57,11 @@ GAP_TEXT = {
     "withheld_at_clearance": N_("The field “{field}” is above the {clearance} clearance and "
                                 "will not appear."),
     "no_acts": N_("No act is linked to this person (record an involvement)."),
+    "name_withheld": N_("The target's names are above the {clearance} clearance: an "
+                        "authority cannot act on an unnamed target (lower the name's level)."),
+    "no_contact": N_("No contact for the submitter is set (Settings)."),
+    "act_evidence_uncited": N_("Testimonies link {act} or name its victim but are not cited: "
+                               "check them and cite those that support it."),
     "no_conduct": N_("No recorded act meets any criterion of this regime."),
     "criterion_unmet": N_("No recorded act meets criterion {criterion}."),
     "act_no_date": N_("“{act}” has no date."),

@@ -27,7 +27,7 @@ from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
 from vault.dossier import render_md
 from vault.dossier.readiness import Gap
-from vault.dossier.regimes import ALL, ALL_NAME, REGIME_IDS, load
+from vault.dossier.regimes import ALL, REGIME_IDS, load
 from vault.errors import VaultError
 
 _STYLE = {"missing": "bold red", "weak": "yellow", "note": "dim"}
@@ -120,8 +120,8 @@ class DossierScreen(BaseScreen[None]):
                     yield RadioButton(_(readiness.REGIME_NAMES[rid]) if rid in
                                       readiness.REGIME_NAMES else load(rid).name,
                                       value=rid == self.regime, id=rid)
-                # Named like the regimes, from the data (not a UI string to translate).
-                yield RadioButton(ALL_NAME, value=self.regime == ALL, id=ALL)
+                yield RadioButton(_(readiness.REGIME_NAMES[ALL]), value=self.regime == ALL,
+                                  id=ALL)
             with RadioSet(id="dossier-clearance"):
                 yield RadioButton(_("public"), value=self.clearance == "public", id="public")
                 yield RadioButton(_("partner"), value=self.clearance == "partner",

@@ -168,14 +168,14 @@ def test_sigkill_during_passwd_leaves_old_or_new(tmp_path: Path) -> None:
                    check=True, capture_output=True)
     full = time.perf_counter() - start
     current = PASSPHRASE
-    for i in range(24):
+    for i in range(12):
         new = f"killed change number {i} of many"
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
         assert proc.stdin is not None
         proc.stdin.write(f"{current}\n{new}\n".encode())
         proc.stdin.close()
-        time.sleep(full * (0.5 + i / 40))  # sweep the last half of the run, where it writes
+        time.sleep(full * (0.5 + i / 20))  # sweep the last half of the run, where it writes
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         # A kill between staging the new slot and renaming it leaves .header.tmp, which

@@ -175,7 +175,8 @@ async def test_counts_follow_writes_made_by_another_process(tmp_path: Path) -> N
             return prompt.lstrip("▸ ")
 
         await wait_for(pilot, lambda: all_label() == "All records (5)")
-        await pilot.pause(2.5)  # one poll has seen the vault as it was
+        # One poll has seen the vault as it was (its baseline), however loaded the machine.
+        await wait_for(pilot, lambda: app.screen.external_seen is not None)
         other = Vault.open(path)
         other.unlock(PASSPHRASE)
         try:
@@ -183,7 +184,7 @@ async def test_counts_follow_writes_made_by_another_process(tmp_path: Path) -> N
                 "person", [{"name": f"Imported {n}"} for n in range(40)])
         finally:
             other.close()
-        await wait_for(pilot, lambda: all_label() == "All records (45)", timeout=10)
+        await wait_for(pilot, lambda: all_label() == "All records (45)")
 
 
 def long_title_vault(path: Path) -> dict[str, str]:

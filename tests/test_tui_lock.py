@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
@@ -93,6 +94,13 @@ async def test_lock_binding_keeps_the_unsaved_edit_encrypted_and_restores_it(tmp
     check.close()
 
 
+async def polled(pilot: Pilot[Any], clock: FakeClock) -> None:
+    """Wait until the auto-lock poll has read the clock twice since now (so it has surely
+    judged the current time), instead of a fixed pause a loaded machine may not honour."""
+    seen = clock.reads
+    await wait_for(pilot, lambda: clock.reads >= seen + 2)
+
+
 @run_async
 async def test_auto_lock_after_inactivity_with_an_injected_clock(tmp_path: Path) -> None:
     path = tmp_path / "vault"
@@ -106,11 +114,11 @@ async def test_auto_lock_after_inactivity_with_an_injected_clock(tmp_path: Path)
                        and app.screen.loaded is not None)
         assert app.idle.minutes == 5
         clock.advance(4 * 60)
-        await pilot.pause(0.1)
+        await polled(pilot, clock)
         assert app.vault is not None  # four minutes: still open
         await pilot.press("down")  # activity restarts the count
         clock.advance(4 * 60)
-        await pilot.pause(0.1)
+        await polled(pilot, clock)
         assert app.vault is not None
         clock.advance(60 + 1)
         await wait_for(pilot, lambda: shown(app, UnlockScreen))

@@ -3,7 +3,10 @@
 Chinese, Vietnamese.
 
 Deterministic: fixed terminal size, fixed data with fixed ids and times (the vault's clock
-and id source are injected), a relative vault path, and the cursor's blink frozen.
+and id source are injected, the unlocked vault's clock too, so a dossier's date is fixed),
+a fixed pseudonym key (a dossier draft names its person ``Person-XXXX-XXXX``, keyed by a
+random root the vault keeps), a relative vault path, and the cursor's blink frozen. Every
+screen is snapshotted only once the state it shows is loaded (``open_and`` waits for it).
 Update after a deliberate change with ``pytest tests/test_tui_snapshots.py
 --snapshot-update`` and look at every changed SVG.
 """
@@ -20,6 +23,7 @@ from textual.widgets import Input
 
 import vault.ids
 from tests.tui_support import (
+    PASSPHRASE,
     TestApp,
     counting_ids,
     fixed_clock,
@@ -29,6 +33,7 @@ from tests.tui_support import (
 )
 from tui.app import i18n
 from tui.app.screens.record import RecordScreen
+from vault.session import Vault
 
 SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
 LANGUAGES = ["en", "zh_CN", "zh_Hant", "vi"]
@@ -106,9 +111,24 @@ def test_record_screen(snap_compare: Any, here: Path, language: str,
                         run_before=frozen(steps))
 
 
+def fixed_vault(path: Path) -> dict[str, str]:
+    """:func:`make_vault` with the fixed clock and a fixed pseudonym root (the vault draws
+    it at random when it is created), so a dossier draft's pseudonyms never change."""
+    ids = make_vault(path, clock=fixed_clock())
+    with Vault.open(path, clock=fixed_clock()) as vault:
+        vault.unlock(PASSPHRASE)
+        with vault.store.transaction("fixing the pseudonym root") as tx:
+            tx.execute("UPDATE meta SET value = ? WHERE key = 'pseudonym_root'",
+                       (bytes(range(32)),))
+            tx.audit("test.fixed_pseudonym_root")
+    return ids
+
+
 async def open_and(pilot: Pilot[Any], record: str | None, keys: str, screen: str) -> None:
     """Unlock, open ``record`` (by role) if given, press ``keys``, wait for ``screen``."""
     await unlock(pilot)
+    assert pilot.app.vault is not None
+    pilot.app.vault.clock = fixed_clock()  # a dossier's date is the vault's today
     if record is not None:
         pilot.app.screen.open_record(pilot.app.ids[record])
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, RecordScreen)
@@ -117,10 +137,9 @@ async def open_and(pilot: Pilot[Any], record: str | None, keys: str, screen: str
         await pilot.press(key)
     await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == screen
                    and bool(pilot.app.screen.query("HeaderTitle")))
-    await pilot.pause(0.5)
     if screen == "DossierScreen":
+        # ``loaded`` is set after the draft's Markdown has mounted all its blocks
         await wait_for(pilot, lambda: pilot.app.screen.loaded is not None)
-        await pilot.pause(1.0)  # the draft's Markdown lays itself out after it is loaded
     if screen == "EditorScreen":
         await wait_for(pilot, lambda: pilot.app.screen.form_ready)
     if screen == "ExportScreen":
@@ -137,13 +156,8 @@ async def open_and(pilot: Pilot[Any], record: str | None, keys: str, screen: str
 ], ids=["editor", "export", "dossier", "settings"])
 def test_more_screens(snap_compare: Any, here: Path, language: str, size: tuple[int, int],
                       record: str | None, keys: str, screen: str) -> None:
-    if screen == "DossierScreen" and size == (200, 60):
-        # Known flaky: at 200x60 the draft's Markdown finishes its layout at a varying
-        # moment after the screen says it is loaded; the dossier screen is covered by the
-        # pilot tests (test_tui_dossier.py, test_dossier_tui.py) and the 80x24 snapshot.
-        pytest.skip("dossier draft layout at 200x60 is not yet deterministic")
     app = TestApp(here, language=language)
-    app.ids = make_vault(here, clock=fixed_clock())  # type: ignore[attr-defined]
+    app.ids = fixed_vault(here)  # type: ignore[attr-defined]
 
     async def steps(pilot: Pilot[Any]) -> None:
         await open_and(pilot, record, keys, screen)

@@ -38,12 +38,15 @@ class TestApp(EvaultApp):
 
 
 class FakeClock:
-    """A monotonic clock the test moves by hand."""
+    """A monotonic clock the test moves by hand. ``reads`` counts how often it was read,
+    so a test can wait until the app has looked at it (instead of sleeping)."""
 
     def __init__(self) -> None:
         self.now = 1000.0
+        self.reads = 0
 
     def __call__(self) -> float:
+        self.reads += 1
         return self.now
 
     def advance(self, seconds: float) -> None:

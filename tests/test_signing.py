@@ -337,6 +337,11 @@ def test_any_flipped_global_signature_byte(byte: int) -> None:
         SIG + "extra line\n",
         _replace_line(SIG, 2, "trusted comment: \ud800"),
     ],
+    # Named, not shown: the texts hold a signature by a key made at import, and the xdist
+    # workers must collect the same test ids.
+    ids=["empty", "no-untrusted-line", "no-global-signature", "trusted-label",
+         "untrusted-label", "bad-base64", "signature-short", "global-long", "wrong-algorithm",
+         "non-ascii", "padding-bits", "extra-line", "lone-surrogate"],
 )
 def test_malformed_signature_text(text: str) -> None:
     with pytest.raises(MalformedData):

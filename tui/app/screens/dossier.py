@@ -1,6 +1,6 @@
 """A perpetrator's sanctions dossier: the readiness check and the draft, per regime.
 
-Thin: the check and the draft come from ``vault.service("dossier")`` in a worker; the
+Thin: the check and the draft come from ``vault.services.dossier`` in a worker; the
 draft shown is the Markdown that would travel (already redacted for the clearance
 chosen). A dossier leaves only through the export wizard, which puts it under
 ``dossier/`` in the bundle and runs the same leak gate.
@@ -8,7 +8,7 @@ chosen). A dossier leaves only through the export wizard, which puts it under
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -29,6 +29,9 @@ from vault.dossier import render_md
 from vault.dossier.readiness import Gap
 from vault.dossier.regimes import ALL, REGIME_IDS, load
 from vault.errors import VaultError
+
+if TYPE_CHECKING:
+    from vault.session import Vault
 
 _STYLE = {"missing": "bold red", "weak": "yellow", "note": "dim"}
 
@@ -74,16 +77,16 @@ class GapLine(Static, can_focus=True):
         self.action_fix()
 
 
-def load_dossier(vault: Any, person_id: str, regime: str, clearance: str) -> DossierLoaded:
+def load_dossier(vault: Vault, person_id: str, regime: str, clearance: str) -> DossierLoaded:
     """Check and draft (called from a worker). A partner draft is shown with the public
     audience's pseudonyms: the export wizard redrafts it for the chosen recipients."""
-    service = vault.service("dossier")
+    service = vault.services.dossier
     gaps = service.check(person_id, regime, clearance)
     if regime == ALL:  # every regime's dossier, opened by the comparison of regimes
         dset = service.build_set(person_id, clearance, plain=True)
         return DossierLoaded(regime, clearance, gaps, render_md.render_set(dset))
     dossier = service.build(person_id, regime, clearance, plain=True)
-    records = vault.service("records")
+    records = vault.services.records
     titles = {}
     for gap in gaps:
         if gap.record and gap.record not in titles:
@@ -174,7 +177,7 @@ class DossierScreen(BaseScreen[None]):
             lines.append("  " + _("(Enter on an item opens the place that fixes it)"),
                          style="dim")
         self.query_one("#dossier-gaps", Static).update(lines)
-        rtype = self.vault.service("records").registry.type("person")
+        rtype = self.vault.services.records.registry.type("person")
         labels = {name: field_label(spec) for name, spec in rtype.fields.items()}
         items = []
         for gap in message.gaps:
@@ -213,7 +216,7 @@ class DossierScreen(BaseScreen[None]):
         else:
             from tui.app.screens.editor import EditorScreen
 
-            kind = self.vault.service("records").get(fix.target).kind
+            kind = self.vault.services.records.get(fix.target).kind
             self.app.push_screen(EditorScreen(kind, fix.target, focus=fix.field))
 
     def action_back(self) -> None:

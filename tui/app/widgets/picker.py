@@ -131,7 +131,7 @@ class PickerDialog(BaseModal[Picked | None]):
         options = self.query_one("#pick-list", OptionList)
         options.clear_options()
         self.choices = {c.id: c for c in message.choices}
-        registry = self.evault.session().service("records").registry
+        registry = self.evault.session().services.records.registry
         for choice in message.choices:
             line = plain(choice.title, limit=60)
             line.append(f"  · {type_label(registry.type(choice.kind))}", style="dim")
@@ -178,7 +178,7 @@ class PickerDialog(BaseModal[Picked | None]):
 
     @work(thread=True, exclusive=True, group="picker-create")
     def _create(self, kind: str, title: str) -> None:
-        records = self.evault.session().service("records")
+        records = self.evault.session().services.records
         field = records.registry.type(kind).title_field
         try:
             new_id = records.add(kind, {field: title})

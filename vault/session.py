@@ -234,6 +234,11 @@ class Vault:
         except OSError as exc:
             raise fsutil.storage_error(exc, "reading the header") from None
 
+    def read_header(self) -> bytes:
+        """The header file as it is on disk (NoVault, StorageError): a backup copies it
+        byte for byte."""
+        return self._read_header()
+
     def header_params(self) -> kdf.KdfParams:
         """The passphrase slot's Argon2id parameters (IntegrityError if damaged). A header
         overwritten by a key change killed before its last rename is read from the next

@@ -352,6 +352,12 @@ class RecordService:
         for row in rows:
             yield self._record(row)
 
+    def from_row(self, row: Any) -> Record:
+        """A :class:`Record` from a ``records`` row read as ``id, kind, data, levels,
+        title, created, updated``, with its levels completed as :meth:`get` does (the
+        search index reads rows in batches of its own and builds records with this)."""
+        return self._record(row)
+
     def _record(self, row: Any) -> Record:
         rid, kind, data, levels_json, title, created, updated = row
         fields: dict[str, Any] = json.loads(data)

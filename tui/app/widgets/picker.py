@@ -27,6 +27,7 @@ from tui.app.i18n import N_, _
 from tui.app.screens.base import BaseModal
 from tui.app.widgets.fields import type_label
 from tui.app.widgets.text import plain
+from tui.safe_text import safe
 from vault.errors import InvalidInput, VaultError
 
 #: Seconds without a keystroke before the picker searches (as in the browse screen).
@@ -194,7 +195,8 @@ class PickerDialog(BaseModal[Picked | None]):
                 Text(_("Could not create it: {reason}").format(reason=message.error)))
             return
         self.evault.data_version += 1
-        self.notify(_("Created and linked: {title}").format(title=message.picked.title))
+        self.notify(_("Created and linked: {title}").format(
+            title=safe(message.picked.title, single_line=True)), markup=False)
         self.dismiss(message.picked)
 
     def action_cancel(self) -> None:

@@ -25,6 +25,7 @@ from tui.app.screens.base import BaseScreen
 from tui.app.widgets.fields import field_label
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
+from tui.safe_text import safe
 from vault.dossier import render_md
 from vault.dossier.readiness import Gap
 from vault.dossier.regimes import ALL, REGIME_IDS, load
@@ -195,7 +196,9 @@ class DossierScreen(BaseScreen[None]):
         box = self.query_one("#dossier-gap-lines", Vertical)
         await box.remove_children()
         await box.mount_all(items)
-        await self.query_one("#dossier-draft", Markdown).update(message.markdown)
+        # The draft quotes record values: Markdown syntax in them is escaped by the
+        # renderer, terminal controls and bidi overrides here (shown, not obeyed).
+        await self.query_one("#dossier-draft", Markdown).update(safe(message.markdown))
         self.loaded = message
 
     def on_gap_line_open(self, message: GapLine.Open) -> None:

@@ -178,7 +178,7 @@ class AttachmentService:
 
     def _exists(self, attachment_id: str) -> bool:
         row = self._context.store.query_one("SELECT 1 FROM attachments WHERE id = ?",
-                                          (attachment_id,))
+                                            (attachment_id,))
         return row is not None
 
     # -- reading -----------------------------------------------------------------------

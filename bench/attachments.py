@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib
 import json
 import os
 import resource
@@ -75,12 +74,11 @@ def _baseline(path: Path) -> float:
 
 def _child(vault_path: str, record_id: str, file: str) -> int:
     """One ingest in a fresh process: time, memory growth, then verify and detach."""
-    importlib.import_module("vault.services")  # registers the attachment service
     from vault.session import Vault
 
     vault = Vault.open(Path(vault_path))
     vault.unlock(PASSPHRASE)
-    service = vault.service("attachments")
+    service = vault.services.attachments
     peak = [0]
     stop = threading.Event()
 
@@ -132,7 +130,6 @@ def main() -> int:
         return _child(*args.child)
 
     os.environ["EVAULT_INSECURE_TEST_KDF"] = "1"  # the KDF is not what is measured here
-    importlib.import_module("vault.services")
     from crypto import kdf
     from vault.session import Vault
 
@@ -143,7 +140,7 @@ def main() -> int:
         vault_path = Path(tmp) / "vault"
         created = Vault.create(vault_path, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS)
         with created.vault as vault:
-            record_id = str(vault.service("records").add("person", {"name": "Bench"}))
+            record_id = str(vault.services.records.add("person", {"name": "Bench"}))
         baseline, runs = [], []
         _baseline(file)  # warm the page cache so both sides read the same way
         for _ in range(args.runs):

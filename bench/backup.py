@@ -28,7 +28,6 @@ from pathlib import Path
 
 os.environ.setdefault("EVAULT_INSECURE_TEST_KDF", "1")
 
-import vault.services  # noqa: E402,F401 - registers feature services
 from crypto import kdf  # noqa: E402
 from vault.session import Vault  # noqa: E402
 from vault.store import Store  # noqa: E402
@@ -39,7 +38,7 @@ PASSPHRASE = "benchmark passphrase"
 def _build(path: Path, records: int, attachments: int, mib: float, work: Path) -> None:
     created = Vault.create(path, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS)
     with created.vault as v:
-        service = v.service("records")
+        service = v.services.records
         text = "A detailed account of the events, names withheld. " * 30
         service.add_many("person", [{"name": f"Person {n}", "notes": f"{n} {text}"}
                                     for n in range(records)])
@@ -47,7 +46,7 @@ def _build(path: Path, records: int, attachments: int, mib: float, work: Path) -
         source = work / "file.bin"
         for i in range(attachments):
             source.write_bytes(os.urandom(int(mib * (1 << 20))) + i.to_bytes(4, "big"))
-            v.service("attachments").attach(rid, source)
+            v.services.attachments.attach(rid, source)
         source.unlink()
 
 

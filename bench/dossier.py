@@ -27,7 +27,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import vault.services  # noqa: F401 - registers services
 from crypto import kdf
 from vault.dossier.service import gate
 from vault.records import demo
@@ -44,7 +43,7 @@ def median_time(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
 
 def grow(v: Any, person: str, acts: int) -> list[str]:
     """Add ``acts`` acts to ``person``; returns every id involved."""
-    rec = v.service("records")
+    rec = v.services.records
     victims = [r.id for r in rec.iter_records("person")
                if "victim" in (r.fields.get("roles") or [])]
     sources = [r.id for r in rec.iter_records("source")]
@@ -71,11 +70,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         created = demo.create(Path(tmp) / "v", params=kdf.INSECURE_TEST_PARAMS)
         v = created.vault
-        rec = v.service("records")
+        rec = v.services.records
         person = next(r.id for r in rec.iter_records("person")
                       if "perpetrator" in (r.fields.get("roles") or []))
         ids = grow(v, person, args.acts)
-        service = v.service("dossier")
+        service = v.services.dossier
         figures: dict[str, float] = {}
         figures["check_s"], _ = median_time(lambda: service.check(person, "eu"), args.runs)
         figures["build_s"], dossier = median_time(lambda: service.build(person, "eu"),
@@ -88,7 +87,7 @@ def main() -> None:
         figures["gate_pdf_s"], _ = median_time(lambda: gate(dossier, rendered.files),
                                                args.runs)
         figures["baseline_plan_s"], _ = median_time(
-            lambda: v.service("export").plan(clearance="public", plain=True, ids=ids),
+            lambda: v.services.export.plan(clearance="public", plain=True, ids=ids),
             args.runs)
         v.close()
     total = figures["build_s"] + figures["markdown_gated_s"] + figures["pdf_gated_s"]

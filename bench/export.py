@@ -44,7 +44,6 @@ from typing import Any
 import pyrage
 from PIL import Image
 
-import vault.services  # noqa: F401 - registers services
 from crypto import kdf
 from vault.export import bundle as bundle_format
 from vault.export.service import bundle_files, tool_version
@@ -77,7 +76,7 @@ def build_vault(root: Path, n_records: int, n_photos: int, seed: int = 7) -> Vau
     rng = random.Random(seed)
     created = Vault.create(root / "vault", "bench", params=kdf.INSECURE_TEST_PARAMS)
     vault = created.vault
-    records = vault.service("records")
+    records = vault.services.records
     n_sources, n_persons = n_records // 10, n_records // 5
     n_testimonies = n_records - n_sources - n_persons
     people: list[dict[str, Any]] = []
@@ -108,7 +107,7 @@ def build_vault(root: Path, n_records: int, n_photos: int, seed: int = 7) -> Vau
         rows.append({"title": "Interview", "source": rng.choice(src_ids),
                      "narrative": "".join(parts), "summary": "Held and questioned."})
     test_ids = records.add_many("testimony", rows)
-    attachments = vault.service("attachments")
+    attachments = vault.services.attachments
     for i in range(n_photos):
         path = root / f"photo{i}.jpg"
         path.write_bytes(photo(rng))
@@ -118,7 +117,7 @@ def build_vault(root: Path, n_records: int, n_photos: int, seed: int = 7) -> Vau
 
 
 def run_once(vault: Vault, out_dir: Path, public: str, index: int) -> dict[str, float]:
-    export = vault.service("export")
+    export = vault.services.export
     t0 = time.perf_counter()
     plan = export.plan(clearance="partner", to=[public], include_attachments=True)
     t1 = time.perf_counter()
@@ -126,7 +125,7 @@ def run_once(vault: Vault, out_dir: Path, public: str, index: int) -> dict[str, 
     t2 = time.perf_counter()
     # Components, measured again on the same plan: assembly, the gate, age alone.
     key = vault.signing_key()
-    files = bundle_files(plan, vault.service("records").registry,
+    files = bundle_files(plan, vault.services.records.registry,
                          key.public_key().base64_line())
     assembled = bundle_format.assemble(files, bundle_id=plan.bundle_id, created=plan.created,
                                        clearance="partner", counts=plan.counts(), key=key,
@@ -150,7 +149,7 @@ def scale_child(n_people: int, n_records: int, n_small: int) -> dict[str, float]
     with tempfile.TemporaryDirectory() as tmp:
         created = Vault.create(Path(tmp) / "vault", "bench", params=kdf.INSECURE_TEST_PARAMS)
         vault = created.vault
-        records = vault.service("records")
+        records = vault.services.records
         # Working labels that cannot be mistaken for a block of a pseudonym ("S406").
         people: list[dict[str, Any]] = [{"label": f"Witness {i}",
                    "name": f"{LATIN[i % 10]} Qar{i:05d}",
@@ -168,7 +167,7 @@ def scale_child(n_people: int, n_records: int, n_small: int) -> dict[str, float]
                          + "The interrogators came at night and asked about it. " * 4},
                         )
         ids = records.add_many("testimony", rows)
-        export = vault.service("export")
+        export = vault.services.export
         public = str(pyrage.x25519.Identity.generate().to_public())
         figures: dict[str, float] = {}
         export.plan(clearance="partner", to=[public], ids=ids[:1])  # imports, caches
@@ -200,11 +199,11 @@ def over_redaction() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         created = Vault.create(Path(tmp) / "vault", "bench", params=kdf.INSECURE_TEST_PARAMS)
         vault = created.vault
-        records = vault.service("records")
+        records = vault.services.records
         for data in corpus["vault"]["sources"].values():
             records.add("source", data)
         ids = records.add_many("testimony", [{"title": "t", "narrative": t} for t in legit])
-        plan = vault.service("export").plan(
+        plan = vault.services.export.plan(
             clearance="partner", to=[str(pyrage.x25519.Identity.generate().to_public())],
             ids=ids)
         vault.close()

@@ -37,7 +37,6 @@ from typing import Any
 import pymupdf
 from PIL import Image, ImageFilter
 
-import vault.services  # noqa: F401 - registers services
 from crypto import kdf
 from vault import ocr
 from vault.export.gate import Gate
@@ -192,10 +191,10 @@ def seal_rss(workdir: Path, video: Path) -> dict[str, Any]:
     path = workdir / "vault"
     vault = Vault.create(path, "bench passphrase here", params=kdf.INSECURE_TEST_PARAMS).vault
     try:
-        person = vault.service("records").add("person", {"name": "Someone"})
-        vault.service("attachments").attach(person, video, level="partner")
+        person = vault.services.records.add("person", {"name": "Someone"})
+        vault.services.attachments.attach(person, video, level="partner")
         key = pyrage.x25519.Identity.generate().to_public()
-        export: Any = vault.service("export")
+        export: Any = vault.services.export
         peak = [0]
         stop = threading.Event()
 

@@ -77,7 +77,7 @@ def build(path: Path, size: int) -> dict[str, Any]:
     if path.exists():
         shutil.rmtree(path)
     vault = Vault.create(path, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS).vault
-    records = vault.service("records")
+    records = vault.services.records
     corpus = Corpus()
     plaintext = 0
     start = time.perf_counter()
@@ -157,7 +157,7 @@ def measure(path: Path, meta: dict[str, Any], tmp: Path) -> dict[str, Any]:
                            "build_s": meta["build_s"]}
     vault = Vault.open(path)
     vault.unlock(PASSPHRASE)
-    records, store = vault.service("records"), vault.store
+    records, store = vault.services.records, vault.store
     total = records.count()
     for order in paging.COLUMNS:
         for kind in (None, "person"):

@@ -211,7 +211,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="evault-bench-") as tmp:
         vault = Vault.create(Path(tmp) / "vault", "bench passphrase",
                              params=kdf.INSECURE_TEST_PARAMS).vault
-        records = vault.service("records")
+        records = vault.services.records
         plain, plain_store = plain_service(Path(tmp) / "plain.db")
         insert = {"vault": 0.0, "plain": 0.0}
         measured: dict[int, dict[str, list[float]]] = {}

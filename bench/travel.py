@@ -31,14 +31,13 @@ FILE_MIB = 64
 def _child(op: str, vault_path: str, arg: str, extra: str) -> int:
     import pyrage
 
-    import vault.services  # noqa: F401
     from vault.session import Vault
 
     vault = Vault.open(Path(vault_path))
     vault.unlock(PASSPHRASE)
     start = time.perf_counter()
     with vault:
-        travel = vault.service("travel")
+        travel = vault.services.travel
         if op == "backup":
             vault.backup(Path(arg))
         elif op == "start":
@@ -69,7 +68,6 @@ def _run(op: str, vault_path: Path, arg: str = "", extra: str = "") -> dict[str,
 def _build(path: Path, records: int, attach_mib: int, work: Path) -> dict[str, Any]:
     import random
 
-    import vault.services  # noqa: F401
     from crypto import kdf
     from vault.session import Vault
 
@@ -78,7 +76,7 @@ def _build(path: Path, records: int, attach_mib: int, work: Path) -> dict[str, A
              "看守所", "律师", "指定居所监视居住", "家属", "通知", "审讯"]
     created = Vault.create(path, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS)
     with created.vault as vault:
-        service = vault.service("records")
+        service = vault.services.records
         ids: list[str] = []
         batch = 5000
         for first in range(0, records, batch):
@@ -86,7 +84,7 @@ def _build(path: Path, records: int, attach_mib: int, work: Path) -> dict[str, A
                      "notes": " ".join(rng.choice(words) for _ in range(120))}
                     for n in range(first, min(records, first + batch))]
             ids += service.add_many("person", rows)
-        attachments = vault.service("attachments")
+        attachments = vault.services.attachments
         left, number = attach_mib, 0
         while left > 0:
             size = min(left, FILE_MIB)
@@ -97,7 +95,7 @@ def _build(path: Path, records: int, attach_mib: int, work: Path) -> dict[str, A
             attachments.attach(ids[-1 - number], path_in)
             path_in.unlink()
             left, number = left - size, number + 1
-        vault.service("travel").mark(ids[: max(1, records // 100)])
+        vault.services.travel.mark(ids[: max(1, records // 100)])
     return {"records": records, "attachments": number, "attach_mib": attach_mib}
 
 

@@ -37,7 +37,6 @@ from typing import Any
 
 os.environ["EVAULT_INSECURE_TEST_KDF"] = "1"  # the KDF is not what is measured here
 
-import vault.services  # noqa: E402,F401 - registers feature services
 from crypto import kdf  # noqa: E402
 from tui.app import crash  # noqa: E402
 from tui.app.app import EvaultApp  # noqa: E402
@@ -82,7 +81,7 @@ def build(path: Path, count: int) -> float:
     created = Vault.create(path, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS)
     rng = random.Random(SEED)
     try:
-        records = created.vault.service("records")
+        records = created.vault.services.records
         for first in range(0, count, BATCH):
             records.add_many("testimony", testimonies(rng, first, min(BATCH, count - first)))
     finally:

@@ -87,13 +87,12 @@ def main() -> int:
 def _passphrase_change(records: int, attach_mib: int) -> dict[str, float]:
     """Build a vault (test KDF parameters: the Argon2id part is measured separately) and
     time ``change_passphrase`` on it."""
-    import vault.services  # noqa: F401 - registers feature services
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "vault"
         created = Vault.create(path, "benchmark passphrase", params=kdf.INSECURE_TEST_PARAMS)
         v = created.vault
-        service = v.service("records")
+        service = v.services.records
         for i in range(records):
             service.add("person", {"name": f"Person {i}", "notes": "x" * 600})
         first = service.add("person", {"name": "Holder"})
@@ -101,7 +100,7 @@ def _passphrase_change(records: int, attach_mib: int) -> dict[str, float]:
         for n in range(max(0, attach_mib * (1 << 20) // chunk)):
             src = Path(tmp) / f"a{n}.bin"
             src.write_bytes(os.urandom(chunk))
-            v.service("attachments").attach(first, src)
+            v.services.attachments.attach(first, src)
             src.unlink()
         blobs = {p: p.stat().st_mtime_ns for p in v.layout.blobs.iterdir()}
         t = time.perf_counter()

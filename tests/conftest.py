@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-import vault.services  # noqa: F401 - registers feature services
 from crypto import kdf
 from tests.clirun import Result, run_cli
 from vault.session import INSECURE_TEST_KDF_ENV, Vault

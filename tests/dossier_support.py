@@ -45,7 +45,7 @@ def open_copy(template: Path, dest: Path) -> Vault:
 
 def demo_perpetrator(vault: Vault) -> str:
     """The first perpetrator of the demo data that is involved in an act with evidence."""
-    records = vault.service("records")
+    records = vault.services.records
     involved = {r.fields["perpetrator"] for r in records.iter_records("involvement")
                 if r.fields.get("evidence")}
     return next(r.id for r in records.iter_records("person")
@@ -79,9 +79,9 @@ def complete_profile(vault: Vault, tmp: Path) -> Scenario:
     """A perpetrator with everything a filing needs, under every regime: names in both
     scripts, birth date and place, nationality, a post covering the act, two independent
     testimonies, an attached photo, a victim who is a human rights defender."""
-    rec: Any = vault.service("records")
-    vault.service("dossier").set_organisation("Example Rights Network (fictional)")
-    vault.service("dossier").set_contact(CONTACT)
+    rec: Any = vault.services.records
+    vault.services.dossier.set_organisation("Example Rights Network (fictional)")
+    vault.services.dossier.set_contact(CONTACT)
     boss = rec.add("person", {"name": "Zhao Shangji", "roles": ["perpetrator"]})
     person = rec.add("person", {
         "name": NAME, "name_original": NAME_ZH, "aliases": ["Wang Juzhang"],
@@ -131,8 +131,8 @@ def complete_profile(vault: Vault, tmp: Path) -> Scenario:
                             "evidence": testimonies})
     # The photo belongs to the first testimony (the interviewee handed it over), so it is
     # part of that origin, not a second one.
-    att = vault.service("attachments").attach(testimonies[0], png_file(tmp / "photo.png"),
+    att = vault.services.attachments.attach(testimonies[0], png_file(tmp / "photo.png"),
                                               "public")
-    vault.service("attachments").attach(other, png_file(tmp / "photo2.png"))
+    vault.services.attachments.attach(other, png_file(tmp / "photo2.png"))
     return Scenario(person, victim, sources, testimonies, detention, act, involvement,
                     other, att.id)

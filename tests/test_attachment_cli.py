@@ -24,7 +24,7 @@ from vault.session import INSECURE_TEST_KDF_ENV, Vault
 @pytest.fixture
 def rid(new_vault: Vault) -> str:
     """A person record in a vault that is then locked, for the CLI to open."""
-    ident = str(new_vault.service("records").add("person", {"name": "Test Person"}))
+    ident = str(new_vault.services.records.add("person", {"name": "Test Person"}))
     new_vault.close()
     return ident
 
@@ -141,7 +141,7 @@ def _attached(vault_path: Path, rid: str) -> list[Any]:
     vault = Vault.open(vault_path)
     vault.unlock(PASSPHRASE)
     with vault:
-        return list(vault.service("attachments").list(rid))
+        return list(vault.services.attachments.list(rid))
 
 
 @pytest.mark.slow

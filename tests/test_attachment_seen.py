@@ -78,7 +78,7 @@ def exif_tags(data: bytes, suffix: str, tmp_path: Path) -> str:
 
 @pytest.fixture
 def case(new_vault: Vault) -> dict[str, str]:
-    records = new_vault.service("records")
+    records = new_vault.services.records
     src = records.add("source", {"label": "K", "name": SOURCE,
                                  "phones": ["+86 135 5555 0101"]})
     short = records.add("source", {"label": "L", "name": "Li Na"})
@@ -93,7 +93,7 @@ def test_a_photo_showing_a_protected_name_refuses_the_bundle(
     photo.write_bytes(picture(["Detainee list", "GULNAR ABDUKERIM"], fmt="JPEG"))
     benign = tmp_path / "yard.png"
     benign.write_bytes(picture(["Camp yard, north gate"]))
-    service = new_vault.service("attachments")
+    service = new_vault.services.attachments
     bad = service.attach(case["testimony"], photo, level="partner")
     service.attach(case["testimony"], benign, level="partner")
     new_vault.close()
@@ -132,7 +132,7 @@ def test_pdf_is_redrawn_text_under_a_black_box_is_gone(
     doc.set_metadata({"author": SOURCE, "title": "Interview with the source"})
     path = tmp_path / "report.pdf"
     path.write_bytes(doc.tobytes())
-    att = new_vault.service("attachments").attach(case["other"], path, level="partner")
+    att = new_vault.services.attachments.attach(case["other"], path, level="partner")
     new_vault.close()
     # Kept as text, the name under the box is still there to select: refused.
     res, out, key = export(cli, tmp_path, case["other"], "--keep-pdf-text", att.id)
@@ -187,7 +187,7 @@ def test_keep_text_rewrite_reads_hex_strings_short_names_and_dests(
     named.pages[0].obj.Resources.Font = pikepdf.Dictionary(
         {"/GulnarAbdukerim": named.pages[0].obj.Resources.Font.F1})
     named.save(tmp_path / "named2.pdf")
-    service = new_vault.service("attachments")
+    service = new_vault.services.attachments
     hex_att = service.attach(case["other"], hex_pdf, level="partner")
     dest_att = service.attach(case["testimony"], dest_pdf, level="partner")
     named_att = service.attach(case["testimony"], tmp_path / "named2.pdf", level="partner")
@@ -236,7 +236,7 @@ def test_jpeg_behind_a_filter_array_loses_its_exif(new_vault: Vault, case: dict[
             img.Filter = pikepdf.Array(filters)
             doc.pages[0].obj.Resources.XObject = pikepdf.Dictionary(Im0=img)
             doc.save(tmp_path / name)
-    service = new_vault.service("attachments")
+    service = new_vault.services.attachments
     kept = [service.attach(case["other"], tmp_path / n, level="partner") for n in
             ("a.pdf", "b.pdf")]
     new_vault.close()
@@ -262,7 +262,7 @@ def test_transparent_png_carries_no_colour_and_copies_differ(
     rgba.putalpha(0)  # invisible, but the colour channels still spell it
     path = tmp_path / "blank.png"
     rgba.save(path)
-    new_vault.service("attachments").attach(case["other"], path, level="partner")
+    new_vault.services.attachments.attach(case["other"], path, level="partner")
     new_vault.close()
     copies = []
     for _ in range(2):
@@ -306,7 +306,7 @@ def test_audio_and_video_leave_without_any_tag(new_vault: Vault, case: dict[str,
     before = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(mp4)],
                             capture_output=True, text=True).stderr
     assert "Gulnar" in before and "Subtitle" in before and "Chapter" in before
-    service = new_vault.service("attachments")
+    service = new_vault.services.attachments
     for path in (mp4, mkv, mp3):
         service.attach(case["other"], path, level="partner")
     service.attach(case["testimony"], mp3, level="partner")  # the source's own voice
@@ -368,7 +368,7 @@ def test_the_app_says_a_hit_is_in_an_attachments_text(tmp_path: Path) -> None:
     try:
         scan = tmp_path / "scan.png"
         scan.write_bytes(picture(["Transfer order Kashgar"]))
-        service = vault.service("attachments")
+        service = vault.services.attachments
         att = service.attach(ids["testimony"], scan, level="partner")
         assert service.read_text(att.id) > 0
     finally:
@@ -397,13 +397,13 @@ def test_the_app_says_a_hit_is_in_an_attachments_text(tmp_path: Path) -> None:
 
 def test_the_report_says_which_scripts_pictures_were_not_read_for(
         new_vault: Vault, cli: Any, tmp_path: Path) -> None:
-    records = new_vault.service("records")
+    records = new_vault.services.records
     records.add("source", {"label": "U", "name": "ئابلاجان"})  # Uyghur: no OCR model
     records.add("source", {"label": "T", "name": "བཀྲ་ཤིས"})  # Tibetan
     other = records.add("person", {"name": "Someone Public"})
     photo = tmp_path / "p.png"
     photo.write_bytes(picture(["Camp gate"]))
-    new_vault.service("attachments").attach(other, photo, level="partner")
+    new_vault.services.attachments.attach(other, photo, level="partner")
     new_vault.close()
     res, out, _ = export(cli, tmp_path, other)
     assert res.code == 0, res.err

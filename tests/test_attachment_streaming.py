@@ -87,13 +87,13 @@ def test_two_copies_of_one_photo_are_different_bytes() -> None:
 def test_a_streamed_bundle_that_leaks_writes_nothing(new_vault: Vault, tmp_path: Path) -> None:
     """A bundle with a video streams; a record text naming the source (planted after
     redaction, as a bug would) is found by the gate mid-stream: no file is left."""
-    records = new_vault.service("records")
+    records = new_vault.services.records
     records.add("source", {"label": "K", "name": "Gulnar Abdukerim"})
     other = records.add("person", {"name": "Someone Public"})
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(_tagged_clip(tmp_path))
-    new_vault.service("attachments").attach(other, clip, level="partner")
-    export: Any = new_vault.service("export")
+    new_vault.services.attachments.attach(other, clip, level="partner")
+    export: Any = new_vault.services.export
     key = str(pyrage.x25519.Identity.generate().to_public())
     plan = export.plan(clearance="partner", to=[key], ids=[other], include_attachments=True)
     assert any(a.clean is not None and a.clean.media is not None for a in plan.attachments)

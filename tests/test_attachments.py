@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from crypto.stream import CHUNK_SIZE, ciphertext_size
+from vault.attachments.checks import repair_attachments
 from vault.attachments.ingest import Cancelled
 from vault.attachments.metadata import UNREADABLE
 from vault.attachments.source import FileChanged
 from vault.errors import IntegrityError, InvalidInput, NotFound
-from vault.session import REPAIRS, Vault
+from vault.session import Vault
 
 # shared/ sits beside the work tree (and beside CI's fresh clone).
 GPS_PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "photos" / "jpg" / "gps"
@@ -34,7 +35,7 @@ CANARY = "CANARY-7f3a9c-Xinjiang-证人"
 
 def add_record(vault: Vault, name: str = "Test Person") -> str:
     """A person record through the records service (the real one)."""
-    return str(vault.service("records").add("person", {"name": name}))
+    return str(vault.services.records.add("person", {"name": name}))
 
 
 def write(path: Path, data: bytes) -> Path:
@@ -48,7 +49,7 @@ def blob_files(vault: Vault) -> list[Path]:
 
 @pytest.fixture
 def svc(new_vault: Vault) -> Any:
-    return new_vault.service("attachments")
+    return new_vault.services.attachments
 
 
 @pytest.fixture
@@ -165,7 +166,7 @@ def test_tampered_blob_detected_by_extract_and_check(new_vault: Vault, svc: Any,
     assert any(a.id in p for p in report.problems)
     assert any(b.id in p for p in report.problems) == (tamper == "swap")
     # the repair never removes a referenced blob, however damaged
-    REPAIRS["attachments"](new_vault)
+    repair_attachments(new_vault)
     if tamper != "delete":
         assert blob_a.exists()
 
@@ -376,9 +377,9 @@ def test_record_with_attachments_cannot_be_deleted(new_vault: Vault, svc: Any, r
                                                    tmp_path: Path) -> None:
     att = svc.attach(rid, write(tmp_path / "f.txt", b"x"))
     with pytest.raises(InvalidInput):
-        new_vault.service("records").delete(rid)
+        new_vault.services.records.delete(rid)
     svc.detach(att.id)
-    new_vault.service("records").delete(rid)
+    new_vault.services.records.delete(rid)
 
 
 # -- metadata and media types ---------------------------------------------------------------
@@ -477,7 +478,7 @@ def test_check_reports_orphans_and_repair_removes_only_them(new_vault: Vault, sv
     report = new_vault.check()
     assert len(report.problems) == 3
     assert not any("\x1b" in p for p in report.problems)
-    done = REPAIRS["attachments"](new_vault)
+    done = repair_attachments(new_vault)
     assert len(done) == 3
     assert blob_files(new_vault) == [kept]
     assert new_vault.check().ok
@@ -489,7 +490,7 @@ def test_blob_being_written_is_not_an_orphan(new_vault: Vault, tmp_path: Path) -
     with open(busy, "wb") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # as an ingest in progress holds it
         assert new_vault.check().ok
-        REPAIRS["attachments"](new_vault)
+        repair_attachments(new_vault)
         assert busy.exists()
     assert not new_vault.check().ok
 

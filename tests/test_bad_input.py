@@ -74,7 +74,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     path = tmp_path_factory.mktemp("bad-input-template") / "vault"
     created = Vault.create(path, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS)
     try:
-        record = created.vault.service("records").add("person", {"name": "Corpus Person"})
+        record = created.vault.services.records.add("person", {"name": "Corpus Person"})
     finally:
         created.vault.close()
     return Template(path, record)
@@ -103,7 +103,7 @@ def state(vault: Path, work: Path) -> State:
         digest = hashlib.sha256((vault / "vault.db").read_bytes()).hexdigest()
         return State(header, None, None, None, blobs, digest, files)
     try:
-        records = int(v.service("records").count())
+        records = int(v.services.records.count())
         audit = int(v.store.query_one("SELECT count(*) FROM audit", ())[0])
         attachments = int(v.store.query_one("SELECT count(*) FROM attachments", ())[0])
     finally:
@@ -134,7 +134,7 @@ def stored_fields(vault: Path, record_id: str) -> dict[str, Any]:
     v = Vault.open(vault)
     v.unlock(PASSPHRASE)
     try:
-        return dict(v.service("records").get(record_id).fields)
+        return dict(v.services.records.get(record_id).fields)
     finally:
         v.close()
 

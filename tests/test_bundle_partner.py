@@ -261,7 +261,7 @@ def test_import_keeps_pseudonyms_provenance_and_is_idempotent(new_vault: Vault,
     verified, first = import_bundle(new_vault, bundle, load_identity(key),
                                     SENDER.public_key(), "Sender Org")
     assert (first.added, first.already) == (2, False)
-    records = new_vault.service("records")
+    records = new_vault.services.records
     by_kind = {r.kind: r for r in records.iter_records()}
     assert by_kind["source"].fields["label"] == "Source-AAAA-BBBB"
     assert by_kind["testimony"].fields["source"] == by_kind["source"].id
@@ -281,7 +281,7 @@ def test_import_is_all_or_nothing(new_vault: Vault, tmp_path: Path) -> None:
     before = len(new_vault.store.audit_entries())
     with pytest.raises(VaultError):
         import_bundle(new_vault, bundle, load_identity(key), trust_as="Sender Org")
-    assert new_vault.service("records").count() == 0
+    assert new_vault.services.records.count() == 0
     assert not new_vault.store.query("SELECT * FROM bundles_imported")
     assert not new_vault.store.query("SELECT * FROM known_senders")
     assert len(new_vault.store.audit_entries()) == before
@@ -319,7 +319,7 @@ def test_an_unknown_sender_is_refused_unless_trusted_then_remembered(
     assert refused.value.exit_code == 5
     words = fingerprint(SENDER.public_key().base64_line())
     assert words in refused.value.message and len(words.split()) == 8
-    assert new_vault.service("records").count() == 0
+    assert new_vault.services.records.count() == 0
     import_bundle(new_vault, bundle, load_identity(key), trust_as="Sender Org")
     (row,) = new_vault.store.query("SELECT name, sender_key, fingerprint FROM known_senders")
     assert tuple(row) == ("Sender Org", SENDER.public_key().base64_line(), words)
@@ -341,7 +341,7 @@ def test_a_known_name_with_a_new_key_is_refused_loudly(new_vault: Vault,
     forged = _write(tmp_path, "f.age", seal(craft(key=ATTACKER, bundle_id="0123012301230123")))
     with pytest.raises(IntegrityError, match="WARNING: 'Sender Org' is known with another key"):
         import_bundle(new_vault, forged, load_identity(key), trust_as="Sender Org")
-    assert new_vault.service("records").count() == 2  # the first bundle's only
+    assert new_vault.services.records.count() == 2  # the first bundle's only
 
 
 def test_a_forger_reusing_a_bundle_id_does_not_shadow_the_real_bundle(
@@ -359,7 +359,7 @@ def test_imported_records_show_their_provenance_in_get(new_vault: Vault, cli: ob
     key = _key(tmp_path)
     import_bundle(new_vault, _write(tmp_path, "b.age", seal(craft())), load_identity(key),
                   trust_as="Sender Org")
-    rid = next(r.id for r in new_vault.service("records").iter_records()
+    rid = next(r.id for r in new_vault.services.records.iter_records()
                if r.kind == "testimony")
     new_vault.close()
     shown = cli("get", rid)  # type: ignore[operator]
@@ -388,7 +388,7 @@ def test_import_refuses_a_bundle_re_encrypted_to_the_reader(new_vault: Vault,
     passed_on = _write(tmp_path, "p.age", seal(craft(), OTHER))
     with pytest.raises(PolicyRefused, match="re-encrypted"):
         import_bundle(new_vault, passed_on, load_identity(other_key), trust_as="Sender Org")
-    assert new_vault.service("records").count() == 0
+    assert new_vault.services.records.count() == 0
 
 
 def test_verifying_streams_entries_instead_of_inflating_them_all() -> None:

@@ -53,7 +53,7 @@ def _edit(vault_path: Path, rid: str, value: str) -> tuple[int, str]:
 
 @pytest.fixture
 def rid(new_vault: Vault) -> str:
-    ident = str(new_vault.service("records").add("person", {"name": "Busy Test"}))
+    ident = str(new_vault.services.records.add("person", {"name": "Busy Test"}))
     new_vault.close()
     return ident
 
@@ -110,8 +110,8 @@ def test_backup_refuses_a_destination_whose_folder_is_missing(cli_vault, tmp_pat
 def test_backup_files_are_private_and_it_opens(new_vault: Vault, tmp_path: Path) -> None:
     source = tmp_path / "evidence.bin"
     source.write_bytes(os.urandom(300_000))
-    rid = new_vault.service("records").add("person", {"name": "Backup Test"})
-    new_vault.service("attachments").attach(rid, source)
+    rid = new_vault.services.records.add("person", {"name": "Backup Test"})
+    new_vault.services.attachments.attach(rid, source)
     report = new_vault.backup(tmp_path / "copy")
     assert report.blobs == 1
     for path in [tmp_path / "copy", *(tmp_path / "copy").rglob("*")]:
@@ -130,8 +130,8 @@ def test_backup_verifies_and_refuses_a_vault_missing_a_blob(new_vault: Vault,
     though it failed check."""
     source = tmp_path / "evidence.bin"
     source.write_bytes(os.urandom(10_000))
-    rid = new_vault.service("records").add("person", {"name": "Backup Test"})
-    new_vault.service("attachments").attach(rid, source)
+    rid = new_vault.services.records.add("person", {"name": "Backup Test"})
+    new_vault.services.attachments.attach(rid, source)
     for blob in (new_vault.layout.blobs).iterdir():
         blob.unlink()
     with pytest.raises(Exception, match="missing from the vault"):

@@ -31,7 +31,7 @@ def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def records(demo_path: Path) -> Iterator[list[Record]]:
     with Vault.open(demo_path) as vault:
         vault.unlock("demo")
-        yield list(vault.service("records").iter_records())
+        yield list(vault.services.records.iter_records())
 
 
 def _of(records: list[Record], kind: str) -> list[Record]:
@@ -98,7 +98,7 @@ def test_demo_is_deterministic(tmp_path: Path, records: list[Record]) -> None:
     demo.create(path, params=kdf.INSECURE_TEST_PARAMS).vault.close()
     with Vault.open(path) as vault:
         vault.unlock("demo")
-        again = list(vault.service("records").iter_records())
+        again = list(vault.services.records.iter_records())
     assert sorted((r.kind, r.title) for r in again) == sorted((r.kind, r.title) for r in records)
 
     def is_id(value: Any) -> bool:

@@ -59,12 +59,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     created = Vault.create(root / "vault", PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS)
     with created.vault as v:
         identity = pyrage.x25519.Identity.generate()
-        v.service("export").recipients.add("partner", str(identity.to_public()))
-        records = v.service("records")
+        v.services.export.recipients.add("partner", str(identity.to_public()))
+        records = v.services.records
         ids = [records.add(*workload.new_record(rng, f"t{i}")) for i in range(40)]
         small = root / "small.bin"
         workload.write_file(small, rng, 20_000)
-        v.service("attachments").attach(ids[0], small)
+        v.services.attachments.attach(ids[0], small)
     big_person = workload.person(rng, "big")
     big_person["notes"] = workload.text(rng, "big", 300_000)  # ~0.9 MB: many WAL pages
     add_json = root / "add.json"
@@ -105,7 +105,7 @@ def state(path: Path, passphrase: str = PASSPHRASE) -> State:
     vault = Vault.open(path)
     vault.unlock(passphrase)  # the old passphrase still opens it
     with vault:
-        return State(vault.service("records").count(),
+        return State(vault.services.records.count(),
                      int(vault.store.meta("audit_count") or 0),
                      len(vault.store.query("SELECT id FROM attachments")),
                      tuple(sorted(os.listdir(path / "blobs"))),

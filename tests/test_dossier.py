@@ -67,7 +67,7 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
 
 def source_matcher(vault: Vault) -> Matcher[str]:
     """Every identifying value of every protected source (name, label, phone…)."""
-    records = vault.service("records")
+    records = vault.services.records
     rtype = records.registry.type("source")
     values = [(text, r.id) for r in records.iter_records("source")
               for text, _ in identifier_values(r, rtype)]
@@ -81,11 +81,11 @@ def source_matcher(vault: Vault) -> Matcher[str]:
 @pytest.mark.parametrize("regime", REGIME_IDS)
 def test_demo_dossier_has_every_section_names_sources_by_pseudonym_and_passes_the_gate(
         vault: Vault, regime: str, tmp_path: Path) -> None:
-    service = vault.service("dossier")
+    service = vault.services.dossier
     person = demo_perpetrator(vault)
     for clearance, to in (("public", None), ("partner", "partner")):
         if to:
-            vault.service("export").recipients.add(
+            vault.services.export.recipients.add(
                 "partner", "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p")
         dossier = service.build(person, regime, clearance, to)
         files = service.render(dossier).files  # raises LeakFound if the gate finds anything
@@ -117,7 +117,7 @@ def test_demo_dossier_has_every_section_names_sources_by_pseudonym_and_passes_th
 @pytest.mark.parametrize("regime", REGIME_IDS)
 def test_complete_profile_pdf_holds_both_names_and_markdown_no_private_field(
         vault: Vault, scenario: Scenario, regime: str, tmp_path: Path) -> None:
-    service = vault.service("dossier")
+    service = vault.services.dossier
     dossier = service.build(scenario.person, regime)
     files = service.render(dossier).files
     md = files[f"{dossier.name}.md"].decode("utf-8")
@@ -130,7 +130,7 @@ def test_complete_profile_pdf_holds_both_names_and_markdown_no_private_field(
     assert all(PSEUDONYM.search(e.description) for e in dossier.evidence
                if e.kind == "testimony")
     assert "High" in md or "high" in md
-    att = vault.service("attachments").get(scenario.attachment)
+    att = vault.services.attachments.get(scenario.attachment)
     assert att.sha256 not in md and att.sha256 not in text.replace("\n", "")
     # The criterion and the role.
     criterion = next(c for c in dossier.regime.criteria if c.id == TORTURE[regime])
@@ -148,8 +148,8 @@ def test_the_gate_refuses_a_dossier_that_carries_a_source_identity(
         vault: Vault, scenario: Scenario) -> None:
     """Tampered content (bypassing the redactor) is caught in the Markdown, and in the
     PDF through its extracted text, where a byte search cannot see embedded glyphs."""
-    service = vault.service("dossier")
-    records: Any = vault.service("records")
+    service = vault.services.dossier
+    records: Any = vault.services.records
     records.edit(scenario.sources[0], {"name_original": "王秘密"})
     cases = ((".md", "Canary Sourcename"), (".pdf", "王秘密"), (".pdf", "+86 138 0000 2222"))
     for suffix, leaked in cases:
@@ -166,7 +166,7 @@ def test_the_gate_refuses_a_dossier_that_carries_a_source_identity(
 
 def test_write_gates_before_writing_and_refuses_to_overwrite(
         vault: Vault, scenario: Scenario, tmp_path: Path) -> None:
-    service = vault.service("dossier")
+    service = vault.services.dossier
     out = tmp_path / "d.md"
     service.write(scenario.person, "uk", out)
     assert NAME_ZH in out.read_text("utf-8")
@@ -181,9 +181,9 @@ def test_write_gates_before_writing_and_refuses_to_overwrite(
 
 
 def test_markdown_escapes_record_text(vault: Vault, scenario: Scenario) -> None:
-    records: Any = vault.service("records")
+    records: Any = vault.services.records
     records.edit(scenario.person, {"exculpatory": "# Heading\n<script>x</script> [a](b) *c*"})
-    md = render_md.render(vault.service("dossier").build(scenario.person, "us"))
+    md = render_md.render(vault.services.dossier.build(scenario.person, "us"))
     assert "\n# Heading" not in md and "<script>" not in md and "[a](b)" not in md
     assert "\\<script\\>" in md
 
@@ -191,34 +191,34 @@ def test_markdown_escapes_record_text(vault: Vault, scenario: Scenario) -> None:
 # -- readiness ----------------------------------------------------------------------------------
 
 def _codes(vault: Vault, person: str, regime: str) -> set[tuple[str, str | None]]:
-    gaps = vault.service("dossier").check(person, regime)
+    gaps = vault.services.dossier.check(person, regime)
     return {(g.code, g.criterion) for g in gaps}
 
 
 def _remove_birth_date(v: Vault, s: Scenario) -> None:
-    v.service("records").edit(s.person, {"birth_date": None})
+    v.services.records.edit(s.person, {"birth_date": None})
 
 
 def _remove_position(v: Vault, s: Scenario) -> None:
-    v.service("records").edit(s.person, {"positions": None})
-    v.service("records").edit(s.involvement, {"position_at_time": None})
+    v.services.records.edit(s.person, {"positions": None})
+    v.services.records.edit(s.involvement, {"position_at_time": None})
 
 
 def _single_source(v: Vault, s: Scenario) -> None:
-    v.service("records").edit(s.act, {"evidence": s.testimonies[:1]})
-    v.service("records").edit(s.involvement, {"evidence": s.testimonies[:1]})
+    v.services.records.edit(s.act, {"evidence": s.testimonies[:1]})
+    v.services.records.edit(s.involvement, {"evidence": s.testimonies[:1]})
 
 
 def _remove_attachments(v: Vault, s: Scenario) -> None:
-    v.service("attachments").detach(s.attachment)
+    v.services.attachments.detach(s.attachment)
 
 
 def _remove_act(v: Vault, s: Scenario) -> None:
-    v.service("records").delete(s.involvement)
+    v.services.records.delete(s.involvement)
 
 
 def _remove_nationality(v: Vault, s: Scenario) -> None:
-    v.service("records").edit(s.person, {"nationality": None})
+    v.services.records.edit(s.person, {"nationality": None})
 
 
 @pytest.mark.parametrize("regime", REGIME_IDS)
@@ -244,26 +244,26 @@ def test_readiness_finds_each_missing_element(vault: Vault, scenario: Scenario, 
 
 def test_complete_profile_has_no_missing_gap(vault: Vault, scenario: Scenario) -> None:
     for regime in REGIME_IDS:
-        gaps = vault.service("dossier").check(scenario.person, regime)
+        gaps = vault.services.dossier.check(scenario.person, regime)
         assert [g for g in gaps if g.severity == "missing"] == [], regime
         assert all(scenario.person[:4] not in g.message or "evault level" in g.message
                    for g in gaps)
 
 
 def test_canada_requires_a_defender_victim(vault: Vault, scenario: Scenario) -> None:
-    vault.service("records").edit(scenario.victim, {"roles": ["victim"]})
-    gaps = vault.service("dossier").check(scenario.person, "ca")
+    vault.services.records.edit(scenario.victim, {"roles": ["victim"]})
+    gaps = vault.services.dossier.check(scenario.person, "ca")
     codes = {g.code for g in gaps}
     assert "no_conduct" in codes
     assert any("human rights defender" in g.message for g in gaps if g.code == "act_no_criterion")
     # The EU regime does not restrict the victims.
-    assert "no_conduct" not in {g.code for g in vault.service("dossier").check(
+    assert "no_conduct" not in {g.code for g in vault.services.dossier.check(
         scenario.person, "eu")}
 
 
 def test_a_field_above_the_clearance_is_reported(vault: Vault, scenario: Scenario) -> None:
-    vault.service("records").set_level(scenario.person, "birth_date", "partner")
-    gaps = vault.service("dossier").check(scenario.person, "us")
+    vault.services.records.set_level(scenario.person, "birth_date", "partner")
+    gaps = vault.services.dossier.check(scenario.person, "us")
     assert any(g.code == "withheld_at_clearance" and "'birth_date'" in g.message for g in gaps)
     assert not any(g.code == "withheld_at_clearance" for g in
-                   vault.service("dossier").check(scenario.person, "us", "partner"))
+                   vault.services.dossier.check(scenario.person, "us", "partner"))

@@ -105,13 +105,13 @@ def test_criteria_map_the_conduct_each_text_covers() -> None:
 
 def _detention_only(vault: Vault, s: Scenario) -> None:
     """The complete profile's act becomes an arbitrary detention (in RSDL)."""
-    vault.service("records").edit(s.act, {"type": "arbitrary_detention"})
+    vault.services.records.edit(s.act, {"type": "arbitrary_detention"})
 
 
 def test_all_drafts_one_dossier_per_regime_and_the_comparison(vault: Vault,
                                                               scenario: Scenario) -> None:
     _detention_only(vault, scenario)
-    service = vault.service("dossier")
+    service = vault.services.dossier
     dset = service.build_set(scenario.person)
     assert [d.regime.id for d in dset.dossiers] == list(REGIME_IDS)
     assert len({d.name for d in dset.dossiers}) == len(REGIME_IDS)
@@ -139,9 +139,9 @@ def test_all_drafts_one_dossier_per_regime_and_the_comparison(vault: Vault,
 
 
 def test_all_says_what_each_regime_still_lacks(vault: Vault, scenario: Scenario) -> None:
-    vault.service("records").edit(scenario.victim, {"roles": ["victim"]})  # Canada's test
-    vault.service("records").edit(scenario.person, {"birth_date": None})
-    rows = {s.regime.id: s for s in vault.service("dossier").build_set(
+    vault.services.records.edit(scenario.victim, {"roles": ["victim"]})  # Canada's test
+    vault.services.records.edit(scenario.person, {"birth_date": None})
+    rows = {s.regime.id: s for s in vault.services.dossier.build_set(
         scenario.person).standings}
     assert not rows["ca"].can_meet and not rows["ca"].ready
     assert any("human rights defender" in w for w in rows["ca"].why_not)
@@ -152,7 +152,7 @@ def test_all_says_what_each_regime_still_lacks(vault: Vault, scenario: Scenario)
 
 def test_check_all_merges_the_regimes_gaps(vault: Vault, scenario: Scenario) -> None:
     _detention_only(vault, scenario)
-    gaps = vault.service("dossier").check(scenario.person, ALL)
+    gaps = vault.services.dossier.check(scenario.person, ALL)
     assert {g.regime for g in gaps if g.code == "no_conduct"} == {"uk", "au"}
     # The detention meets no criterion of the UK or Australia: said once per regime.
     assert {g.regime for g in gaps if g.code == "act_no_criterion"
@@ -167,8 +167,8 @@ def test_check_all_merges_the_regimes_gaps(vault: Vault, scenario: Scenario) -> 
 @pytest.mark.parametrize("regime", NEW)
 def test_each_new_regime_is_drafted_with_its_citations_in_markdown(
         vault: Vault, scenario: Scenario, regime: str) -> None:
-    dossier = vault.service("dossier").build(scenario.person, regime)
-    md = vault.service("dossier").render(dossier, [".md"]).files[f"{dossier.name}.md"]
+    dossier = vault.services.dossier.build(scenario.person, regime)
+    md = vault.services.dossier.render(dossier, [".md"]).files[f"{dossier.name}.md"]
     text = md.decode("utf-8")
     for citation in [b.citation for b in dossier.regime.legal_basis] + \
             [c.citation for c in dossier.criteria_met()]:
@@ -189,7 +189,7 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
 
 def test_the_combined_pdf_holds_every_regime_and_passes_the_gate(
         vault: Vault, scenario: Scenario, tmp_path: Path) -> None:
-    service = vault.service("dossier")
+    service = vault.services.dossier
     dset = service.build_set(scenario.person)
     files = service.render(dset, [".pdf"]).files  # the gate, on the bytes and the text
     text = flat(pdf_text(files[f"{dset.name}.pdf"], tmp_path))
@@ -208,11 +208,11 @@ def test_the_gate_finds_a_name_split_by_the_ligature_joiner(vault: Vault,
     find it (its normalisation spans the gap; this guards that it keeps doing so)."""
     from vault.export.gate import LeakFound
 
-    vault.service("records").edit(scenario.sources[0], {"name": "Sofia Canaryfield"})
-    dossier = vault.service("dossier").build(scenario.person, "lt")
+    vault.services.records.edit(scenario.sources[0], {"name": "Sofia Canaryfield"})
+    dossier = vault.services.dossier.build(scenario.person, "lt")
     dossier.organisation = "Friends of Sofia Canaryfield"  # bypassing the redactor
     with pytest.raises(LeakFound) as caught:
-        vault.service("dossier").render(dossier, [".pdf"])
+        vault.services.dossier.render(dossier, [".pdf"])
     assert caught.value.leaks[0].owner.record_id == scenario.sources[0]
 
 
@@ -220,45 +220,45 @@ def test_the_gate_finds_a_name_split_by_the_ligature_joiner(vault: Vault,
 
 def _codes(vault: Vault, person: str, regime: str = "eu",
            clearance: str = "public") -> dict[str, str]:
-    return {g.code: g.severity for g in vault.service("dossier").check(person, regime,
+    return {g.code: g.severity for g in vault.services.dossier.check(person, regime,
                                                                         clearance)}
 
 
 def test_a_target_whose_names_are_withheld_is_missing_not_weak(vault: Vault,
                                                                scenario: Scenario) -> None:
-    records: Any = vault.service("records")
+    records: Any = vault.services.records
     assert "name_withheld" not in _codes(vault, scenario.person)
     records.set_level(scenario.person, "name", "partner")
     assert _codes(vault, scenario.person).get("name_withheld") is None  # 王建国 still shows
     records.set_level(scenario.person, "name_original", "partner")
     for regime in REGIME_IDS:
-        gaps = vault.service("dossier").check(scenario.person, regime)
+        gaps = vault.services.dossier.check(scenario.person, regime)
         withheld = [g for g in gaps if g.code == "name_withheld"]
         assert [g.severity for g in withheld] == ["missing"], regime
         assert "evault level" in withheld[0].message and NAME not in withheld[0].message
     assert "name_withheld" not in _codes(vault, scenario.person, clearance="partner")
     # The dossier then names the target by pseudonym only.
-    dossier = vault.service("dossier").build(scenario.person, "eu")
+    dossier = vault.services.dossier.build(scenario.person, "eu")
     assert dossier.target.name is None and dossier.target.label.startswith("Person-")
 
 
 def _uncite(vault: Vault, s: Scenario) -> None:
-    records: Any = vault.service("records")
+    records: Any = vault.services.records
     records.edit(s.act, {"evidence": None})
     records.edit(s.involvement, {"evidence": None})
-    vault.service("attachments").detach(s.attachment)
+    vault.services.attachments.detach(s.attachment)
 
 
 @pytest.mark.parametrize("link", ["related_act", "related_detention", "names_victim"])
 def test_evidence_is_found_through_the_links_people_make(vault: Vault, scenario: Scenario,
                                                          link: str, tmp_path: Path) -> None:
-    records: Any = vault.service("records")
+    records: Any = vault.services.records
     _uncite(vault, scenario)
     for t in scenario.testimonies:  # the complete profile's testimonies link nothing
         assert not records.get(t).fields.get("related")
     codes = _codes(vault, scenario.person)
     assert codes.get("act_no_evidence") == "missing"
-    gap = next(g for g in vault.service("dossier").check(scenario.person, "eu")
+    gap = next(g for g in vault.services.dossier.check(scenario.person, "eu")
                if g.code == "act_no_evidence" and g.record == scenario.act)
     assert "evault edit" in gap.message and "'related'" in gap.message
     assert "'persons_mentioned'" in gap.message
@@ -266,9 +266,9 @@ def test_evidence_is_found_through_the_links_people_make(vault: Vault, scenario:
              "related_detention": {"related": [scenario.detention]},
              "names_victim": {"persons_mentioned": [scenario.victim]}}[link]
     records.edit(scenario.testimonies[1], value)
-    vault.service("attachments").attach(scenario.testimonies[1],
+    vault.services.attachments.attach(scenario.testimonies[1],
                                         png_file(tmp_path / "linked.png"), "public")
-    gaps = vault.service("dossier").check(scenario.person, "eu")
+    gaps = vault.services.dossier.check(scenario.person, "eu")
     mine = {g.code: g for g in gaps if g.record == scenario.act}
     assert "act_no_evidence" not in mine
     assert "act_no_attachment" in mine  # a file behind uncited evidence supports nothing yet
@@ -276,7 +276,7 @@ def test_evidence_is_found_through_the_links_people_make(vault: Vault, scenario:
     assert scenario.testimonies[1] in mine["act_evidence_uncited"].message  # how to cite
     assert f"evault edit {scenario.act[:8]}" in mine["act_evidence_uncited"].message
     # The dossier shows it as found, not as cited corroboration.
-    dossier = vault.service("dossier").build(scenario.person, "eu")
+    dossier = vault.services.dossier.build(scenario.person, "eu")
     act = next(a for a in dossier.acts if a.type_label.lower().startswith("torture"))
     assert act.linked and act.origins == 0
     assert "Found through links, not yet cited" in render_md.render(dossier)
@@ -284,11 +284,11 @@ def test_evidence_is_found_through_the_links_people_make(vault: Vault, scenario:
 
 def test_a_cited_act_with_more_linked_testimonies_gets_a_note(vault: Vault,
                                                               scenario: Scenario) -> None:
-    records: Any = vault.service("records")
+    records: Any = vault.services.records
     records.edit(scenario.act, {"evidence": scenario.testimonies[:1]})
     records.edit(scenario.involvement, {"evidence": scenario.testimonies[:1]})
     records.edit(scenario.testimonies[1], {"related": [scenario.act]})
-    mine = {g.code: g.severity for g in vault.service("dossier").check(scenario.person, "eu")
+    mine = {g.code: g.severity for g in vault.services.dossier.check(scenario.person, "eu")
             if g.record == scenario.act}
     assert mine["act_evidence_uncited"] == "note"
     assert mine["act_single_source"] == "weak"  # a linked testimony is not corroboration
@@ -303,15 +303,15 @@ def _no_contact(v: Vault, s: Scenario) -> None:
 
 
 def _no_exculpatory(v: Vault, s: Scenario) -> None:
-    v.service("records").edit(s.person, {"exculpatory": None})
+    v.services.records.edit(s.person, {"exculpatory": None})
 
 
 def _no_national_interest(v: Vault, s: Scenario) -> None:
-    v.service("records").edit(s.person, {"national_interest": None})
+    v.services.records.edit(s.person, {"national_interest": None})
 
 
 def _no_positions(v: Vault, s: Scenario) -> None:
-    v.service("records").edit(s.person, {"positions": None})
+    v.services.records.edit(s.person, {"positions": None})
 
 
 @pytest.mark.parametrize("remove,code,severity", [
@@ -333,7 +333,7 @@ def test_readiness_finds_each_removed_template_section(vault: Vault, scenario: S
 def test_every_template_section_is_in_the_dossier(vault: Vault, scenario: Scenario) -> None:
     """The sections authorities ask for (HRF-style): submitter and contact, target
     identification, evidence, national interest, exculpatory information."""
-    md = render_md.render(vault.service("dossier").build(scenario.person, "au"))
+    md = render_md.render(vault.services.dossier.build(scenario.person, "au"))
     for title in ("Submitter and contact", "Target identification",
                   "Evidence and corroboration", "National interest",
                   "Exculpatory information"):
@@ -349,7 +349,7 @@ def cli(template: Path, tmp_path: Path) -> tuple[Cli, Scenario]:
     v = open_copy(template, tmp_path / "vault")
     try:
         scenario = complete_profile(v, tmp_path)
-        v.service("records").edit(scenario.act, {"type": "arbitrary_detention"})
+        v.services.records.edit(scenario.act, {"type": "arbitrary_detention"})
     finally:
         v.close()
 

@@ -45,14 +45,14 @@ def keypair(tmp_path: Path, name: str = "key.txt") -> tuple[Path, str]:
 def world(new_vault: Vault, tmp_path: Path) -> dict[str, str]:
     """A vault with a source, a testimony about them with a GPS photo and a voice
     recording, and a perpetrator; then locked for the CLI."""
-    records = new_vault.service("records")
+    records = new_vault.services.records
     src = records.add("source", {"label": "K", "name": "Gulnar Abdukerim",
                                  "phones": ["+86 135 5555 0101"]})
     perp = records.add("person", {"name": "Zhou Yongkang", "roles": ["perpetrator"]},
                        levels={"name": "public"})
     tst = records.add("testimony", {"title": "Camp", "source": src, "narrative":
                                     "Gulnar Abdukerim (135-5555-0101) saw Zhou Yongkang."})
-    attachments = new_vault.service("attachments")
+    attachments = new_vault.services.attachments
     attachments.attach(tst, PHOTO, level="partner")
     voice = tmp_path / "voice.mp3"
     voice.write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x10" + b"\x00" * 4000)
@@ -249,7 +249,7 @@ def test_a_pdf_that_names_the_source_is_refused_naming_the_attachment(
     which OCR reads: refused too."""
     import pikepdf
 
-    records = new_vault.service("records")
+    records = new_vault.services.records
     src = records.add("source", {"label": "K", "name": "Gulnar Abdukerim"})
     tst = records.add("testimony", {"title": "Camp", "source": src})
     pdf = pikepdf.new()
@@ -263,7 +263,7 @@ def test_a_pdf_that_names_the_source_is_refused_naming_the_attachment(
                                         b"(dukerim)] TJ ET")
     doc = tmp_path / "scan.pdf"
     pdf.save(doc)
-    att = new_vault.service("attachments").attach(tst, doc, level="partner")
+    att = new_vault.services.attachments.attach(tst, doc, level="partner")
     new_vault.close()
     _, public = keypair(tmp_path)
     out_dir = tmp_path / "out"

@@ -22,7 +22,7 @@ from vault.session import Vault
 
 @pytest.fixture
 def setup(new_vault: Vault) -> tuple[Vault, dict[str, str], str]:
-    records = new_vault.service("records")
+    records = new_vault.services.records
     src = records.add("source", {"label": "K", "name": "Ablimit Tursun",
                                  "name_original": "阿布力米提", "phones": ["138-1234-5678"],
                                  "emails": ["ablimit@example.org"]})
@@ -32,7 +32,7 @@ def setup(new_vault: Vault) -> tuple[Vault, dict[str, str], str]:
                                     "narrative": "He met Ablimit Tursun. Call 13700001111."},
                       levels={"narrative": "public"})
     key = pyrage.x25519.Identity.generate()
-    new_vault.service("export").recipients.add("Partner", str(key.to_public()))
+    new_vault.services.export.recipients.add("Partner", str(key.to_public()))
     return new_vault, {"source": src, "person": perp, "testimony": tst}, str(key)
 
 
@@ -53,7 +53,7 @@ LEAKS = {
 def test_gate_refuses_identifiers_in_generated_documents(setup, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                          name: str) -> None:
     vault, ids, _ = setup
-    export = vault.service("export")
+    export = vault.services.export
     suffix = ".json" if name == "json escape split" else ".md"
     plan = export.plan(clearance="public", to=["Partner"], ids=[ids["testimony"]],
                        documents={f"dossier{suffix}": LEAKS[name]})
@@ -80,7 +80,7 @@ def test_gate_refuses_identifiers_in_generated_documents(setup, tmp_path: Path, 
 
 def test_released_finding_passes_and_unreleased_stays_out(setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     vault, ids, key = setup
-    export = vault.service("export")
+    export = vault.services.export
     plan = export.plan(clearance="public", to=["Partner"], ids=[ids["testimony"]])
     finding = next(f for f in plan.findings if f.kind == "phone")
     assert not finding.released

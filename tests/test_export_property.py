@@ -22,7 +22,6 @@ import pyrage
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import vault.services  # noqa: F401 - registers services
 from crypto import kdf
 from vault.export.decisions import CollisionFound
 from vault.export.normalize import Matcher
@@ -152,7 +151,7 @@ def test_no_identifier_above_clearance_in_any_byte(sc: Scenario) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         created = Vault.create(Path(tmp) / "v", "pw", params=kdf.INSECURE_TEST_PARAMS)
         with created.vault as v:
-            records = v.service("records")
+            records = v.services.records
             everyone = sc.persons + sc.sources
             for p in everyone:
                 p.record_id = _add_person(records, p)
@@ -168,7 +167,7 @@ def test_no_identifier_above_clearance_in_any_byte(sc: Scenario) -> None:
                     "title": "Interview", "source": everyone[interviewee].record_id,
                     "narrative": "".join(parts), "translation": "; ".join(parts[::-1])},
                     levels={"narrative": level, "translation": level}))
-            export = v.service("export")
+            export = v.services.export
             export.recipients.add("Partner", str(identity.to_public()))
             selected = [record_ids[i % len(record_ids)] for i in sc.chosen]
             out = Path(tmp) / "bundle.age"

@@ -56,7 +56,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         mp.setenv(INSECURE_TEST_KDF_ENV, "1")
         path = tmp / "vault"
         vault: Vault = Vault.create(path, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS).vault
-        records = vault.service("records")
+        records = vault.services.records
         records.add_field("testimony", "extra", "text", level="partner")
         sources = {key: records.add("source", data)
                    for key, data in CORPUS["vault"]["sources"].items()}

@@ -124,7 +124,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         mp.setenv(INSECURE_TEST_KDF_ENV, "1")
         path = tmp / "vault"
         vault = Vault.create(path, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS).vault
-        records = vault.service("records")
+        records = vault.services.records
         for data in SOURCES.values():
             records.add("source", data)
         ids = [records.add("testimony", {"title": cid, "narrative": text})

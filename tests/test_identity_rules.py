@@ -49,7 +49,7 @@ def _open(out: Path, key: Path) -> dict[str, Any]:
 
 @pytest.fixture
 def collision(new_vault: Vault) -> dict[str, str]:
-    records = new_vault.service("records")
+    records = new_vault.services.records
     src = records.add("source", {"label": "K", "name_original": "张丽华",
                                  "phones": ["+86 138 1234 5678"]})
     victim = records.add("person", {"name": "Zhang Lihua", "birth_date": "1980-01-02",
@@ -99,7 +99,7 @@ def test_a_shared_name_is_a_question_then_a_decision(cli: Any, collision: dict[s
 
 def test_a_shared_phone_is_refused_until_the_level_is_raised(
         cli: Any, new_vault: Vault, tmp_path: Path) -> None:
-    records = new_vault.service("records")
+    records = new_vault.services.records
     records.add("source", {"label": "K", "phones": ["+86 138 1234 5678"]})
     lawyer = records.add("person", {"name": "A Lawyer", "phones": ["138-1234-5678"]},
                          levels={"phones": "partner", "name": "partner"})
@@ -141,7 +141,7 @@ def test_custom_source_fields_start_private(cli_vault: Any, tmp_path: Path) -> N
 
 def test_report_lists_each_replacement_and_ordinary_words(
         cli: Any, new_vault: Vault, tmp_path: Path) -> None:
-    records = new_vault.service("records")
+    records = new_vault.services.records
     records.add("source", {"label": "K", "name": "Ablimit Tursun", "aliases": ["Rock"]})
     text = "Аblimit Tursun liked rock music."
     tst = records.add("testimony", {"title": "T", "narrative": text})

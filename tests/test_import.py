@@ -20,7 +20,7 @@ ZH = "王某某，维吾尔族，2019年被指定居所监视居住。𠀀"  # �
 
 
 def records_of(vault: Vault) -> Any:
-    return vault.service("records")
+    return vault.services.records
 
 
 def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8",

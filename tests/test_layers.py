@@ -38,6 +38,15 @@ def test_imports_point_down_only(package: str) -> None:
     assert not bad, "\n".join(bad)
 
 
+def test_the_app_does_not_import_the_command_line() -> None:
+    """``tui/app`` and ``tui/cli`` are two front ends side by side: what both need
+    (terminal-safe text) lives in a module of ``tui`` both import, never in the other."""
+    bad = [f"{path.relative_to(ROOT)} imports {name}"
+           for path in sorted((ROOT / "tui" / "app").rglob("*.py"))
+           for name in imports(path) if name == "tui.cli" or name.startswith("tui.cli.")]
+    assert not bad, "\n".join(bad)
+
+
 def test_only_crypto_imports_hazmat() -> None:
     for package in ("vault", "tui"):
         for path in (ROOT / package).rglob("*.py"):

@@ -87,8 +87,8 @@ def _next_command_sweeps(vault_path: Path) -> str:
 def big_attachment(new_vault: Vault, tmp_path: Path) -> str:
     source = tmp_path / "big.bin"
     source.write_bytes(os.urandom(48 << 20))
-    rid = new_vault.service("records").add("person", {"name": "Kill Test"})
-    att = new_vault.service("attachments").attach(rid, source)
+    rid = new_vault.services.records.add("person", {"name": "Kill Test"})
+    att = new_vault.services.attachments.attach(rid, source)
     new_vault.close()
     source.unlink()
     return str(att.id)

@@ -36,10 +36,10 @@ class Readonly:
 def _make(path: Path, tmp_path: Path) -> tuple[str, str]:
     created = Vault.create(path, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS)
     with created.vault as vault:
-        rid = vault.service("records").add("person", {"name": "Readonly Person"})
+        rid = vault.services.records.add("person", {"name": "Readonly Person"})
         source = tmp_path / "evidence.bin"
         source.write_bytes(os.urandom(50_000))
-        att = vault.service("attachments").attach(rid, source)
+        att = vault.services.attachments.attach(rid, source)
     return str(rid), str(att.id)
 
 

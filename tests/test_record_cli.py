@@ -46,12 +46,12 @@ def _one_error_line(result: Result) -> str:
 def _count(vault_path: Path) -> tuple[int, int]:
     with Vault.open(vault_path) as vault:
         vault.unlock(PASSPHRASE)
-        return vault.service("records").count(), len(vault.store.audit_entries())
+        return vault.services.records.count(), len(vault.store.audit_entries())
 
 
 @pytest.fixture
 def refs(new_vault: Vault) -> dict[str, list[str]]:
-    svc: RecordService = new_vault.service("records")
+    svc: RecordService = new_vault.services.records
     found = seed_references(svc)
     new_vault.close()
     return found

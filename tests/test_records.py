@@ -24,7 +24,7 @@ CANARY = "CANARY-7f3a-金丝雀"
 
 @pytest.fixture
 def svc(new_vault: Vault) -> RecordService:
-    service: RecordService = new_vault.service("records")
+    service: RecordService = new_vault.services.records
     return service
 
 
@@ -57,7 +57,7 @@ def test_every_field_of_every_type_round_trips(svc: RecordService, refs: dict[st
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_generated_records_round_trip(new_vault: Vault, kind: str) -> None:
-    svc: RecordService = new_vault.service("records")
+    svc: RecordService = new_vault.services.records
     refs = seed_references(svc)
 
     @settings(max_examples=15, deadline=None,

@@ -113,11 +113,11 @@ def test_rotation_keeps_attachment_bodies_and_pseudonyms(new_vault: Vault,
                                                          tmp_path: Path) -> None:
     """Attachment bodies are not re-encrypted (their keys live in the re-keyed database),
     and pseudonyms, which partners know records by, do not change."""
-    records = new_vault.service("records")
+    records = new_vault.services.records
     rid = records.add("person", {"name": "Attached Person"})
     src = tmp_path / "photo.bin"
     src.write_bytes(os.urandom(300_000))
-    new_vault.service("attachments").attach(rid, src)
+    new_vault.services.attachments.attach(rid, src)
     blobs = {p.name: (p.read_bytes(), p.stat().st_mtime_ns)
              for p in (new_vault.layout.blobs).iterdir()}
     pseudonym = new_vault.derived_key(Purpose.PSEUDONYM, b"audience")
@@ -130,8 +130,8 @@ def test_rotation_keeps_attachment_bodies_and_pseudonyms(new_vault: Vault,
     again = Vault.open(path)
     again.unlock("a new passphrase for this")
     with again:
-        (att,) = again.service("attachments").list(rid)
-        body = b"".join(again.service("attachments").open_stream(att.id))
+        (att,) = again.services.attachments.list(rid)
+        body = b"".join(again.services.attachments.open_stream(att.id))
         assert body == src.read_bytes()
         assert again.check().ok
 
@@ -202,7 +202,7 @@ def test_sigkill_during_a_key_change_leaves_old_or_new_never_neither(tmp_path: P
         vault.unlock(PASSPHRASE)
         # A database large enough that the re-key takes a while (2 MB), in one transaction
         # (1,500 separate ones cost a minute of fsyncs on a busy disk, for the same file).
-        vault.service("records").add_many(
+        vault.services.records.add_many(
             "person", [{"name": f"Person {i}", "notes": "x" * 400} for i in range(1500)])
     argv = [sys.executable, "-m", "tui.cli.main", "--vault", str(v), command,
             "--passphrase-stdin"]
@@ -279,10 +279,9 @@ def test_an_emptied_database_is_exit_4_and_repair_deletes_no_blob(tmp_path: Path
 
 _KILLED_WRITER = """
 import os, signal, sys
-import vault.services
 from vault.session import Vault
 v = Vault.open(sys.argv[1]); v.unlock(sys.argv[2])
-records = v.service("records")
+records = v.services.records
 for i in range(5):
     records.add("person", {"name": f"Committed {i}"})
 os.kill(os.getpid(), signal.SIGKILL)

@@ -31,7 +31,7 @@ from vault.store import Store, utc_now
 
 
 def _records(vault: Vault) -> RecordService:
-    service: RecordService = vault.service("records")
+    service: RecordService = vault.services.records
     return service
 
 
@@ -145,8 +145,8 @@ def test_check_finds_and_repair_fixes_counts_out_of_step(filled: Vault) -> None:
         tx.execute("UPDATE record_counts SET n = 5 WHERE kind = 'person'")
         tx.audit("test.damage")
     assert any("record counts" in p for p in filled.check().problems)
-    from vault.session import REPAIRS
-    assert REPAIRS["records"](filled) == ["record counts recounted"]
+    from vault.records.checks import repair_counts
+    assert repair_counts(filled) == ["record counts recounted"]
     assert _records(filled).count("person") == 60
     assert not any("record counts" in p for p in filled.check().problems)
 

@@ -252,7 +252,7 @@ def test_a_changed_tokenizer_rebuilds_the_index(new_vault: Vault) -> None:
 
 
 def test_repair_rebuilds_and_removes_stale_entries(new_vault: Vault) -> None:
-    records: Any = new_vault.service("records")
+    records: Any = new_vault.services.records
     kept = records.add("act", {"type": "torture", "description": "律师 lawyer"})
     put(new_vault, "act", [("description", "律师 stale", "public")])  # no record behind it
     assert len(search_ids(new_vault.store, "律师")) == 2
@@ -297,7 +297,7 @@ def test_indexed_text_is_not_in_plaintext_on_disk(new_vault: Vault, vault_path: 
 # -- through the record service and the command line ---------------------------------------
 
 def test_record_service_writes_are_searchable(new_vault: Vault) -> None:
-    records: Any = new_vault.service("records")
+    records: Any = new_vault.services.records
     tid = records.add("testimony", {"narrative": "他说律师被拒绝会见。The lawyer was refused.",
                                     "interview_date": "2020-03-04"})
     assert [h.id for h in search(new_vault.store, "律师")] == [tid]
@@ -311,7 +311,7 @@ def test_record_service_writes_are_searchable(new_vault: Vault) -> None:
 
 
 def test_cli_search_json_and_safe_text(new_vault: Vault, cli: Any) -> None:
-    records: Any = new_vault.service("records")
+    records: Any = new_vault.services.records
     tid = records.add("testimony", {"title": "Interview \x1b]0;pwned\x07 K",
                                     "narrative": "Beaten in a black jail \x1b[31m\x1b[0m; 黑监狱",
                                     "interview_date": "2019-02"})

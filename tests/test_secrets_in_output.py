@@ -75,9 +75,9 @@ def test_the_fault_really_carries_the_canaries(tmp_path: Path, record: tuple[Pat
     be printed: proof the test above can fail."""
     vault, record_id = record
     code = ("import sys, tests.fault_main as f; f.FAULTS['get-keyerror'](); "
-            "import vault.services; from vault.session import Vault; "
+            "from vault.session import Vault; "
             f"v = Vault.open({str(vault)!r}); v.unlock({PASS_CANARY!r}); "
-            f"v.service('records').get({record_id!r})")
+            f"v.services.records.get({record_id!r})")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT,
                           env={**os.environ, INSECURE_TEST_KDF_ENV: "1"}, timeout=60)
     assert CONTENT_CANARY.encode() in proc.stderr

@@ -37,7 +37,7 @@ class Demo:
 
 
 def _travel(vault: Vault) -> TravelService:
-    service: TravelService = vault.service("travel")
+    service: TravelService = vault.services.travel
     return service
 
 
@@ -45,7 +45,7 @@ def snapshot(vault: Vault) -> dict[str, Any]:
     """Everything a round trip must keep: records (fields, levels, times, order), links,
     attachment rows (key and file name included) and the hash of every attachment's
     decrypted content, bundle provenance, drafts."""
-    attachments = vault.service("attachments")
+    attachments = vault.services.attachments
     rows = vault.store.query("SELECT * FROM attachments ORDER BY rowid")
     content = {}
     for row in rows:
@@ -55,8 +55,8 @@ def snapshot(vault: Vault) -> dict[str, Any]:
         content[row[0]] = digest.hexdigest()
     return {
         "records": [(r.to_json(), r.created, r.updated, r.title)
-                    for r in vault.service("records").iter_records()],
-        "order": [s.id for s in vault.service("records").list()],
+                    for r in vault.services.records.iter_records()],
+        "order": [s.id for s in vault.services.records.list()],
         "links": vault.store.query("SELECT * FROM links ORDER BY src, field, dst"),
         "attachments": [tuple(bytes(v) if isinstance(v, bytes | memoryview) else v
                               for v in row) for row in rows],
@@ -85,7 +85,7 @@ def demo_vault(tmp_path: Path) -> Iterator[Demo]:
         for i, rid in enumerate([*sealed, kept[0]]):
             f = tmp_path / f"file-{i}.bin"
             f.write_bytes(os.urandom(200_000 + i * 70_001))
-            attached.append(vault.service("attachments").attach(rid, f, level="partner",
+            attached.append(vault.services.attachments.attach(rid, f, level="partner",
                                                                  note=f"note {i}").id)
         app_drafts.save(vault, [app_drafts.Draft("testimony", sealed[0], {"summary": "half"}),
                                 app_drafts.Draft("person", kept[0], {"notes": "kept draft"}),
@@ -119,7 +119,7 @@ def test_round_trip_restores_everything_exactly(demo_vault: Demo, tmp_path: Path
         audit_before = vault.store.verify_audit().entries
         sealed_ids = [r["id"] for r, *_ in before["records"] if r["id"] not in d.kept]
         token = "marker"  # demo testimonies are searchable; take a word from one
-        narrative = vault.service("records").get(sealed_ids[-1]).fields
+        narrative = vault.services.records.get(sealed_ids[-1]).fields
     out = tmp_path / "sealed.age"
     master = _master(d)
     trip = _start(d, out)
@@ -140,8 +140,8 @@ def test_round_trip_restores_everything_exactly(demo_vault: Demo, tmp_path: Path
         assert travel.active() and travel.trip().phase == "travelling"  # type: ignore[union-attr]
         assert vault.check().ok, vault.check().problems
         # Work goes on during the trip: a new record, an edit of a kept one.
-        new_id = vault.service("records").add("person", {"name": "Met on the road"})
-        vault.service("records").edit(d.kept[1], {"notes": "edited on the road"})
+        new_id = vault.services.records.add("person", {"name": "Met on the road"})
+        vault.services.records.edit(d.kept[1], {"notes": "edited on the road"})
         del token, narrative
 
     with _open(d) as vault:
@@ -191,7 +191,7 @@ def test_restoring_twice_is_refused(demo_vault: Demo, tmp_path: Path) -> None:
 def test_a_file_from_another_vault_is_refused(demo_vault: Demo, tmp_path: Path) -> None:
     other = Vault.create(tmp_path / "other", PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS)
     with other.vault as vault:
-        vault.service("records").add("person", {"name": "Someone else"})
+        vault.services.records.add("person", {"name": "Someone else"})
         travel = _travel(vault)
         travel.start(tmp_path / "other.age", travel.recovery_recipient(other.recovery_key),
                      sealed_to="recovery-key", passphrase=PASSPHRASE)
@@ -375,12 +375,12 @@ def test_a_full_disk_while_sealing_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "vault"
     created = Vault.create(path, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS)
     with created.vault as vault:
-        records = vault.service("records")
+        records = vault.services.records
         kept = records.add("person", {"name": "Kept"})
         sealed = records.add("person", {"name": "Sealed"})
         big = tmp_path / "big.bin"
         big.write_bytes(os.urandom(3 << 20))
-        vault.service("attachments").attach(sealed, big)
+        vault.services.attachments.attach(sealed, big)
         _travel(vault).mark([kept])
         before = snapshot(vault)
     out = tmp_path / "out" / "sealed.age"

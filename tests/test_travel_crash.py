@@ -78,13 +78,13 @@ def _prepare(h: Harness, rng: random.Random, number: int) -> Case:
     h.new_vault()
     out = h.work / f"sealed-{number}.age"
     with verify._open(h.vault_path, h.passphrase) as v:
-        ids = sorted(v.service("records").list(), key=lambda r: r.id)
+        ids = sorted(v.services.records.list(), key=lambda r: r.id)
         for i, summary in enumerate(ids[:3]):
             path = h.work / f"file-{number}-{i}.bin"
             workload.write_file(path, rng, (3 << 20) if i < 2 else 50_000)
-            v.service("attachments").attach(summary.id, path)
+            v.services.attachments.attach(summary.id, path)
         kept = {ids[2].id, ids[4].id}
-        v.service("travel").mark(sorted(kept))
+        v.services.travel.mark(sorted(kept))
         before = model.Snapshot.take(v)
     return Case(before, kept, out)
 
@@ -103,7 +103,7 @@ def _end_argv(h: Harness, case: Case) -> list[str]:
 
 def _state(h: Harness) -> tuple[model.Snapshot, str | None]:
     with verify._open(h.vault_path, h.passphrase) as v:
-        trip = v.service("travel").trip()
+        trip = v.services.travel.trip()
         return model.Snapshot.take(v), None if trip is None else trip.phase
 
 
@@ -228,4 +228,4 @@ def test_the_sweep_would_see_data_in_neither_place(tmp_path: Path) -> None:
     assert any("sealed file is missing" in p for p in tally.problems)
     with Vault.open(h.vault_path) as v:
         v.unlock(h.passphrase)
-        assert v.service("travel").active()
+        assert v.services.travel.active()

@@ -14,10 +14,10 @@ from vault.session import Vault
 def _vault(path: Path, travelling: bool) -> None:
     created = Vault.create(path, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS)
     with created.vault as vault:
-        records = vault.service("records")
+        records = vault.services.records
         kept = records.add("person", {"name": "Shown at the border"})
         records.add("person", {"name": "Sealed away"})
-        travel = vault.service("travel")
+        travel = vault.services.travel
         travel.mark([kept])
         if travelling:
             key = pyrage.x25519.Identity.generate().to_public()

@@ -21,7 +21,7 @@ def big_vault(path: Path) -> dict[str, str]:
     vault = Vault.open(path)
     vault.unlock(PASSPHRASE)
     try:
-        records = vault.service("records")
+        records = vault.services.records
         rows = [{"name": f"Person {n:04d}"} for n in range(EXTRA - 2)]
         rows += [{"name": "Ablajan", "name_original": "ئابلاجان"},
                  {"name": "Nasrin", "name_original": "نسرین"}]
@@ -180,7 +180,7 @@ async def test_counts_follow_writes_made_by_another_process(tmp_path: Path) -> N
         other = Vault.open(path)
         other.unlock(PASSPHRASE)
         try:
-            other.service("records").add_many(
+            other.services.records.add_many(
                 "person", [{"name": f"Imported {n}"} for n in range(40)])
         finally:
             other.close()
@@ -192,7 +192,7 @@ def long_title_vault(path: Path) -> dict[str, str]:
     vault = Vault.open(path)
     vault.unlock(PASSPHRASE)
     try:
-        records = vault.service("records")
+        records = vault.services.records
         ids["long"] = records.add("testimony", {
             "title": "A very long title about the second hearing " * 6,
             "narrative": "Background that goes on and on before anything is said. " * 8

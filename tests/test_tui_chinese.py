@@ -39,8 +39,8 @@ def content_words(path: Path) -> set[str]:
     vault.unlock(PASSPHRASE)
     try:
         words: set[str] = set()
-        for summary in vault.service("records").list():
-            record = vault.service("records").get(summary.id)
+        for summary in vault.services.records.list():
+            record = vault.services.records.get(summary.id)
             words.update(w.lower() for w in WORD.findall(f"{record.title} {record.fields}"))
         return words
     finally:

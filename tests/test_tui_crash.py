@@ -27,7 +27,6 @@ SCRIPT = textwrap.dedent('''
     from pathlib import Path
     from tui.app import crash
     crash.install_process_hooks()
-    import vault.services
     from tui.app.app import EvaultApp
     from tui.app.main import run
     from tui.app.screens.browse import BrowseScreen

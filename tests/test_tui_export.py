@@ -39,8 +39,8 @@ def vault_with_recipient(path: Path, public_key: str) -> dict[str, str]:
     ids = make_vault(path)
     vault = Vault.open(path)
     vault.unlock(PASSPHRASE)
-    vault.service("export").recipients.add("Partner", public_key)
-    vault.service("records").edit(ids["testimony"], {
+    vault.services.export.recipients.add("Partner", public_key)
+    vault.services.records.edit(ids["testimony"], {
         "narrative": "他说律师被审讯了三天。Witness K called from +86 139 0000 0000 and "
                      "gave a second number, 13912345678."})
     vault.close()
@@ -94,7 +94,7 @@ async def test_export_wizard_writes_a_bundle_that_verifies(tmp_path: Path) -> No
         # Each change is listed with its place and reason (issue 11), never the value.
         assert "What was replaced, and why:" in body and "(phones)" in body
         assert "found by the detectors" in body
-        registry = app.session().service("records").registry
+        registry = app.session().services.records.registry
         assert "[phone]" in marked(render_view(plan.views[0], registry))
         # The unknown number is a detector finding, listed and left redacted.
         findings = wizard.query_one("#findings", SelectionList)
@@ -121,7 +121,7 @@ async def test_received_bundle_is_verified_and_imported(tmp_path: Path) -> None:
     out = tmp_path / "bundle.age"
     vault = Vault.open(sender)
     vault.unlock(PASSPHRASE)
-    export = vault.service("export")
+    export = vault.services.export
     export.seal(export.plan(clearance="partner", to=["Partner"], ids=[ids["testimony"]]), out)
     sender_line = vault.signing_key().public_key().base64_line()
     vault.close()
@@ -158,7 +158,7 @@ async def test_received_bundle_is_verified_and_imported(tmp_path: Path) -> None:
         await wait_for(pilot, lambda: "✘" in str(screen.query_one("#result").render()))
     check = Vault.open(receiver)
     check.unlock(PASSPHRASE)
-    assert check.service("records").count("testimony") == 2
+    assert check.services.records.count("testimony") == 2
     imported = check.store.query_one("SELECT local_id FROM bundle_records LIMIT 1")[0]
     check.close()
     # The record view says where an imported record came from.

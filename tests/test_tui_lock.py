@@ -90,7 +90,7 @@ async def test_lock_binding_keeps_the_unsaved_edit_encrypted_and_restores_it(tmp
     check = Vault.open(path)
     check.unlock(PASSPHRASE)
     assert drafts.load(check, ids["person"]) is None  # saved, so the draft is gone
-    assert check.service("records").get(ids["person"]).fields["occupation"] == "unsaved 律师"
+    assert check.services.records.get(ids["person"]).fields["occupation"] == "unsaved 律师"
     check.close()
 
 

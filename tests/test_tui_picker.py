@@ -27,7 +27,7 @@ def stored(path: Path, record_id: str):  # type: ignore[no-untyped-def]
     vault = Vault.open(path)
     vault.unlock(PASSPHRASE)
     try:
-        records = vault.service("records")
+        records = vault.services.records
         record = records.get(record_id)
         titled = {name: records.get(value).title for name, value in record.fields.items()
                   if isinstance(value, str) and len(value) == 16 and name == "source"}
@@ -116,7 +116,7 @@ async def test_a_new_record_is_created_from_the_picker(tmp_path: Path) -> None:
     vault = Vault.open(path)
     vault.unlock(PASSPHRASE)
     try:
-        records = vault.service("records")
+        records = vault.services.records
         mentioned = records.get(ids["testimony"]).fields["persons_mentioned"]
         assert [records.get(m).title for m in mentioned] == ["Zhang Kai"]
         assert records.get(mentioned[0]).kind == "person"

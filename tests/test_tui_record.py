@@ -33,7 +33,7 @@ def stored(path: Path, record_id: str):  # type: ignore[no-untyped-def]
     vault.unlock(PASSPHRASE)
     try:
         audit = [(e.action, e.field) for e in vault.store.audit_entries()]
-        return vault.service("records").get(record_id), audit
+        return vault.services.records.get(record_id), audit
     finally:
         vault.close()
 
@@ -193,7 +193,7 @@ async def test_edit_validation_and_save(tmp_path: Path) -> None:
         editor = app.screen
         assert isinstance(editor, EditorScreen)
         # Every registry field has a row (the editor is built from the registry).
-        registry = app.session().service("records").registry
+        registry = app.session().services.records.registry
         assert {r.spec.name for r in editor.query(EditorRow)} == set(
             registry.type("person").fields)
         editor.query_one("#input-birth_date", Input).value = "1976-02-30"
@@ -216,9 +216,9 @@ async def test_a_new_registry_field_appears_with_no_tui_change(tmp_path: Path) -
     ids = make_vault(path)
     vault = Vault.open(path)
     vault.unlock(PASSPHRASE)
-    vault.service("records").add_field("person", "prison_number", "identifier",
+    vault.services.records.add_field("person", "prison_number", "identifier",
                                        label="Prison number")
-    vault.service("records").edit(ids["person"], {"prison_number": "A-1234"})
+    vault.services.records.edit(ids["person"], {"prison_number": "A-1234"})
     vault.close()
     app = TestApp(path, language="en")
     async with app.run_test(size=(120, 50)) as pilot:

@@ -62,7 +62,7 @@ async def test_change_the_passphrase_and_add_a_recipient(tmp_path: Path) -> None
         await wait_for(pilot, lambda: app.screen is settings and table.row_count == 1)
     vault = Vault.open(path)
     vault.unlock(NEW)
-    assert [r.name for r in vault.service("export").recipients.list()] == ["Partner NGO"]
+    assert [r.name for r in vault.services.export.recipients.list()] == ["Partner NGO"]
     vault.close()
 
 

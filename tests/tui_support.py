@@ -73,7 +73,7 @@ def make_vault(path: Path, *, clock: Callable[[], datetime] | None = None) -> di
                            **({"clock": clock} if clock else {}))
     vault = created.vault
     try:
-        records = vault.service("records")
+        records = vault.services.records
         ids: dict[str, str] = {}
         ids["person"] = records.add("person", {
             "name": "Wang Quanzhang", "name_original": "王全璋", "roles": ["victim", "lawyer"],

@@ -78,7 +78,7 @@ def write_backup(vault: Vault, dest: Path) -> BackupReport:
     dest = Path(dest)
     check_destination(vault, dest)
     key = vault.derived_key(Purpose.DATABASE)
-    header_bytes = vault._read_header()  # noqa: SLF001 - the facade's own reader
+    header_bytes = vault.read_header()
     store = vault.store
     written = 0
     # On read-only media nothing can change under the copy: no links are needed (and

@@ -103,13 +103,7 @@ def _later() -> list[Migration]:
 
     found: list[Migration] = []
     for name in FEATURE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue  # that feature is not part of this build yet
-            raise
-        found.extend(module.MIGRATIONS)
+        found.extend(importlib.import_module(name).MIGRATIONS)
     return found
 
 

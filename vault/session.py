@@ -16,13 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crypto import header as hdr
 from crypto import kdf, signing
 from crypto.errors import DecryptionFailed, MalformedData
 from crypto.schedule import Purpose, derive_key
 from vault import fsutil, leftovers, medium, running
+from vault.context import ServiceContext
 from vault.errors import (
     IntegrityError,
     InvalidInput,
@@ -34,6 +35,7 @@ from vault.errors import (
 )
 from vault.layout import Layout
 from vault.locks import SessionLock, header_lock
+from vault.services import Services
 from vault.store import MIN_DATABASE_BYTES, Clock, Store, utc_now
 
 if TYPE_CHECKING:
@@ -152,11 +154,6 @@ class Created:
     kdf_note: str | None
 
 
-#: Feature services register a factory here: ``name -> factory(vault) -> service``.
-#: The facade then offers ``vault.<name>``, built on first use after unlock.
-SERVICES: dict[str, Callable[[Vault], Any]] = {}
-
-
 class Vault:
     """One vault directory, locked or unlocked."""
 
@@ -167,7 +164,7 @@ class Vault:
         self._master: bytes | None = None
         self._store: Store | None = None
         self._unlocked_by = ""
-        self._services: dict[str, Any] = {}
+        self._services: Services | None = None
         self._mark: running.RunningMark | None = None
         self._session_lock: SessionLock | None = None
 
@@ -236,6 +233,11 @@ class Vault:
             raise NoVault(f"no vault at {self.layout.root}") from None
         except OSError as exc:
             raise fsutil.storage_error(exc, "reading the header") from None
+
+    def read_header(self) -> bytes:
+        """The header file as it is on disk (NoVault, StorageError): a backup copies it
+        byte for byte."""
+        return self._read_header()
 
     def header_params(self) -> kdf.KdfParams:
         """The passphrase slot's Argon2id parameters (IntegrityError if damaged). A header
@@ -403,6 +405,7 @@ class Vault:
             store.on_commit = self._seal_state
         self._master, self._store, self._unlocked_by = master, store, how
         self._mark = mark
+        self._services = self._new_services()
 
     @property
     def unclean(self) -> bool:
@@ -461,19 +464,28 @@ class Vault:
                 return derive_key(bytes(root), purpose, context)
         return derive_key(self._master, purpose, context)
 
-    def service(self, name: str) -> Any:
-        """A feature service registered in :data:`SERVICES`, bound to this session."""
-        self.store  # noqa: B018 - raises VaultLocked when locked
-        if name not in SERVICES:  # a front end that loaded one feature: load them all
-            import vault.services  # noqa: F401
-        if name not in self._services:
-            self._services[name] = SERVICES[name](self)
-        return self._services[name]
+    @property
+    def services(self) -> Services:
+        """The typed feature services of this session (``vault.services.records``…),
+        made at unlock, each built on first use (VaultLocked when locked)."""
+        services = self._services
+        if services is None or self._store is None:
+            raise VaultLocked("the vault is locked; unlock it to continue")
+        return services
+
+    def _new_services(self) -> Services:
+        """Services built from what they may use of this session (see
+        :mod:`vault.context`), not from the session itself where that suffices."""
+        context = ServiceContext(layout=self.layout, clock=self.clock,
+                                 open_store=lambda: self.store,
+                                 derived_key=self.derived_key,
+                                 read_only_reason=lambda: self.read_only)
+        return Services(self, context)
 
     def lock(self) -> None:
         """Drop the keys and close the database. Python cannot wipe the old bytes from
         memory; see docs/threat-model.md."""
-        self._services.clear()
+        self._services = None
         if self._store is not None:
             self._store.close()
         self._store = None
@@ -571,7 +583,7 @@ class Vault:
                         fsutil.overwrite_and_unlink(nxt)
                 raise
             self._master = made.master_key
-            self._services.clear()
+            self._services = self._new_services()
             with header_lock(self.layout.root):
                 try:
                     _replace_overwriting(nxt, self.layout.header)
@@ -604,7 +616,7 @@ class Vault:
 
     def check(self) -> CheckReport:
         """Header MAC, database pages and structure, audit chain, and every check
-        registered by feature services (:data:`CHECKS`)."""
+        listed in :func:`vault.checks.all_checks`."""
         report = CheckReport()
         master = self._master
         if master is None:
@@ -638,11 +650,12 @@ class Vault:
         report.checked.append(f"audit log ({status.entries} entries)")
         if not status.ok:
             report.problems.append(f"audit log: {status.problem}")
-        import vault.services  # noqa: F401 - every feature's checks registered
-        for name, check in CHECKS.items():
-            if name not in report.checked:  # "header" is also a registered check
-                report.checked.append(name)
-            report.problems.extend(check(self))
+        from vault.checks import all_checks
+
+        for item in all_checks():
+            if item.name not in report.checked:  # "header" is also a listed check
+                report.checked.append(item.name)
+            report.problems.extend(item.check(self))
         return report
 
     # -- backup and wipe ---------------------------------------------------------------
@@ -656,12 +669,6 @@ class Vault:
         if self._master is None:
             raise VaultLocked("the vault is locked; unlock it to continue")
         return write_backup(self, Path(dest))
-
-
-#: Extra checks run by :meth:`Vault.check`: ``name -> check(vault) -> problems``.
-CHECKS: dict[str, Callable[[Vault], list[str]]] = {}
-#: Repairs run by ``evault check --repair``: ``name -> repair(vault) -> what was done``.
-REPAIRS: dict[str, Callable[[Vault], list[str]]] = {}
 
 
 def _state_of(store: Store) -> hdr.State:
@@ -704,10 +711,6 @@ def remove_staged_header(vault: Vault) -> list[str]:
     with vault.store.transaction("removing a leftover key slot") as tx:
         tx.audit("header.repair", removed="staged key slot")
     return ["removed the key slot of an interrupted passphrase change (.header.tmp)"]
-
-
-CHECKS["header"] = check_staged_header
-REPAIRS["header"] = remove_staged_header
 
 
 def wipe(path: Path) -> None:

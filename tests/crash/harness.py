@@ -20,7 +20,6 @@ from typing import Any
 
 import pyrage
 
-import vault.services  # noqa: F401 - the checks of every feature, as 'evault check' runs them
 from crypto import kdf
 from tests.crash import model, verify, workload
 from tests.crash.cli import ROOT, child_env, evault_argv
@@ -96,8 +95,8 @@ class Harness:
         self.passphrase = f"crash start {self.seed}"
         created = Vault.create(self.vault_path, self.passphrase, params=kdf.INSECURE_TEST_PARAMS)
         with created.vault as v:
-            v.service("export").recipients.add(RECIPIENT, self.partner_key)
-            records = v.service("records")
+            v.services.export.recipients.add(RECIPIENT, self.partner_key)
+            records = v.services.records
             rng = random.Random(self.seed)
             for number in range(6):
                 kind, data = workload.new_record(rng, workload.token(self.seed, number))
@@ -187,7 +186,7 @@ class Harness:
             path = self.work / f"add-{number}.json"
             path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
             with verify._open(self.vault_path, self.passphrase) as v:
-                fields = v.service("records").validate(kind, data)
+                fields = v.services.records.validate(kind, data)
             return (evault_argv(*base, "add", kind, "--json", str(path)), stdin,
                     model.Step("add", {"kind": kind, "fields": fields}))
         if op == "attach":

@@ -36,7 +36,7 @@ class Snapshot:
         """Read everything through the vault's services (unlocked ``vault``)."""
         records = {
             r.id: (r.kind, r.fields, {k: v.value for k, v in r.levels.items()})
-            for r in vault.service("records").iter_records()}
+            for r in vault.services.records.iter_records()}
         attachments = {str(row[0]): (str(row[1]), str(row[2]), int(row[3]))
                        for row in vault.store.query(
                            "SELECT id, record_id, sha256, size FROM attachments")}

@@ -137,7 +137,7 @@ def check_bundle(out: Path, identity: Path, signer: str, bundle_id: str | None) 
 def contents(vault: Vault, before: model.Snapshot, script: model.Transcript,
              rng: random.Random) -> tuple[model.Snapshot, list[str]]:
     """Snapshot the vault and hold it to the transcript; sample the search index."""
-    records: Any = vault.service("records")
+    records: Any = vault.services.records
     rows = {s.begin["file"]: workload.expected_rows(records, Path(s.begin["file"]))
             for s in script.steps if s.op == "import"}
     after = model.Snapshot.take(vault)

@@ -26,7 +26,6 @@ from typing import Any
 
 import openpyxl  # noqa: F401 - imported here so that atheris instruments it
 
-import vault.services  # noqa: F401 - registers the feature services (records, …)
 from crypto import kdf
 from crypto.errors import MalformedData
 from crypto.signing import (
@@ -75,12 +74,12 @@ class _Shared:
             created = Vault.create(cls.folder / "vault", "fuzz passphrase",
                                    params=kdf.INSECURE_TEST_PARAMS)
             cls.vault = created.vault
-            records = cls.vault.service("records")
+            records = cls.vault.services.records
             person = records.add("person", {"name": "Fuzz Person"})
             source = records.add("source", {"label": "Fuzz Source"})
             act = records.add("act", {"type": "torture", "victims": [person]})
             cls.ids = {"person": [person], "source": [source], "act": [act]}
-        return cls.vault.service("records")
+        return cls.vault.services.records
 
     @classmethod
     def scratch(cls, suffix: str) -> Path:

@@ -155,7 +155,7 @@ class EvaultApp(App[int]):
         if self.vault is None or not self.vault.is_unlocked:
             return False
         try:
-            return bool(self.vault.service("travel").active())
+            return bool(self.vault.services.travel.active())
         except VaultError:
             return False
 

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 def run_app(args: argparse.Namespace) -> int:
     """Run the app until the user quits; returns the process exit code."""
     crash.install_process_hooks()
-    import vault.services  # noqa: F401 - registers feature services
     from tui.app.app import EvaultApp
     from vault.layout import default_vault_path
 

@@ -57,7 +57,7 @@ def _attach_args(p: argparse.ArgumentParser) -> None:
          _attach_args)
 def cmd_attach(ctx: Context) -> int:
     with ctx.unlocked_vault() as vault:
-        service = vault.service("attachments")
+        service = vault.services.attachments
         attachment: Attachment = service.attach(
             ctx.args.record, ctx.args.file, level=ctx.args.level, note=ctx.args.note,
             progress=_progress_line("encrypting"))
@@ -83,7 +83,7 @@ def _line(value: Any) -> str:
          _list_args)
 def cmd_attachments(ctx: Context) -> int:
     with ctx.unlocked_vault() as vault:
-        found: list[Attachment] = vault.service("attachments").list(ctx.args.record)
+        found: list[Attachment] = vault.services.attachments.list(ctx.args.record)
     if ctx.json:
         emit_json([a.to_json() for a in found])
         return 0
@@ -113,7 +113,7 @@ def cmd_extract(ctx: Context) -> int:
     from vault.errors import InvalidInput
     out = ctx.args.out
     with ctx.unlocked_vault() as vault:
-        service = vault.service("attachments")
+        service = vault.services.attachments
         if out == "-":
             sink = getattr(sys.stdout, "buffer", None)
             if sink is None:
@@ -138,7 +138,7 @@ def _one_args(p: argparse.ArgumentParser) -> None:
          "its hash", _one_args)
 def cmd_detach(ctx: Context) -> int:
     with ctx.unlocked_vault() as vault:
-        gone: Attachment = vault.service("attachments").detach(ctx.args.attachment)
+        gone: Attachment = vault.services.attachments.detach(ctx.args.attachment)
     info(f"detached {gone.id} (sha256 {gone.sha256}); its custody stays in the audit log")
     return 0
 
@@ -157,7 +157,7 @@ def _entry_json(entry: AuditEntry) -> dict[str, Any]:
          _custody_args)
 def cmd_custody(ctx: Context) -> int:
     with ctx.unlocked_vault() as vault:
-        entries: list[AuditEntry] = vault.service("attachments").custody(ctx.args.attachment)
+        entries: list[AuditEntry] = vault.services.attachments.custody(ctx.args.attachment)
     if ctx.json:
         emit_json([_entry_json(e) for e in entries])
         return 0

@@ -88,12 +88,12 @@ def cmd_dossier(ctx: Context) -> int:
     if args.out and args.clearance == "partner" and not args.to:
         raise UsageError("a partner dossier is for named recipients: add --to NAME")
     with ctx.unlocked_vault() as vault:
-        service: DossierService = vault.service("dossier")
+        service: DossierService = vault.services.dossier
         if args.check:
             each = service.check_each(args.person, args.regime, args.clearance)
             gaps = merge(each)
             doc: dict[str, object] = {
-                "person": vault.service("records").resolve(args.person),
+                "person": vault.services.records.resolve(args.person),
                 "regime": args.regime, "clearance": args.clearance,
                 "ready": not any(g.severity == "missing" for g in gaps),
                 "gaps": [g.to_json() for g in gaps]}
@@ -143,7 +143,7 @@ def cmd_settings(ctx: Context) -> int:
     if args.action == "list" and args.key is not None:
         raise UsageError("usage: evault settings list")
     with ctx.unlocked_vault() as vault:
-        service: DossierService = vault.service("dossier")
+        service: DossierService = vault.services.dossier
         if args.action == "set":
             setter = service.set_contact if args.key == "contact" else service.set_organisation
             setter(args.value)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def _export(vault: Vault) -> ExportService:
-    service: ExportService = vault.service("export")
+    service: ExportService = vault.services.export
     return service
 
 
@@ -142,7 +142,7 @@ def cmd_export(ctx: Context) -> int:
         raise UsageError("--dossier PERSON and --regime R go together")
     with ctx.unlocked_vault() as vault:
         service = _export(vault)
-        documents = vault.service("dossier").documents(
+        documents = vault.services.dossier.documents(
             args.dossier, args.regime, args.clearance, args.to or [], args.plain,
         ) if args.dossier else None  # gated here, and again with the whole bundle
         plan = service.plan(
@@ -199,7 +199,7 @@ def cmd_identity(ctx: Context) -> int:
                     emit(f"{item['record']}\t{item['other']}\t{item['decision']}\t"
                          f"{item['decided']}")
             return 0
-        records = vault.service("records")
+        records = vault.services.records
         record, other = records.resolve(args.record), records.resolve(args.other)
         decisions.decide(record, other, args.action)
     what = "the same person" if args.action == "same" else "different people"

@@ -93,7 +93,7 @@ def cmd_import(ctx: Context) -> int:
     path = Path(args.file).expanduser()
     sheet = read(path, args.encoding)  # file errors before any passphrase is asked
     with ctx.unlocked_vault() as vault:
-        records: Any = vault.service("records")
+        records = vault.services.records
         line = _ProgressLine("checking" if args.dry_run else "reading")
         try:
             prepared = plan(records, sheet, args.kind, mapping, validate=args.dry_run,

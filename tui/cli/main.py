@@ -37,11 +37,7 @@ def _load_commands() -> None:
     if COMMANDS:
         return
     for name in COMMAND_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        importlib.import_module(name)
 
 
 def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -89,14 +85,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     for line in leftovers.sweep():
         sys.stderr.write(f"note: {line}\n")
     if args.command is None:
-        import vault.services  # noqa: F401
         from tui.launch import launch_app
 
         return launch_app(args)
-    # Feature services register on import. Records (what most commands use) now; any
-    # other feature on first use (Vault.service), so `evault list` does not load image
-    # libraries and `evault --help` loads nothing.
-    import vault.records.service  # noqa: F401
     ctx = Context(args=args, secrets=SecretSource(bool(args.passphrase_stdin)))
     return int(args.handler(ctx))
 

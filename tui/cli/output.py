@@ -2,8 +2,8 @@
 
 Record content may hold terminal escape sequences (pasted from anywhere, or planted).
 Written raw, they could rewrite the screen, set the window title or worse, so every piece
-of content goes through :func:`safe` before it reaches a terminal, and JSON output
-escapes C0 and C1 controls too.
+of content goes through :func:`tui.safe_text.safe` (shared with the app) before it reaches
+a terminal, and JSON output escapes C0 and C1 controls too.
 """
 
 from __future__ import annotations
@@ -13,23 +13,10 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]}
-_CONTROL.pop(0x0A)  # newlines in long text are shown as newlines…
-_CONTROL.pop(0x09)  # …and tabs as tabs
+from tui.safe_text import safe as safe  # re-exported: the commands import it from here
+
+# JSON escapes C0 itself; C1 controls and DEL are escaped here as \uXXXX.
 _CONTROL_JSON = {c: f"\\u{c:04x}" for c in [0x7F, *range(0x80, 0xA0)]}
-# Bidi overrides can make text display in a misleading order; show them, don't obey them.
-_BIDI = {c: f"\\u{c:04x}" for c in [0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
-                                     0x2066, 0x2067, 0x2068, 0x2069]}
-
-
-_SAFE = {**_CONTROL, **_BIDI}
-_SAFE_LINE = {**_SAFE, 0x0A: "\\n", 0x09: "\\t"}
-
-
-def safe(text: str, *, single_line: bool = False) -> str:
-    """``text`` with control characters shown as escapes instead of obeyed (the tables
-    are built once: `evault list` calls this for every one of a million rows)."""
-    return text.translate(_SAFE_LINE if single_line else _SAFE)
 
 
 def emit(text: str = "") -> None:

@@ -28,7 +28,7 @@ JSON_INPUT_MAX = 64 * 1024 * 1024
 
 
 def _records(vault: Vault) -> RecordService:
-    service: RecordService = vault.service("records")
+    service: RecordService = vault.services.records
     return service
 
 

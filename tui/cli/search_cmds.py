@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info, safe
@@ -70,7 +70,7 @@ def cmd_search(ctx: Context) -> int:
     from vault.search import search
     args = ctx.args
     with ctx.unlocked_vault() as vault:
-        records: Any = vault.service("records")
+        records = vault.services.records
         if args.kind is not None:
             records.registry.type(args.kind)  # an unknown kind is an error, not "no hits"
         record_ids = None

@@ -24,7 +24,7 @@ ACTIONS = ("mark", "unmark", "list", "start", "end")
 
 
 def _travel(vault: Vault) -> TravelService:
-    service: TravelService = vault.service("travel")
+    service: TravelService = vault.services.travel
     return service
 
 

@@ -137,9 +137,9 @@ def cmd_shred(ctx: Context) -> int:
     passphrase = ctx.secrets.ask("Passphrase: ")
     vault.unlock(passphrase)
     with vault:
-        records = vault.service("records")
+        records = vault.services.records
         rid = records.resolve(ctx.args.id)
-        attachments = vault.service("attachments")
+        attachments = vault.services.attachments
         for attachment in attachments.list(rid):
             attachments.detach(attachment.id)
         records.delete(rid)
@@ -162,12 +162,11 @@ def cmd_check(ctx: Context) -> int:
     from vault.errors import EXIT_INTEGRITY
     with ctx.unlocked_vault() as vault:
         if getattr(ctx.args, "repair", False):
-            from vault import services  # noqa: F401 - every feature's repairs registered
-            from vault.session import REPAIRS
+            from vault.checks import all_checks
 
-            for name, repair in REPAIRS.items():
-                for line in repair(vault):
-                    info(f"repaired ({name}): {line}")
+            for step in all_checks():
+                for line in step.repair(vault) if step.repair else []:
+                    info(f"repaired ({step.name}): {line}")
         report = vault.check()
     if ctx.json:
         emit_json({"ok": report.ok, "checked": report.checked, "problems": report.problems})

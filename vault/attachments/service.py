@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
-from vault import fsutil, ids, session
-from vault.attachments.checks import check_attachments, repair_attachments
+from vault import fsutil, ids
 from vault.attachments.ingest import ingest_file
 from vault.attachments.model import COLUMNS, Attachment, BlobRef
 from vault.attachments.reading import (
@@ -35,7 +34,8 @@ from vault.errors import InvalidInput, NotFound, StorageError
 from vault.records.registry import Level
 
 if TYPE_CHECKING:
-    from vault.session import Vault
+    from vault.context import ServiceContext
+    from vault.records.service import RecordService
 
 __all__ = ["MAX_NOTE", "AttachmentService"]
 
@@ -70,14 +70,17 @@ def _original_name(path: Path) -> str:
 
 
 class AttachmentService:
-    """Attachments of one unlocked vault (``vault.service("attachments")``)."""
+    """Attachments of one unlocked vault (``vault.services.attachments``), built from
+    the session's :class:`~vault.context.ServiceContext` and its records service (an
+    attachment is bound to a record and indexed with it)."""
 
-    def __init__(self, vault: Vault) -> None:
-        self._vault = vault
+    def __init__(self, context: ServiceContext, records: RecordService) -> None:
+        self._context = context
+        self._records = records
 
     @property
     def _blobs(self) -> Path:
-        return self._vault.layout.blobs
+        return self._context.layout.blobs
 
     # -- adding ------------------------------------------------------------------------
 
@@ -92,7 +95,7 @@ class AttachmentService:
         Cancelled, StorageError (disk full…), NotFound (no such record). On any failure
         nothing is stored and nothing is left in ``blobs/``.
         """
-        store = self._vault.store
+        store = self._context.store
         rid = ids.resolve(store, "records", record_id, "record")
         chosen = _level(level)
         text = _note(note)
@@ -101,7 +104,7 @@ class AttachmentService:
         with ingest_file(self._blobs, source, progress=progress, cancel=cancel) as staged:
             attachment = Attachment(
                 ids.new_id(), rid, staged.media_type, staged.size, staged.sha256,
-                self._vault.clock().isoformat(timespec="seconds"), name, staged.metadata,
+                self._context.clock().isoformat(timespec="seconds"), name, staged.metadata,
                 chosen, text,
             )
             try:
@@ -150,7 +153,7 @@ class AttachmentService:
             raise
         except Exception:  # noqa: BLE001 - a file OCR cannot read stays unindexed
             return 0
-        with self._vault.store.transaction("indexing an attachment's text") as tx:
+        with self._context.store.transaction("indexing an attachment's text") as tx:
             tx.execute("INSERT OR REPLACE INTO attachment_text(attachment_id, text) "
                        "VALUES (?, ?)", (attachment.id, found))
             tx.audit("attachment.read_text", record=attachment.record_id,
@@ -162,7 +165,7 @@ class AttachmentService:
     def _reindex_record(self, tx: Any, record_id: str) -> None:
         """Index the record again with its attachments' recognised text (kept in the
         index, since a rebuild cannot read it back from the records table)."""
-        records = self._vault.service("records")
+        records = self._records
         record = records.get(record_id)
         rtype = records.registry.type(record.kind)
         from vault.attachments.text import entries
@@ -174,20 +177,20 @@ class AttachmentService:
                       *entries(tx, record.id)], main_date(rtype, record.fields))
 
     def _exists(self, attachment_id: str) -> bool:
-        row = self._vault.store.query_one("SELECT 1 FROM attachments WHERE id = ?",
-                                          (attachment_id,))
+        row = self._context.store.query_one("SELECT 1 FROM attachments WHERE id = ?",
+                                            (attachment_id,))
         return row is not None
 
     # -- reading -----------------------------------------------------------------------
 
     def resolve(self, prefix: str) -> str:
         """The attachment id starting with ``prefix`` (NotFound, InvalidInput)."""
-        return ids.resolve(self._vault.store, "attachments", prefix, "attachment")
+        return ids.resolve(self._context.store, "attachments", prefix, "attachment")
 
     def get(self, attachment_id: str) -> Attachment:
         """One attachment by id or unique prefix."""
         ident = self.resolve(attachment_id)
-        row = self._vault.store.query_one(
+        row = self._context.store.query_one(
             f"SELECT {COLUMNS} FROM attachments WHERE id = ?", (ident,))
         if row is None:
             raise NotFound(f"no attachment with id {ident}")
@@ -195,15 +198,15 @@ class AttachmentService:
 
     def list(self, record_id: str) -> list[Attachment]:
         """The attachments of a record, oldest first."""
-        rid = ids.resolve(self._vault.store, "records", record_id, "record")
-        rows = self._vault.store.query(
+        rid = ids.resolve(self._context.store, "records", record_id, "record")
+        rows = self._context.store.query(
             f"SELECT {COLUMNS} FROM attachments WHERE record_id = ? ORDER BY rowid",
             (rid,))
         return [Attachment.from_row(row) for row in rows]
 
     def _ref(self, attachment_id: str) -> tuple[Attachment, BlobRef]:
         attachment = self.get(attachment_id)
-        row = self._vault.store.query_one(
+        row = self._context.store.query_one(
             "SELECT blob_name, blob_key FROM attachments WHERE id = ?", (attachment.id,))
         ref = BlobRef(attachment.id, str(row[0]), bytes(row[1]), attachment.size,
                       attachment.sha256)
@@ -248,12 +251,12 @@ class AttachmentService:
             write_verified_file(verified_chunks(self._blobs, ref), out, attachment.size,
                                 progress=progress, cancel=cancel)
             target = "file"
-        if self._vault.read_only:
+        if self._context.read_only:
             # Read-only media: the custody entry cannot be written; the front ends said
             # so when the vault was opened (docs/reliability.md, "Read-only media").
             return attachment
         try:
-            with self._vault.store.transaction("recording the extraction") as tx:
+            with self._context.store.transaction("recording the extraction") as tx:
                 tx.audit("attachment.extract", record=attachment.record_id,
                          attachment=attachment.id, sha256=attachment.sha256, to=target)
         except BaseException:
@@ -270,7 +273,7 @@ class AttachmentService:
         """Change how far the attachment may travel (audited with its hash)."""
         attachment = self.get(attachment_id)
         chosen = _level(level)
-        with self._vault.store.transaction("changing an attachment's level") as tx:
+        with self._context.store.transaction("changing an attachment's level") as tx:
             tx.execute("UPDATE attachments SET level = ? WHERE id = ?",
                        (chosen.value, attachment.id))
             self._reindex_record(tx, attachment.record_id)  # its text moves level too
@@ -287,7 +290,7 @@ class AttachmentService:
         unlinked leaves an orphan that ``evault check --repair`` removes.
         """
         attachment, ref = self._ref(attachment_id)
-        with self._vault.store.transaction("detaching a file") as tx:
+        with self._context.store.transaction("detaching a file") as tx:
             tx.execute("DELETE FROM attachment_text WHERE attachment_id = ?",
                        (attachment.id,))
             tx.execute("DELETE FROM attachments WHERE id = ?", (attachment.id,))
@@ -300,7 +303,7 @@ class AttachmentService:
             # nor the deleted key row lingers in free blocks or freed WAL frames.
             fsutil.overwrite_large_and_unlink(self._blobs / ref.blob_name)
             fsutil.fsync_dir(self._blobs)
-            self._vault.store.checkpoint()
+            self._context.store.checkpoint()
         except OSError:
             raise StorageError(
                 f"attachment {attachment.id} is detached, but its encrypted file could not "
@@ -332,7 +335,7 @@ class AttachmentService:
                                "deleted")
         # The audit entry is written first and the file removed inside the same
         # transaction: if the entry is refused (a full disk), the original stays.
-        with self._vault.store.transaction("recording the removal of the original") as tx:
+        with self._context.store.transaction("recording the removal of the original") as tx:
             tx.audit("attachment.original_removed", record=attachment.record_id,
                      attachment=attachment.id, sha256=attachment.sha256)
             try:
@@ -345,7 +348,7 @@ class AttachmentService:
 
     def custody(self, attachment_id: str) -> builtins.list[AuditEntry]:
         """The audit entries about one attachment, oldest first (also once detached)."""
-        store = self._vault.store
+        store = self._context.store
         try:
             ident = self.resolve(attachment_id)
         except NotFound:
@@ -357,7 +360,7 @@ class AttachmentService:
 
     def _detached_id(self, prefix: str) -> str:
         cleaned = prefix.strip().lower()
-        rows = self._vault.store.query(
+        rows = self._context.store.query(
             "SELECT DISTINCT json_extract(detail, '$.attachment') AS a FROM audit "
             "WHERE action = 'attachment.ingest' AND a >= ? AND a < ? LIMIT 2",
             (cleaned, cleaned + "g"))
@@ -367,12 +370,3 @@ class AttachmentService:
             raise InvalidInput(f"more than one attachment id starts with {cleaned}; type "
                                "more of it")
         return str(rows[0][0])
-
-
-def _factory(vault: Vault) -> Any:
-    return AttachmentService(vault)
-
-
-session.SERVICES["attachments"] = _factory
-session.CHECKS["attachments"] = check_attachments
-session.REPAIRS["attachments"] = repair_attachments

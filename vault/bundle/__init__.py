@@ -8,7 +8,7 @@ records in the partner's own vault. Nothing is written unless everything verifie
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from crypto.signing import PublicKey
 from vault.bundle import senders
@@ -16,6 +16,9 @@ from vault.bundle.importer import Imported, import_verified
 from vault.bundle.reader import Identity, load_identity
 from vault.bundle.unpack import unpack
 from vault.bundle.verify import Verified, parse_signer, verify_bundle
+
+if TYPE_CHECKING:
+    from vault.session import Vault
 
 __all__ = ["Identity", "Imported", "Verified", "import_bundle", "load_identity",
            "open_bundle", "parse_signer", "senders", "verify_bundle"]
@@ -28,7 +31,7 @@ def open_bundle(path: Path, identity: Identity | None, dest: Path,
     return verified, unpack(verified, dest)
 
 
-def import_bundle(vault: Any, path: Path, identity: Identity | None,
+def import_bundle(vault: Vault, path: Path, identity: Identity | None,
                   signer: PublicKey | None = None,
                   trust_as: str | None = None) -> tuple[Verified, Imported]:
     """Verify, then import the bundle's records into ``vault`` (all or nothing) if its

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault.bundle import senders
 from vault.bundle.verify import Verified
@@ -29,6 +29,9 @@ from vault.errors import IntegrityError, PolicyRefused
 from vault.export.bundle import RECORD_FORMAT
 from vault.records.spec import FieldKind
 from vault.store import Transaction
+
+if TYPE_CHECKING:
+    from vault.session import Vault
 
 _RECORD_FILE = re.compile(r"^records/([0-9a-f]{16})\.json$")
 _STUB_FIELD = {"person": "name", "source": "label"}
@@ -71,8 +74,8 @@ def _docs(bundle: Verified, registry: Any) -> dict[str, dict[str, Any]]:
 
 
 class _Importer:
-    def __init__(self, vault: Any, bundle: Verified) -> None:
-        self.records = vault.service("records")
+    def __init__(self, vault: Vault, bundle: Verified) -> None:
+        self.records = vault.services.records
         self.registry = self.records.registry
         self.store = vault.store
         self.bundle = bundle
@@ -85,11 +88,8 @@ class _Importer:
         self.added = self.stubs = self.skipped = self.dropped_fields = self.dropped_refs = 0
 
     def run(self, tx: Transaction) -> None:
-        # Private insert path of the records service, so the whole bundle is one
-        # transaction (RecordService.add commits per record); see the report.
-        from vault.records.service import _search_module
-
-        self._search = _search_module()
+        # Records go in through RecordService.insert, inside this one transaction, so
+        # the whole bundle (records, stubs, provenance) commits or rolls back as one.
         state: dict[str, str] = {}
         for bid in sorted(self.docs):
             self._visit(tx, bid, state)
@@ -155,8 +155,7 @@ class _Importer:
         self.added += 1
 
     def _store(self, tx: Transaction, kind: str, data: dict[str, Any]) -> str:
-        rtype, fields, asked = self.records._clean(kind, data, None)
-        return str(self.records._insert(tx, rtype, fields, asked, self._search))
+        return self.records.insert(tx, kind, data)
 
     def _provenance(self, tx: Transaction, bid: str, local: str) -> None:
         tx.execute("INSERT INTO bundle_records(sender_key, bundle_record_id, local_id, "
@@ -174,7 +173,7 @@ def _refs(doc: dict[str, Any], registry: Any) -> list[str]:
     return found
 
 
-def import_verified(vault: Any, bundle: Verified, trust_as: str | None = None) -> Imported:
+def import_verified(vault: Vault, bundle: Verified, trust_as: str | None = None) -> Imported:
     """Import a verified bundle (see the module docstring) from a known sender, or from a
     new one the user trusts as ``trust_as`` (see :mod:`vault.bundle.senders`)."""
     store = vault.store

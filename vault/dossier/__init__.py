@@ -4,6 +4,6 @@
 person; ``matching`` says which criteria an act can meet; ``readiness`` says what a filing
 still lacks; ``draft`` builds the redacted content model (``content``) with the export
 pipeline's own redactor; ``render_md`` and ``render_pdf`` turn it into files; ``service``
-(``vault.service("dossier")``) runs the leak gate before anything is written or handed to
+(``vault.services.dossier``) runs the leak gate before anything is written or handed to
 a bundle.
 """

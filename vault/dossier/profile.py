@@ -136,13 +136,13 @@ def linked_testimonies(act: Record, involvement: Record, detention: Record | Non
 def gather(vault: Any, person_id: str) -> Profile:
     """The profile of the person ``person_id`` (an id or unambiguous prefix). InvalidInput
     when the record is not a person."""
-    records_service = vault.service("records")
+    records_service = vault.services.records
     person = records_service.get(person_id)
     if person.kind != "person":
         raise InvalidInput(f"record {person.id} is a {person.kind}, not a person; a dossier "
                            "is drafted for a person")
     by_id: dict[str, Record] = {r.id: r for r in records_service.iter_records()}
-    attachments_service = vault.service("attachments")
+    attachments_service = vault.services.attachments
     files: dict[str, list[Any]] = {}
 
     def attached(record_id: str) -> list[Any]:

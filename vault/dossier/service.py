@@ -1,4 +1,4 @@
-"""The dossier service (``vault.service("dossier")``): draft, check, render, gate, write.
+"""The dossier service (``vault.services.dossier``): draft, check, render, gate, write.
 
 A dossier is never written without passing the leak gate of :mod:`vault.export.gate`
 over the exact bytes that would leave, with the identifiers the export pipeline computes
@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
 
-from vault import fsutil, session
+from vault import fsutil
 from vault.dossier import render_md
 from vault.dossier.compare import compare
 from vault.dossier.content import Dossier, DossierSet
@@ -28,6 +28,9 @@ from vault.dossier.regimes import ALL, Regime, load, resolve
 from vault.errors import InvalidInput
 from vault.export.gate import Gate, LeakFound
 from vault.records.spec import Level
+
+if TYPE_CHECKING:
+    from vault.session import Vault
 
 
 #: Formats a dossier is rendered in, by file suffix.
@@ -72,7 +75,7 @@ def _regime(regime: str | Regime) -> Regime:
 class DossierService:
     """Dossiers for one unlocked vault."""
 
-    def __init__(self, vault: session.Vault) -> None:
+    def __init__(self, vault: Vault) -> None:
         self.vault = vault
 
     # -- settings ------------------------------------------------------------------------
@@ -136,7 +139,7 @@ class DossierService:
         when there are none (or ``plain``). Pseudonyms then match that bundle's."""
         level = _level(clearance)
         names = [recipient] if isinstance(recipient, str) else list(recipient or [])
-        keys = [r.age_key for r in self.vault.service("export").recipients.resolve(names)] \
+        keys = [r.age_key for r in self.vault.services.export.recipients.resolve(names)] \
             if names else []
         is_plain = plain if plain is not None else not keys
         profile = gather(self.vault, person_id)
@@ -202,7 +205,7 @@ class DossierService:
         try:
             with self.vault.store.transaction("writing a dossier") as tx:
                 tx.audit("dossier.write",
-                         record=self.vault.service("records").resolve(person_id),
+                         record=self.vault.services.records.resolve(person_id),
                          regime=regime if isinstance(regime, str) else regime.id,
                          clearance=_level(clearance).value,
                          format=suffix[1:], size=len(data))
@@ -229,10 +232,3 @@ def gate(dossier: Dossier | DossierSet, files: dict[str, bytes]) -> None:
             leaks.extend(checker.scan_file(f"{path}.txt", text))
     if leaks:
         raise LeakFound(leaks)
-
-
-def _factory(vault: session.Vault) -> Any:
-    return DossierService(vault)
-
-
-session.SERVICES["dossier"] = _factory

@@ -39,7 +39,7 @@ class Audience:
             raise InvalidInput("private data never leaves the device; the clearance is "
                                "public or partner")
         self.clearance = clearance
-        records = vault.service("records")
+        records = vault.services.records
         self.registry = records.registry
         self.by_id: dict[str, Record] = {r.id: r for r in records.iter_records()}
         self.decisions = Decisions(vault.store).all()

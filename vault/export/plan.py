@@ -159,13 +159,13 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
     for name in docs:
         if not SAFE_NAME.match(f"dossier/{name}"):
             raise InvalidInput("a generated document has a name a bundle cannot hold")
-    records = vault.service("records")
+    records = vault.services.records
     chosen = select(records, selection)
     aud = Audience(vault, clearance, [r.age_key for r in recipients], plain, released)
     by_id = aud.by_id
     pseudonyms = aud.pseudonyms
     redactor = aud.redactor
-    attachments_service = vault.service("attachments") if include_attachments else None
+    attachments_service = vault.services.attachments if include_attachments else None
     keep_text = {attachments_service.resolve(a) for a in keep_pdf_text} \
         if attachments_service is not None else set()
     total = len(chosen)

@@ -1,4 +1,4 @@
-"""The export service (``vault.service("export")``): recipients, plan, seal.
+"""The export service (``vault.services.export``): recipients, plan, seal.
 
 ``plan(...)`` is the preview; ``seal(plan, out)`` assembles the zip in memory, runs the
 leak gate over every byte, encrypts to every recipient with age (or, for a public bundle
@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyrage
 
-from vault import fsutil, session
+from vault import fsutil
 from vault.errors import InvalidInput
 from vault.export import bundle as bundle_format
 from vault.export import sealing
@@ -32,6 +32,9 @@ from vault.export.gate import Gate, LeakFound
 from vault.export.plan import Cancelled, Plan, Selection, build_plan
 from vault.export.recipients import Recipients, parse_age_key
 from vault.records.spec import Level
+
+if TYPE_CHECKING:
+    from vault.session import Vault
 
 Progress = Callable[[int, int], None]
 
@@ -105,7 +108,7 @@ def check_seen(gate: Gate, name: str, data: bytes) -> None:
 class ExportService:
     """Export for one unlocked vault."""
 
-    def __init__(self, vault: session.Vault) -> None:
+    def __init__(self, vault: Vault) -> None:
         self.vault = vault
 
     @property
@@ -159,7 +162,7 @@ class ExportService:
 
         key = self.vault.signing_key()
         step(0)
-        files = bundle_files(plan, self.vault.service("records").registry,
+        files = bundle_files(plan, self.vault.services.records.registry,
                              key.public_key().base64_line())
         large = large_files(plan)
         if large:
@@ -243,8 +246,6 @@ class ExportService:
         step(4)
         return Sealed(plan.bundle_id, out, size, streamed.manifest_sha256, counts)
 
-
-session.SERVICES["export"] = ExportService
 
 
 def _record_seal(tx: Any, plan: Plan, names: list[str], counts: dict[str, int],

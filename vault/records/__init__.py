@@ -1,2 +1,2 @@
 """The evidence model: the field registry, record types, redaction levels and the
-records service (``vault.service("records")``). See docs/records.md."""
+records service (``vault.services.records``). See docs/records.md."""

@@ -6,21 +6,23 @@ an outside attacker; it is still worth saying before an export relies on the dat
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vault import session
 from vault.errors import VaultError
 from vault.records.spec import FieldKind, Level
+
+if TYPE_CHECKING:
+    from vault.session import Vault
 
 MAX_REPORTED = 20
 BATCH = 1000
 
 
-def check_records(vault: session.Vault) -> list[str]:
+def check_records(vault: Vault) -> list[str]:
     """Problems found in the records tables, naming records by id only. Reads the records
     a batch at a time and compares each batch's links with the stored ones, so memory
     stays flat at any size."""
-    registry = vault.service("records").registry
+    registry = vault.services.records.registry
     store = vault.store
     problems: list[str] = []
     out_of_step = 0
@@ -76,7 +78,7 @@ def _check_one(registry: Any, rid: str, kind: str, data: str, levels: str,
     return problems
 
 
-def repair_counts(vault: session.Vault) -> list[str]:
+def repair_counts(vault: Vault) -> list[str]:
     """Recount the records of each kind (``record_counts``)."""
     store = vault.store
     counted = dict(store.query("SELECT kind, n FROM record_counts WHERE n != 0"))
@@ -89,7 +91,3 @@ def repair_counts(vault: session.Vault) -> list[str]:
                    "SELECT kind, count(*) FROM records GROUP BY kind")
         tx.audit("records.recount", kinds=len(actual))
     return ["record counts recounted"]
-
-
-session.CHECKS["records"] = check_records
-session.REPAIRS["records"] = repair_counts

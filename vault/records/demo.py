@@ -67,4 +67,4 @@ def create(path: Path, *, params: kdf.KdfParams | None = None, kdf_note: str | N
 
 def populate(vault: Vault, seed: int = DEFAULT_SEED) -> dict[str, list[str]]:
     """Fill ``vault`` with the demo records; returns their ids by kind."""
-    return DemoBuilder(vault.service("records"), random.Random(seed)).build()
+    return DemoBuilder(vault.services.records, random.Random(seed)).build()

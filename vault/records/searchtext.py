@@ -21,7 +21,7 @@ BATCH = 500
 
 
 class _Rows:
-    """What ``RecordService.registry`` and ``_record`` need of a store: ``query``."""
+    """What ``RecordService.registry`` and ``from_row`` need of a store: ``query``."""
 
     def __init__(self, fetch: Any) -> None:
         self._fetch = fetch
@@ -69,7 +69,7 @@ def _texts(service: Any, rows: Iterable[Any],
            ) -> Iterator[tuple[str, list[tuple[str, str, Any]]]]:
     for row in rows:
         try:
-            record = service._record(row)
+            record = service.from_row(row)
             rtype = service.registry.type(record.kind)
         except (ValueError, TypeError, VaultError):
             continue  # an unreadable record: `evault check` reports it, search skips it

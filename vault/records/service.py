@@ -5,8 +5,9 @@ entries and its audit entries commit together or not at all. Audit entries name 
 record and the field, never a value. A refused attempt to lower a pinned field is audited
 in a transaction of its own (the attempt is a fact worth keeping) and then raised.
 
-Registered as ``vault.session.SERVICES["records"]``; front ends call
-``vault.service("records")``.
+Front ends reach it as ``vault.services.records`` (:mod:`vault.services`); it is built
+from a :class:`vault.context.ServiceContext`. A caller that must write records together
+with rows of its own in one transaction (the bundle importer) uses :meth:`RecordService.insert`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 
 import sqlcipher3
 
-from vault import ids, session
+from vault import ids
+from vault.context import ServiceContext
 from vault.errors import InvalidInput
 from vault.records import custom, paging
 from vault.records.dates import BadDate, parse_date
@@ -35,28 +37,25 @@ Summaries = list[RecordSummary]
 Ids = list[str]
 
 
-def _search_module() -> Any | None:
-    """``vault.search`` when it is part of this build, else None (records still work)."""
-    try:
-        import vault.search as search
-    except ModuleNotFoundError as exc:
-        if exc.name == "vault.search":
-            return None
-        raise
-    return search if hasattr(search, "index_record") else None
+def _search_module() -> Any:
+    """:mod:`vault.search`, imported on the first write: a command that only reads
+    (``evault list``) does not load the search module and its folding tables."""
+    import vault.search as search
+
+    return search
 
 
 class RecordService:
     """Records of one unlocked vault."""
 
-    def __init__(self, vault: session.Vault) -> None:
-        self._vault = vault
+    def __init__(self, context: ServiceContext) -> None:
+        self._context = context
         self._registry: Registry | None = None
 
     @property
     def store(self) -> Store:
         """The open store (VaultLocked when the vault was locked)."""
-        return self._vault.store
+        return self._context.store
 
     # -- the registry ----------------------------------------------------------------
 
@@ -166,6 +165,21 @@ class RecordService:
                 self._audit_refusal(refused, None)
             raise
         return added
+
+    def insert(self, tx: Transaction, kind: str, data: dict[str, Any],
+               levels: dict[str, str] | None = None) -> str:
+        """Check ``data`` and add it as one record inside the caller's transaction ``tx``;
+        returns the new id. The record row, its links, index entries and audit entry are
+        written exactly as :meth:`add` writes them.
+
+        Why this exists: a caller that writes records together with rows of its own (a
+        partner's bundle: its records, stub records and provenance rows) needs them all
+        to commit or roll back as one. Unlike :meth:`add`, a refused pinned level is
+        raised without an audit entry of its own: the caller's transaction rolls back,
+        and the caller decides what to record. Raises FieldError, PinnedField, NotFound
+        (a reference to a missing record)."""
+        rtype, fields, asked = self._clean(kind, data, levels)
+        return self._insert(tx, rtype, fields, asked, _search_module())
 
     def _insert(self, tx: Transaction, rtype: RecordType, fields: dict[str, Any],
                 asked: dict[str, Level], search: Any | None) -> str:
@@ -338,6 +352,12 @@ class RecordService:
         for row in rows:
             yield self._record(row)
 
+    def from_row(self, row: Any) -> Record:
+        """A :class:`Record` from a ``records`` row read as ``id, kind, data, levels,
+        title, created, updated``, with its levels completed as :meth:`get` does (the
+        search index reads rows in batches of its own and builds records with this)."""
+        return self._record(row)
+
     def _record(self, row: Any) -> Record:
         rid, kind, data, levels_json, title, created, updated = row
         fields: dict[str, Any] = json.loads(data)
@@ -446,8 +466,3 @@ def _dump(value: Any) -> str:
 
 def _level_name(level: Level | None) -> str | None:
     return None if level is None else level.value
-
-
-session.SERVICES["records"] = RecordService
-
-from vault.records import checks as _checks  # noqa: E402,F401 - registers the records check

@@ -8,7 +8,6 @@ and why is in docs/search.md.
 
 from __future__ import annotations
 
-from vault.search.health import check as _check  # noqa: F401 - registers check and repair
 from vault.search.index import (
     LEVELS,
     MIGRATIONS,

@@ -7,12 +7,14 @@ with rows of records that no longer exist can always be rebuilt without losing a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault.errors import VaultError
 from vault.search.fold import TOKENIZER_VERSION
 from vault.search.index import META_KEY, rebuild, remove_record
-from vault.session import CHECKS, REPAIRS, Vault
+
+if TYPE_CHECKING:
+    from vault.session import Vault
 
 
 def _orphans(store: Any) -> list[str]:
@@ -65,7 +67,3 @@ def repair(vault: Vault) -> list[str]:
         count = rebuild(tx)
         tx.audit("search.rebuild", records=count, removed=len(orphans))
     return [f"search index rebuilt for {count} records ({len(orphans)} stale entries removed)"]
-
-
-CHECKS["search"] = check
-REPAIRS["search"] = repair

@@ -119,12 +119,8 @@ Texts = Iterator[tuple[str, list[tuple[str, str, Any]]]]
 
 def _record_texts(fetch: Fetch, record_ids: Sequence[str] | None) -> Texts:
     """Values of records indexed with ``keep_text=False``, read from the records table."""
-    try:
-        from vault.records.searchtext import record_texts
-    except ModuleNotFoundError as exc:  # a build without records: nothing to read
-        if exc.name is not None and exc.name.startswith("vault.records"):
-            return iter(())
-        raise
+    from vault.records.searchtext import record_texts
+
     return record_texts(fetch, record_ids)
 
 

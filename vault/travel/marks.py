@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def expand(vault: Vault, ids: Iterable[str], case: str | None) -> list[str]:
     """Full ids of the records named (prefixes allowed) and, with ``case``, of the case
     and the records it groups; in a stable order, without repeats."""
-    records = vault.service("records")
+    records = vault.services.records
     found: list[str] = []
     for prefix in ids:
         found.append(records.resolve(prefix))

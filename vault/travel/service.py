@@ -1,15 +1,15 @@
-"""The travel service (``vault.service("travel")``): mark, preview, start, end, status.
+"""The travel service (``vault.services.travel``): mark, preview, start, end, status.
 
-Registered with :mod:`vault.session` like every feature: the service, a check (a start
-interrupted before its wipe and key rotation finished) and nothing to repair (finishing
-needs the passphrase, so ``travel start`` does it).
+Also its check, listed in :mod:`vault.checks` (a start interrupted before its wipe and key
+rotation finished) and nothing to repair (finishing needs the passphrase, so ``travel
+start`` does it). Built from the session itself: starting a trip rotates its keys.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pyrage
 
@@ -17,7 +17,6 @@ from crypto import header as hdr
 from crypto import travel_key
 from crypto.errors import CryptoError, MalformedData
 from crypto.schedule import Purpose, derive_key
-from vault import session
 from vault.errors import IntegrityError, InvalidInput, WrongKey
 from vault.travel import marks, restore, seal
 from vault.travel.selection import Preview, preview
@@ -143,11 +142,3 @@ def check_travel(vault: Vault) -> list[str]:
                 "sealed attachments' files were wiped and the keys rotated; run 'evault "
                 "travel start' again to finish it"]
     return []
-
-
-def _factory(vault: Vault) -> Any:
-    return TravelService(vault)
-
-
-session.SERVICES["travel"] = _factory
-session.CHECKS["travel"] = check_travel

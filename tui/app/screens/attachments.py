@@ -80,8 +80,8 @@ class AttachmentsScreen(BaseScreen[None]):
     @work(thread=True, exclusive=True, group="attachments-load")
     def _load(self) -> None:
         try:
-            items = self.vault.service("attachments").list(self.record_id)
-            record_title = self.vault.service("records").get(self.record_id).title
+            items = self.vault.services.attachments.list(self.record_id)
+            record_title = self.vault.services.records.get(self.record_id).title
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
@@ -137,7 +137,7 @@ class AttachmentsScreen(BaseScreen[None]):
     @work(thread=True, exclusive=True, group="attachments-custody")
     def _custody(self, item: Any) -> None:
         try:
-            custody = self.vault.service("attachments").custody(item.id)
+            custody = self.vault.services.attachments.custody(item.id)
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
@@ -181,13 +181,12 @@ class AttachmentsScreen(BaseScreen[None]):
     @work(thread=True, exclusive=True, group="long-attach")
     def _ingest(self, path: Path) -> None:
         try:
-            service = self.vault.service("attachments")
+            service = self.vault.services.attachments
             added = service.attach(
-                self.record_id, path, progress=lambda d, t: self.post_message(Progress(d, t)),
+                self.record_id, path, progress=self.post_progress,
                 cancel=self.cancel)
             # Then what it says (OCR), for search: same worker, same progress and cancel.
-            service.read_text(added.id, progress=lambda d, t: self.post_message(
-                Progress(d, t)), cancel=self.cancel)
+            service.read_text(added.id, progress=self.post_progress, cancel=self.cancel)
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
@@ -225,8 +224,8 @@ class AttachmentsScreen(BaseScreen[None]):
     @work(thread=True, exclusive=True, group="long-extract")
     def _extract(self, attachment_id: str, path: Path) -> None:
         try:
-            self.vault.service("attachments").extract(
-                attachment_id, path, progress=lambda d, t: self.post_message(Progress(d, t)),
+            self.vault.services.attachments.extract(
+                attachment_id, path, progress=self.post_progress,
                 cancel=self.cancel)
         except VaultError as exc:
             self.post_message(Failed(exc))
@@ -284,7 +283,7 @@ class AttachmentsScreen(BaseScreen[None]):
     @work(thread=True, group="attachments-change")
     def _change(self, attachment_id: str, what: str, level: str) -> None:
         try:
-            service = self.vault.service("attachments")
+            service = self.vault.services.attachments
             if what == "level":
                 service.set_level(attachment_id, level)
             else:

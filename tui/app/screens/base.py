@@ -10,7 +10,7 @@ from textual._context import active_app
 from textual.screen import ModalScreen, Screen
 
 from tui.app.bindings import translate_bindings
-from tui.app.messages import Failed
+from tui.app.messages import Failed, Progress
 from vault.errors import VaultError
 from vault.session import Vault
 
@@ -71,6 +71,11 @@ class BaseScreen(Relabel, Screen[T], Generic[T]):
     def vault(self) -> Vault:
         """The unlocked vault (VaultLocked when there is none)."""
         return self.evault.session()
+
+    def post_progress(self, done: int, total: int) -> None:
+        """Post a :class:`Progress` message: the ``progress`` callback a worker hands to a
+        vault service (which expects a function returning None)."""
+        self.post_message(Progress(done, total))
 
     def show_error(self, error: VaultError) -> None:
         """The error in a modal (never a traceback). A worker that was already running when

@@ -180,7 +180,7 @@ class BrowseScreen(BaseScreen[None]):
                    case: str | None, order: str, descending: bool,
                    filters: dict[str, Any]) -> None:
         try:
-            records = self.vault.service("records")
+            records = self.vault.services.records
             # Keyset paging: the next page starts from the last row's sort key, so a
             # page deep in a million records costs what the first one does.
             page = records.page(kind=kind, case=case, limit=PAGE, after=after, order=order,
@@ -222,7 +222,7 @@ class BrowseScreen(BaseScreen[None]):
     @work(thread=True, exclusive=True, group="browse-counts")
     def _load_counts(self) -> None:
         try:
-            records = self.vault.service("records")
+            records = self.vault.services.records
             counts = {rtype.name: records.count(rtype.name) for rtype in records.registry.types()}
             cases = records.list(kind="case", limit=500)
         except VaultError as exc:
@@ -232,7 +232,7 @@ class BrowseScreen(BaseScreen[None]):
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         message.stop()
-        records = self.vault.service("records")
+        records = self.vault.services.records
         kinds = self.query_one("#kinds", OptionList)
         kinds.clear_options()
         kinds.add_option(Option(chosen(Text(_("All records ({n:,})").format(
@@ -256,7 +256,7 @@ class BrowseScreen(BaseScreen[None]):
 
     def _kind_label(self, kind: str) -> str:
         try:
-            return type_label(self.vault.service("records").registry.type(kind))
+            return type_label(self.vault.services.records.registry.type(kind))
         except VaultError:
             return kind
 
@@ -316,7 +316,7 @@ class BrowseScreen(BaseScreen[None]):
 
         try:
             vault = self.vault
-            records = vault.service("records")
+            records = vault.services.records
             ids = None if case is None else [r.id for r in records.list(case=case)]
             hits = search(vault.store, query, kind=kind, record_ids=ids,
                           max_level=filters["level"], date_from=filters["date_from"],
@@ -408,7 +408,7 @@ class BrowseScreen(BaseScreen[None]):
         from tui.app.screens.dialogs import ChoiceDialog
         from tui.app.screens.editor import EditorScreen
 
-        registry = self.vault.service("records").registry
+        registry = self.vault.services.records.registry
         choices = [(t.name, type_label(t)) for t in registry.types()]
 
         def chosen(kind: str | None) -> None:

@@ -59,7 +59,8 @@ class ConfirmDialog(BaseModal[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box" + (" warning" if self.warning else "")):
-            yield Static(Text(self.question), classes="dialog-body")
+            # A question may quote user text (a sender's name, a title): drawn inert.
+            yield Static(plain(self.question, single_line=False), classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.yes, id="yes",
                              variant="error" if self.warning else "primary")
@@ -91,7 +92,8 @@ class ShareDialog(ConfirmDialog):
 
         body = Text()
         body.append(_("Field: "), style="bold")
-        body.append(self.field + "\n")
+        body.append_text(plain(self.field))
+        body.append("\n")
         body.append(_("Value: "), style="bold")
         body.append_text(plain(self.value, limit=200))
         body.append("\n")

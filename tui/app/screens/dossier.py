@@ -1,6 +1,6 @@
 """A perpetrator's sanctions dossier: the readiness check and the draft, per regime.
 
-Thin: the check and the draft come from ``vault.service("dossier")`` in a worker; the
+Thin: the check and the draft come from ``vault.services.dossier`` in a worker; the
 draft shown is the Markdown that would travel (already redacted for the clearance
 chosen). A dossier leaves only through the export wizard, which puts it under
 ``dossier/`` in the bundle and runs the same leak gate.
@@ -8,7 +8,7 @@ chosen). A dossier leaves only through the export wizard, which puts it under
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -25,10 +25,14 @@ from tui.app.screens.base import BaseScreen
 from tui.app.widgets.fields import field_label
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
+from tui.safe_text import safe
 from vault.dossier import render_md
 from vault.dossier.readiness import Gap
 from vault.dossier.regimes import ALL, REGIME_IDS, load
 from vault.errors import VaultError
+
+if TYPE_CHECKING:
+    from vault.session import Vault
 
 _STYLE = {"missing": "bold red", "weak": "yellow", "note": "dim"}
 
@@ -74,16 +78,16 @@ class GapLine(Static, can_focus=True):
         self.action_fix()
 
 
-def load_dossier(vault: Any, person_id: str, regime: str, clearance: str) -> DossierLoaded:
+def load_dossier(vault: Vault, person_id: str, regime: str, clearance: str) -> DossierLoaded:
     """Check and draft (called from a worker). A partner draft is shown with the public
     audience's pseudonyms: the export wizard redrafts it for the chosen recipients."""
-    service = vault.service("dossier")
+    service = vault.services.dossier
     gaps = service.check(person_id, regime, clearance)
     if regime == ALL:  # every regime's dossier, opened by the comparison of regimes
         dset = service.build_set(person_id, clearance, plain=True)
         return DossierLoaded(regime, clearance, gaps, render_md.render_set(dset))
     dossier = service.build(person_id, regime, clearance, plain=True)
-    records = vault.service("records")
+    records = vault.services.records
     titles = {}
     for gap in gaps:
         if gap.record and gap.record not in titles:
@@ -174,7 +178,7 @@ class DossierScreen(BaseScreen[None]):
             lines.append("  " + _("(Enter on an item opens the place that fixes it)"),
                          style="dim")
         self.query_one("#dossier-gaps", Static).update(lines)
-        rtype = self.vault.service("records").registry.type("person")
+        rtype = self.vault.services.records.registry.type("person")
         labels = {name: field_label(spec) for name, spec in rtype.fields.items()}
         items = []
         for gap in message.gaps:
@@ -192,7 +196,9 @@ class DossierScreen(BaseScreen[None]):
         box = self.query_one("#dossier-gap-lines", Vertical)
         await box.remove_children()
         await box.mount_all(items)
-        await self.query_one("#dossier-draft", Markdown).update(message.markdown)
+        # The draft quotes record values: Markdown syntax in them is escaped by the
+        # renderer, terminal controls and bidi overrides here (shown, not obeyed).
+        await self.query_one("#dossier-draft", Markdown).update(safe(message.markdown))
         self.loaded = message
 
     def on_gap_line_open(self, message: GapLine.Open) -> None:
@@ -213,7 +219,7 @@ class DossierScreen(BaseScreen[None]):
         else:
             from tui.app.screens.editor import EditorScreen
 
-            kind = self.vault.service("records").get(fix.target).kind
+            kind = self.vault.services.records.get(fix.target).kind
             self.app.push_screen(EditorScreen(kind, fix.target, focus=fix.field))
 
     def action_back(self) -> None:

@@ -5,7 +5,7 @@ refusal (a pinned field) shows beside the field as soon as it is asked."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -34,11 +34,14 @@ from vault.records.errors import FieldError
 from vault.records.spec import FieldKind
 from vault.records.validate import check_levels, from_text
 
+if TYPE_CHECKING:
+    from vault.session import Vault
 
-def linked_titles(vault: Any, kind: str, record: Any, draft: drafts.Draft | None
+
+def linked_titles(vault: Vault, kind: str, record: Any, draft: drafts.Draft | None
                   ) -> dict[str, str]:
     """Titles of every record the form's reference fields name (called from a worker)."""
-    records = vault.service("records")
+    records = vault.services.records
     rtype = records.registry.type(kind)
     titles: dict[str, str] = {}
     for name, spec in rtype.fields.items():
@@ -100,7 +103,7 @@ class EditorScreen(BaseScreen[None]):
             vault = self.vault
             record = None
             if self.record_id is not None:
-                record = vault.service("records").get(self.record_id)
+                record = vault.services.records.get(self.record_id)
             draft = drafts.load(vault, self.record_id or f"new:{self.kind}")
             titles = linked_titles(vault, self.kind, record, draft)
         except VaultError as exc:
@@ -116,7 +119,7 @@ class EditorScreen(BaseScreen[None]):
             await self._build(record, draft)
 
     async def _build(self, record: Any, draft: drafts.Draft | None) -> None:
-        rtype = self.vault.service("records").registry.type(self.kind)
+        rtype = self.vault.services.records.registry.type(self.kind)
         values = record.fields if record is not None else {}
         levels = record.levels if record is not None else {}
         body = self.query_one("#editor-body", VerticalScroll)
@@ -178,7 +181,7 @@ class EditorScreen(BaseScreen[None]):
         """Check and save every changed field in one write."""
         if not self.form_ready or self.saving:
             return
-        registry = self.vault.service("records").registry
+        registry = self.vault.services.records.registry
         rtype = registry.type(self.kind)
         changes: dict[str, Any] = {}
         problems = 0
@@ -203,7 +206,7 @@ class EditorScreen(BaseScreen[None]):
 
     @work(thread=True, exclusive=True, group="editor-save")
     def _save(self, changes: dict[str, Any], levels: dict[str, str]) -> None:
-        records = self.vault.service("records")
+        records = self.vault.services.records
         try:
             if self.record_id is None:
                 clean = {k: v for k, v in changes.items() if v is not None}
@@ -289,7 +292,7 @@ class EditorScreen(BaseScreen[None]):
 
     def _apply_level(self, row: EditorRow, level: str) -> None:
         if self.record_id is None:
-            rtype = self.vault.service("records").registry.type(self.kind)
+            rtype = self.vault.services.records.registry.type(self.kind)
             try:
                 check_levels(rtype, {row.spec.name: level})  # the vault's rule, no write yet
             except PolicyRefused as exc:
@@ -304,7 +307,7 @@ class EditorScreen(BaseScreen[None]):
     def _set_level(self, field: str, level: str) -> None:
         try:
             assert self.record_id is not None
-            self.vault.service("records").set_level(self.record_id, field, level)
+            self.vault.services.records.set_level(self.record_id, field, level)
         except VaultError as exc:
             self.post_message(Failed(exc, field=field))
             return

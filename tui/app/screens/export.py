@@ -137,8 +137,8 @@ class ExportScreen(BaseScreen[None]):
     @work(thread=True, group="export-recipients")
     def _load_recipients(self) -> None:
         try:
-            recipients = self.vault.service("export").recipients.list()
-            records = self.vault.service("records")
+            recipients = self.vault.services.export.recipients.list()
+            records = self.vault.services.records
             titles = {rid: records.get(rid).title
                       for rid in [*self.record_ids, *([self.case] if self.case else [])]}
         except VaultError as exc:
@@ -186,11 +186,11 @@ class ExportScreen(BaseScreen[None]):
         try:
             documents = None
             if self.dossier is not None:  # drafted for these recipients, gated, gated again
-                documents = self.vault.service("dossier").documents(
+                documents = self.vault.services.dossier.documents(
                     *self.dossier, choices["clearance"], choices["to"], choices["plain"])
-            plan = self.vault.service("export").plan(
+            plan = self.vault.services.export.plan(
                 **choices, documents=documents, cancel=self.cancel,
-                progress=lambda d, t: self.post_message(Progress(d, t)))
+                progress=self.post_progress)
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
@@ -261,7 +261,7 @@ class ExportScreen(BaseScreen[None]):
     def _show_view(self, index: int) -> None:
         if self.plan is None or not 0 <= index < len(self.plan.views):
             return
-        registry = self.vault.service("records").registry
+        registry = self.vault.services.records.registry
         self.query_one("#preview-body", Static).update(
             render_view(self.plan.views[index], registry))
 
@@ -294,9 +294,9 @@ class ExportScreen(BaseScreen[None]):
     @work(thread=True, exclusive=True, group="long-export-seal")
     def _do_seal(self, plan: Any, out: Path) -> None:
         try:
-            sealed = self.vault.service("export").seal(
+            sealed = self.vault.services.export.seal(
                 plan, out, cancel=self.cancel,
-                progress=lambda d, t: self.post_message(Progress(d, t)))
+                progress=self.post_progress)
         except VaultError as exc:
             self.post_message(Failed(exc))
             return

@@ -47,13 +47,8 @@ def all_bindings() -> list[tuple[str, list[Binding]]]:
     """(heading, bindings) per screen that exists in this build, plus the palette key."""
     out: list[tuple[str, list[Binding]]] = []
     for module_name, class_name, heading in SCREENS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        cls: Any = getattr(module, class_name, None)
-        if cls is None:
-            continue
+        module = importlib.import_module(module_name)
+        cls: Any = getattr(module, class_name)
         found = [b for b in declared(list(cls.BINDINGS)) if b.description]
         if found:
             out.append((heading, found))

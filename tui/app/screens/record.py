@@ -3,7 +3,7 @@ links to the records it names and from the records that name it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -25,10 +25,13 @@ from tui.app.widgets.text import plain
 from vault.errors import NotFound, PolicyRefused, VaultError
 from vault.records.spec import FieldKind
 
+if TYPE_CHECKING:
+    from vault.session import Vault
 
-def load_record(vault: Any, record_id: str) -> RecordLoaded:
+
+def load_record(vault: Vault, record_id: str) -> RecordLoaded:
     """Everything the record view shows, read in one go (called from a worker)."""
-    records = vault.service("records")
+    records = vault.services.records
     record = records.get(record_id)
     rtype = records.registry.type(record.kind)
     titles: dict[str, str] = {}
@@ -42,11 +45,7 @@ def load_record(vault: Any, record_id: str) -> RecordLoaded:
             except NotFound:
                 titles[str(ref)] = str(ref)
     references = records.references_to(record.id)
-    attachments: list[Any] = []
-    try:
-        attachments = list(vault.service("attachments").list(record.id))
-    except KeyError:
-        pass  # attachments are not part of this build
+    attachments: list[Any] = list(vault.services.attachments.list(record.id))
     loaded = RecordLoaded(record, references, titles, attachments)
     from vault.bundle.senders import provenance
 
@@ -109,7 +108,7 @@ class RecordScreen(BaseScreen[None]):
         focused = self.focused.id if isinstance(self.focused, (FieldRow, Link)) else None
         record = message.record
         self.record_id = record.id
-        registry = self.vault.service("records").registry
+        registry = self.vault.services.records.registry
         rtype = registry.type(record.kind)
         body = self.query_one("#record-body", VerticalScroll)
         await body.remove_children()
@@ -222,7 +221,7 @@ class RecordScreen(BaseScreen[None]):
     @work(thread=True, group="record-level")
     def _set_level(self, field: str, old: str, level: str, undo: bool) -> None:
         try:
-            self.vault.service("records").set_level(self.record_id, field, level)
+            self.vault.services.records.set_level(self.record_id, field, level)
         except PolicyRefused as exc:
             self.post_message(Failed(exc, field=field))
             return
@@ -307,7 +306,7 @@ class RecordScreen(BaseScreen[None]):
     @work(thread=True, group="record-delete")
     def _delete(self) -> None:
         try:
-            self.vault.service("records").delete(self.record_id)
+            self.vault.services.records.delete(self.record_id)
         except VaultError as exc:
             self.post_message(Failed(exc))
             return

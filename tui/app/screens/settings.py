@@ -98,12 +98,12 @@ class SettingsScreen(BaseScreen[None]):
             kdf = describe_kdf(vault.header_params())
             organisation = ""
             try:
-                organisation = vault.service("dossier").organisation() or ""
+                organisation = vault.services.dossier.organisation() or ""
             except KeyError:
                 pass  # dossiers are not part of this build
             recipients: list[Any] = []
             try:
-                recipients = vault.service("export").recipients.list()
+                recipients = vault.services.export.recipients.list()
             except KeyError:
                 pass  # export is not part of this build
         except VaultError as exc:
@@ -167,7 +167,7 @@ class SettingsScreen(BaseScreen[None]):
     @work(thread=True, group="settings-save")
     def _save_organisation(self, name: str) -> None:
         try:
-            self.vault.service("dossier").set_organisation(name)
+            self.vault.services.dossier.set_organisation(name)
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
@@ -275,7 +275,7 @@ class SettingsScreen(BaseScreen[None]):
     @work(thread=True, group="settings-recipients")
     def _recipients(self, what: str, name: str, key: str) -> None:
         try:
-            recipients = self.vault.service("export").recipients
+            recipients = self.vault.services.export.recipients
             if what == "add":
                 recipients.add(name, key)
             else:

@@ -27,6 +27,7 @@ from tui.app.i18n import N_, _
 from tui.app.screens.base import BaseModal
 from tui.app.widgets.fields import type_label
 from tui.app.widgets.text import plain
+from tui.safe_text import safe
 from vault.errors import InvalidInput, VaultError
 
 #: Seconds without a keystroke before the picker searches (as in the browse screen).
@@ -131,7 +132,7 @@ class PickerDialog(BaseModal[Picked | None]):
         options = self.query_one("#pick-list", OptionList)
         options.clear_options()
         self.choices = {c.id: c for c in message.choices}
-        registry = self.evault.session().service("records").registry
+        registry = self.evault.session().services.records.registry
         for choice in message.choices:
             line = plain(choice.title, limit=60)
             line.append(f"  · {type_label(registry.type(choice.kind))}", style="dim")
@@ -178,7 +179,7 @@ class PickerDialog(BaseModal[Picked | None]):
 
     @work(thread=True, exclusive=True, group="picker-create")
     def _create(self, kind: str, title: str) -> None:
-        records = self.evault.session().service("records")
+        records = self.evault.session().services.records
         field = records.registry.type(kind).title_field
         try:
             new_id = records.add(kind, {field: title})
@@ -194,7 +195,8 @@ class PickerDialog(BaseModal[Picked | None]):
                 Text(_("Could not create it: {reason}").format(reason=message.error)))
             return
         self.evault.data_version += 1
-        self.notify(_("Created and linked: {title}").format(title=message.picked.title))
+        self.notify(_("Created and linked: {title}").format(
+            title=safe(message.picked.title, single_line=True)), markup=False)
         self.dismiss(message.picked)
 
     def action_cancel(self) -> None:

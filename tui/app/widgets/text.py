@@ -3,16 +3,16 @@
 Record content can hold anything pasted from anywhere: terminal escape sequences, bidi
 overrides, and square brackets that Textual would read as markup. Content is therefore
 never passed to a widget as a markup string: it becomes a :class:`rich.text.Text` with
-its control characters shown as escapes (``tui.cli.output.safe``), and search snippets'
-``\\x02…\\x03`` markers become a highlight style with a visible underline (not colour
-alone).
+its control characters shown as escapes (:func:`tui.safe_text.safe`, shared with the
+command line), and search snippets' ``\\x02…\\x03`` markers become a highlight style
+with a visible underline (not colour alone).
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 
-from tui.cli.output import safe
+from tui.safe_text import safe
 
 MARK_START = "\x02"
 MARK_END = "\x03"

@@ -14,6 +14,8 @@ from typing import Any
 from textual.message import Message
 
 from vault.errors import VaultError
+from vault.records.model import Record
+from vault.records.recordpage import RecordPage
 from vault.session import Created, Vault
 
 
@@ -99,17 +101,21 @@ class SearchDone(Message):
 
 
 class RecordLoaded(Message):
-    """A record, the records that link to it, and titles of the records it links to."""
+    """A record's page (:class:`vault.records.recordpage.RecordPage`) was read."""
 
-    def __init__(self, record: Any, references: list[Any], titles: dict[str, str],
-                 attachments: list[Any]) -> None:
+    def __init__(self, page: RecordPage) -> None:
         super().__init__()
-        self.record = record
-        self.references = references
-        self.titles = titles
-        self.attachments = attachments
-        self.provenance: str | None = None
+        self.page = page
+
+    @property
+    def record(self) -> Record:
+        """The record itself."""
+        return self.page.record
+
+    @property
+    def provenance(self) -> str | None:
         """Where an imported record came from (sender, bundle, time), else None."""
+        return self.page.provenance
 
 
 class LevelSet(Message):

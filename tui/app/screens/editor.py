@@ -25,14 +25,14 @@ from tui.app.widgets.fields import (
     make_input,
     read_input,
     reference_ids,
-    to_text,
     type_label,
 )
 from tui.app.widgets.header import SafeHeader
 from vault.errors import PolicyRefused, VaultError
 from vault.records.errors import FieldError
+from vault.records.present import from_text, to_text
 from vault.records.spec import FieldKind
-from vault.records.validate import check_levels, from_text
+from vault.records.validate import check_levels
 
 
 def linked_titles(vault: Any, kind: str, record: Any, draft: drafts.Draft | None

@@ -16,7 +16,7 @@ from textual.widgets import Footer, LoadingIndicator, Static
 
 from tui.app import drafts, levels
 from tui.app.i18n import N_, _
-from tui.app.messages import Done, Failed, LevelSet, Saved
+from tui.app.messages import EditorLoaded, Failed, LevelSet, Saved
 from tui.app.screens.base import BaseScreen
 from tui.app.screens.dialogs import ShareDialog
 from tui.app.widgets.field_row import EditorRow
@@ -107,13 +107,11 @@ class EditorScreen(BaseScreen[None]):
             self.post_message(Failed(exc))
             return
         self.titles = titles
-        self.post_message(Done("loaded", (record, draft)))
+        self.post_message(EditorLoaded(record, draft))
 
-    async def on_done(self, message: Done) -> None:
+    async def on_editor_loaded(self, message: EditorLoaded) -> None:
         message.stop()
-        if message.what == "loaded":
-            record, draft = message.result
-            await self._build(record, draft)
+        await self._build(message.record, message.draft)
 
     async def _build(self, record: Any, draft: drafts.Draft | None) -> None:
         rtype = self.vault.service("records").registry.type(self.kind)

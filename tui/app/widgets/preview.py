@@ -2,7 +2,10 @@
 
 What the export service put in place of a value — a typed placeholder such as
 ``[phone]`` or a pseudonym such as ``Source-7KQ2-XM4P`` — is drawn reversed and
-underlined (readable without colour); withheld fields are listed by name only. Below the
+underlined (readable without colour), at the spans the redactor recorded
+(:class:`vault.export.redact.Replacement`): nothing is guessed from the text, so what a
+user typed that looks like a placeholder stays plain. Withheld fields are listed by
+name only. Below the
 fields, every change is listed with its place (field, characters) and its reason — whose
 identifier it was and in which reading of the text it was found (markup decoded,
 transliterated…), or which detector found it — so a person can judge each one.
@@ -122,7 +125,7 @@ def render_view(view: RecordView, registry: Registry) -> Text:
     if redacted:
         text.append(_("{n} value(s) replaced in text (highlighted above).").format(n=redacted)
                     + "\n")
-    changes = getattr(view, "replacements", [])
+    changes = view.replacements
     if changes:
         text.append("\n" + _("What was replaced, and why:") + "\n", style="bold")
         for change in changes:

@@ -45,8 +45,9 @@ from vault.export.bundle import FORMAT, RECORD_FORMAT, trusted_comment
 from vault.importer import plan
 from vault.importer.encoding import decode
 from vault.records.errors import PinnedField
+from vault.records.present import from_text
 from vault.records.registry import BUILTIN
-from vault.records.validate import clean_record, from_text
+from vault.records.validate import clean_record
 from vault.session import Vault
 
 _KEY = SigningKey.from_bytes(bytes(range(40)))  # fixed test key: signatures are fuzz input

@@ -9,12 +9,25 @@ same kind (``can_replace``) so the UI never falls behind.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
 from vault.errors import VaultError
 from vault.session import Created, Vault
+
+if TYPE_CHECKING:
+    from tui.app.drafts import Draft
+    from vault.attachments.model import Attachment
+    from vault.audit import AuditEntry
+    from vault.bundle.importer import Imported
+    from vault.bundle.verify import Verified
+    from vault.export.plan import Plan
+    from vault.export.recipients import Recipient
+    from vault.export.service import Sealed
+    from vault.records.model import Record
+    from vault.records.recordpage import RecordPage
 
 
 class Failed(Message):
@@ -99,17 +112,21 @@ class SearchDone(Message):
 
 
 class RecordLoaded(Message):
-    """A record, the records that link to it, and titles of the records it links to."""
+    """A record's page (:class:`vault.records.recordpage.RecordPage`) was read."""
 
-    def __init__(self, record: Any, references: list[Any], titles: dict[str, str],
-                 attachments: list[Any]) -> None:
+    def __init__(self, page: RecordPage) -> None:
         super().__init__()
-        self.record = record
-        self.references = references
-        self.titles = titles
-        self.attachments = attachments
-        self.provenance: str | None = None
+        self.page = page
+
+    @property
+    def record(self) -> Record:
+        """The record itself."""
+        return self.page.record
+
+    @property
+    def provenance(self) -> str | None:
         """Where an imported record came from (sender, bundle, time), else None."""
+        return self.page.provenance
 
 
 class LevelSet(Message):
@@ -156,13 +173,127 @@ class AuditLoaded(Message):
         self.status = status
 
 
-class Done(Message):
-    """A worker finished an action with a result for the screen that started it."""
+# -- results of one screen's workers: one class per result, typed, handled by type ------
+# (Textual calls ``on_<snake_case_name>``; there is no string to dispatch on.)
 
-    def __init__(self, what: str, result: Any = None) -> None:
-        super().__init__()
-        self.what = what
-        self.result = result
+
+@dataclass
+class EditorLoaded(Message):
+    """The editor's record (None for a new one) and its unsaved draft, if any."""
+
+    record: Record | None
+    draft: Draft | None
+
+
+@dataclass
+class AttachmentsLoaded(Message):
+    """A record's attachments and the record's title (the attachments screen)."""
+
+    items: list[Attachment]
+    record_title: str
+
+
+@dataclass
+class CustodyLoaded(Message):
+    """One attachment and its chain of custody (audit entries about it)."""
+
+    attachment: Attachment
+    custody: list[AuditEntry]
+
+
+@dataclass
+class Attached(Message):
+    """A file was attached (encrypted into the vault)."""
+
+
+@dataclass
+class Extracted(Message):
+    """A plaintext copy of an attachment was written to ``path``."""
+
+    path: str
+
+
+@dataclass
+class AttachmentChanged(Message):
+    """An attachment's level changed, or it was detached: the list is read again."""
+
+
+@dataclass
+class ExportChoicesLoaded(Message):
+    """What the export wizard's first step offers: the recipients, and the titles of the
+    records and case it was opened for."""
+
+    titles: dict[str, str]
+    recipients: list[Recipient]
+
+
+@dataclass
+class PlanReady(Message):
+    """The export preview: what each record looks like to the recipients."""
+
+    plan: Plan
+
+
+@dataclass
+class BundleSealed(Message):
+    """The bundle was written (gate passed, encrypted, signed)."""
+
+    sealed: Sealed
+
+
+@dataclass
+class BundleVerified(Message):
+    """A bundle's signature, manifest and every file checked."""
+
+    verified: Verified
+
+
+@dataclass
+class BundleOpened(Message):
+    """A bundle was verified and its files written (unencrypted) to a folder."""
+
+    verified: Verified
+    files: list[str]
+
+
+@dataclass
+class BundleImported(Message):
+    """A bundle was verified and its records imported."""
+
+    verified: Verified
+    imported: Imported
+
+
+@dataclass
+class SettingsLoaded(Message):
+    """What the settings screen shows: key derivation, recipients, organisation."""
+
+    kdf: str
+    recipients: list[Recipient]
+    organisation: str
+
+
+@dataclass
+class OrganisationSaved(Message):
+    """The organisation's name (for dossiers) was saved."""
+
+
+@dataclass
+class SettingSaved(Message):
+    """A setting (auto-lock minutes…) was saved."""
+
+
+@dataclass
+class KeysChanged(Message):
+    """A new master key is in force (passphrase changed, or key derivation recalibrated);
+    ``recovery_key`` is the new recovery key when one was made."""
+
+    recovery_key: str | None
+
+
+@dataclass
+class RecipientsChanged(Message):
+    """A recipient was added or removed."""
 
 
 class VaultChangedElsewhere(Message):

@@ -17,7 +17,7 @@ from tui.cli.output import emit, emit_json, emit_json_array, info, safe
 from tui.cli.secrets import UsageError
 
 if TYPE_CHECKING:
-    from vault.records.model import Record
+    from vault.records.recordpage import RecordPage
     from vault.records.registry import Registry
     from vault.records.service import RecordService
     from vault.records.spec import FieldSpec, RecordType
@@ -128,38 +128,30 @@ def _get_args(p: argparse.ArgumentParser) -> None:
     json_flag(p)
 
 
-def _show_value(service: RecordService, spec: FieldSpec, value: Any) -> list[str]:
-    from vault.errors import VaultError
+def _show_value(page: RecordPage, spec: FieldSpec, value: Any) -> list[str]:
+    """One line per item: the words of :mod:`vault.records.present`, with the code or
+    id beside them (what ``edit --set`` takes), escaped for the terminal."""
+    from vault.records import present
     from vault.records.spec import FieldKind
-    from vault.records.vocab import label
-    items = value if isinstance(value, list) else [value]
+    codes = value if isinstance(value, list) else [value]
     lines: list[str] = []
-    for item in items:
+    for code, text in zip(codes, present.items(spec, value, page.titles), strict=True):
         if spec.kind == FieldKind.ENUM:
-            text = label(spec.vocabulary or "", item)
-            lines.append(item if text == item else f"{item} ({text})")
+            lines.append(code if text == code else f"{code} ({text})")
         elif spec.kind == FieldKind.REFERENCE:
-            try:
-                target = service.get(item)
-                lines.append(f"{item} ({target.kind}: {safe(target.title, single_line=True)})")
-            except VaultError:
-                lines.append(str(item))
+            target = page.linked.get(str(code))
+            lines.append(f"{code} ({target.kind}: {safe(target.title, single_line=True)})"
+                         if target is not None else str(code))
         elif spec.kind == FieldKind.POSITIONS:
-            parts = [item.get(k, "") for k in ("organisation", "unit", "rank")]
-            start, end = item.get("from"), item.get("to")
-            span = (f"{start} – {end}" if start and end else f"since {start}" if start
-                    else f"until {end}" if end else "dates unknown")
-            lines.append(safe(" / ".join(p for p in parts if p) + f" ({span})",
-                              single_line=True))
-        elif spec.kind == FieldKind.BOOL:
-            lines.append("yes" if item else "no")
+            lines.append(safe(text, single_line=True))
         else:
-            lines.append(safe(str(item)))
+            lines.append(safe(text))
     return lines
 
 
-def print_record(service: RecordService, record: Record) -> None:
+def print_record(service: RecordService, page: RecordPage) -> None:
     """A record as text: each value with its level, content made safe for a terminal."""
+    record = page.record
     rtype = service.registry.type(record.kind)
     emit(f"{record.kind} {record.id}  {safe(record.title, single_line=True)}")
     emit(f"created {record.created}  updated {record.updated}")
@@ -168,7 +160,7 @@ def print_record(service: RecordService, record: Record) -> None:
             continue
         level = record.levels.get(name, spec.default_level)
         marks = " pinned" if spec.pinned else ""
-        values = _show_value(service, spec, record.fields[name])
+        values = _show_value(page, spec, record.fields[name])
         head = f"{name} [{level}{marks}]:"
         if len(values) == 1 and "\n" not in values[0]:
             emit(f"  {head} {values[0]}")
@@ -181,15 +173,14 @@ def print_record(service: RecordService, record: Record) -> None:
 
 @command("get", "show a record, each value with its level", _get_args)
 def cmd_get(ctx: Context) -> int:
-    from vault.bundle.senders import provenance
     with ctx.unlocked_vault() as vault:
         service = _records(vault)
-        record = service.get(ctx.args.id)
-        origin = provenance(vault.store, record.id)
+        page = service.record_page(ctx.args.id)
+        origin = page.provenance
         if ctx.json:
-            emit_json({**record.to_json(), **({"provenance": origin} if origin else {})})
+            emit_json({**page.record.to_json(), **({"provenance": origin} if origin else {})})
         else:
-            print_record(service, record)
+            print_record(service, page)
             if origin:
                 emit(f"provenance: {safe(origin, single_line=True)}")
     return 0
@@ -229,7 +220,7 @@ def _edit_args(p: argparse.ArgumentParser) -> None:
 
 
 def _assignments(registry: Registry, kind: str, pairs: list[str]) -> dict[str, Any]:
-    from vault.records.validate import from_text
+    from vault.records.present import from_text
     changes: dict[str, Any] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")

@@ -11,13 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from tui.cli.context import Context, command, json_flag
 from tui.cli.output import emit, emit_json, info, safe
-
-if TYPE_CHECKING:
-    pass
 
 MARK_START, MARK_END = "\x02", "\x03"
 MAX_LIMIT = 1000
@@ -67,19 +63,15 @@ def _color() -> bool:
 
 @command("search", "find records by words in any language, ranked, with snippets", _args)
 def cmd_search(ctx: Context) -> int:
-    from vault.search import search
+    from vault.search.titled import search_records
     args = ctx.args
     with ctx.unlocked_vault() as vault:
-        records = vault.services.records
-        if args.kind is not None:
-            records.registry.type(args.kind)  # an unknown kind is an error, not "no hits"
-        record_ids = None
-        if args.case is not None:
-            record_ids = [summary.id for summary in records.list(case=args.case)]
-        hits = search(vault.store, args.query, kind=args.kind, record_ids=record_ids,
-                      max_level=args.max_level, date_from=args.date_from,
-                      date_to=args.date_to, limit=args.limit)
-        titles = {hit.id: records.get(hit.id).title for hit in hits}
+        found = search_records(vault.services.records, args.query, kind=args.kind,
+                               case=args.case, max_level=args.max_level,
+                               date_from=args.date_from, date_to=args.date_to,
+                               limit=args.limit)
+    hits = [hit for hit, _title in found]
+    titles = {hit.id: title for hit, title in found}
     if ctx.json:
         emit_json([{"id": h.id, "kind": h.kind, "title": titles[h.id], "snippet": h.snippet}
                    for h in hits])

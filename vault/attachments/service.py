@@ -31,6 +31,7 @@ from vault.attachments.reading import (
 from vault.attachments.source import FileChanged, hash_file
 from vault.audit import AuditEntry, rows_to_entries
 from vault.errors import InvalidInput, NotFound, StorageError
+from vault.records.recordpage import attachments_of
 from vault.records.registry import Level
 
 if TYPE_CHECKING:
@@ -199,10 +200,7 @@ class AttachmentService:
     def list(self, record_id: str) -> list[Attachment]:
         """The attachments of a record, oldest first."""
         rid = ids.resolve(self._context.store, "records", record_id, "record")
-        rows = self._context.store.query(
-            f"SELECT {COLUMNS} FROM attachments WHERE record_id = ? ORDER BY rowid",
-            (rid,))
-        return [Attachment.from_row(row) for row in rows]
+        return list(attachments_of(self._context.store, rid))
 
     def _ref(self, attachment_id: str) -> tuple[Attachment, BlobRef]:
         attachment = self.get(attachment_id)

@@ -19,18 +19,6 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-#: Typed placeholders, by detector kind (also used for known identifiers by field).
-PLACEHOLDERS = {
-    "phone": "[phone]",
-    "id_number": "[ID number]",
-    "email": "[email]",
-    "plate": "[plate]",
-    "coordinates": "[coordinates]",
-    "ip": "[IP address]",
-    "handle": "[handle]",
-    "passport": "[ID number]",
-}
-
 
 @dataclass(frozen=True)
 class Detection:

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from vault.export.decisions import Collision
-from vault.export.detect import PLACEHOLDERS, detect
+from vault.export.detect import detect
 from vault.export.identity import IdentityModel
 from vault.export.normalize import Match, Matcher, skeleton
+from vault.export.placeholders import PERSONAL, PLACEHOLDERS
 from vault.export.pseudonym import PERSON_KINDS, Pseudonyms
 from vault.records.model import Record
 from vault.records.registry import Registry
@@ -44,10 +45,10 @@ def placeholder_for(field_name: str) -> str:
         if needle in n:
             return PLACEHOLDERS[kind]
     if "handle" in n or "account" in n:
-        return "[handle]"
+        return PLACEHOLDERS["handle"]
     if any(w in n for w in ("address", "location", "place", "coordinates")):
-        return "[place]"
-    return "[name]"
+        return PLACEHOLDERS["place"]
+    return PLACEHOLDERS["name"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,9 @@ class Replacement:
     reason: str
     """Why: whose identifier (record and field) and in which view it was read, or which
     detector found it."""
+    path: tuple[int | str, ...] = ()
+    """Which string of the field's value the spans are in: ``()`` for a text value, a
+    list index, a position's index and key (``(0, "rank")``). The preview draws there."""
 
 
 @dataclass
@@ -111,6 +115,11 @@ class RecordView:
     attachments: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     replacements: list[Replacement] = dataclasses.field(default_factory=list)
     """Every replacement, with its span and reason (the preview and the report)."""
+    label_replaced: bool = False
+    """``label`` is the record's pseudonym (its names are above the clearance)."""
+    pseudonymous: set[str] = dataclasses.field(default_factory=set)
+    """Bundle ids in ``references`` whose label is a pseudonym. Local, for the preview:
+    not part of the bundle's record document."""
 
     def to_json(self) -> dict[str, Any]:
         """The bundle's ``records/<id>.json`` document (see docs/bundles.md)."""
@@ -155,11 +164,6 @@ def identifier_values(record: Record, rtype: RecordType) -> Iterable[tuple[str, 
                       person and (name in _NAME_FIELDS or name in title_fields))
         for text in _strings(value):
             yield text, owner
-
-
-#: Placeholders of identifiers that single a person out when a structured field holds
-#: them (a shared place name is not a collision; a shared name or number is).
-_PERSONAL = {"[name]", "[phone]", "[email]", "[handle]", "[ID number]", "[plate]"}
 
 
 @dataclass
@@ -260,8 +264,8 @@ class Redactor:
             return self.pseudonyms.label(kind, record_id)
         kinds = {placeholder_for(o.field) for o in owners if not o.person_name}
         if people:
-            kinds.add("[name]")
-        return kinds.pop() if len(kinds) == 1 else "[identifier]"
+            kinds.add(PLACEHOLDERS["name"])
+        return kinds.pop() if len(kinds) == 1 else PLACEHOLDERS["identifier"]
 
     @staticmethod
     def _reason(match: Match[Owner]) -> str:
@@ -285,7 +289,7 @@ class Redactor:
         found: dict[str, str] = {}
         for m in self.ids.forbidden.iter_find(value, views=False):
             for o in m.owners:
-                personal = o.person_name or placeholder_for(o.field) in _PERSONAL
+                personal = o.person_name or placeholder_for(o.field) in PERSONAL
                 if o.record_id != record.id and personal:
                     found.setdefault(o.record_id, o.field)
         return found
@@ -415,22 +419,31 @@ class Redactor:
 
     # -- records -------------------------------------------------------------------------
 
-    def _ref(self, target_id: str, refs: dict[str, dict[str, str]]) -> str:
+    def _pseudonymous(self, record: Record, label: str) -> bool:
+        """``label`` (from :meth:`label`) is the record's pseudonym, not a title."""
+        return record.kind in PERSON_KINDS and \
+            label == self.pseudonyms.label(record.kind, record.id)
+
+    def _ref(self, target_id: str, view: RecordView) -> str:
         bundle_id = self.pseudonyms.record_id(target_id)
         target = self.lookup(target_id)
         if target is not None and self.registry.has(target.kind):
-            refs[bundle_id] = {"kind": target.kind, "label": self.label(target)}
+            label = self.label(target)
+            view.references[bundle_id] = {"kind": target.kind, "label": label}
+            if self._pseudonymous(target, label):
+                view.pseudonymous.add(bundle_id)
         return bundle_id
 
-    def _value(self, spec: FieldSpec, value: Any, record: Record, view: RecordView) -> Any:
+    def _value(self, spec: FieldSpec, value: Any, record: Record, view: RecordView,
+               path: tuple[int | str, ...] = ()) -> Any:
         if isinstance(value, list):
-            return [self._value(spec, v, record, view) for v in value]
+            return [self._value(spec, v, record, view, (*path, i)) for i, v in enumerate(value)]
         if isinstance(value, dict):
-            return {k: self._value(spec, v, record, view) for k, v in value.items()}
+            return {k: self._value(spec, v, record, view, (*path, k)) for k, v in value.items()}
         if not isinstance(value, str):
             return value  # booleans, integers
         if spec.kind == FieldKind.REFERENCE:
-            return self._ref(value, view.references)
+            return self._ref(value, view)
         if spec.kind in (FieldKind.ENUM, FieldKind.DATE) and not self._suspicious(value):
             return value
         kept = self._structured(spec, value, record)
@@ -441,7 +454,7 @@ class Redactor:
         view.redacted[spec.name] = view.redacted.get(spec.name, 0) + count + sum(
             1 for f in found if not f.released)
         view.findings.extend(found)
-        view.replacements.extend(reps)
+        view.replacements.extend(dataclasses.replace(r, path=path) for r in reps)
         return text
 
     def _suspicious(self, value: str) -> bool:
@@ -466,4 +479,5 @@ class Redactor:
             fields[name] = self._value(spec, value, record, view)
         view.fields = {n: fields[n] for n in rtype.fields if n in fields}
         view.label = self.label(record)
+        view.label_replaced = self._pseudonymous(record, view.label)
         return view

@@ -25,8 +25,8 @@ from vault.errors import InvalidInput, PolicyRefused
 from vault.importer.readers import Row, Sheet, read
 from vault.records.errors import FieldError, PinnedField, shown
 from vault.records.labels import field_label
+from vault.records.present import from_text
 from vault.records.spec import FieldKind, FieldSpec, RecordType
-from vault.records.validate import from_text
 from vault.records.vocab import VOCABULARIES
 
 Progress = Callable[[int, int], None]

@@ -26,6 +26,7 @@ from vault.records import custom, paging
 from vault.records.dates import BadDate, parse_date
 from vault.records.errors import FieldError, PinnedField
 from vault.records.model import Record, RecordSummary, index_texts, main_date, title_of
+from vault.records.recordpage import RecordPage
 from vault.records.registry import BUILTIN, Registry
 from vault.records.spec import FieldKind, FieldSpec, Level, RecordType
 from vault.records.validate import clean_record, parse_level, refuse_pinned
@@ -445,6 +446,17 @@ class RecordService:
         rows = self.store.query("SELECT id, title FROM records WHERE id IN "
                                 "(SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
         return {str(r[0]): str(r[1]) for r in rows}
+
+    def record_page(self, id: str) -> RecordPage:
+        """Everything a record's page shows (``evault get``, the app's record screen):
+        the record, kind and title of the records it names (one query), the records that
+        name it, its attachments and, for an imported record, where it came from.
+        (``page`` is the keyset list; this is one record's page.)"""
+        from vault.records import recordpage
+
+        record = self.get(id)
+        return recordpage.build(self.store, self.registry, record,
+                                self.references_to(record.id))
 
     def references_to(self, id: str) -> Summaries:
         """Records that refer to this one, in any reference field."""

@@ -17,14 +17,13 @@ Rules, all documented in docs/records.md:
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from typing import Any
 
 from vault.errors import InvalidInput, NotFound
 from vault.records.dates import BadDate, parse_date
 from vault.records.errors import FieldError, PinnedField, shown
+from vault.records.present import from_text  # kept importable here: it moved in issue 17
 from vault.records.registry import RESERVED_NAMES, Registry
 from vault.records.spec import (
     LIST_MAX,
@@ -234,48 +233,3 @@ def _position(spec: FieldSpec, item: Any, kind: str | None) -> dict[str, str]:
     if not out:
         raise FieldError(spec.name, "a position is empty", kind)
     return {key: out[key] for key in POSITION_KEYS if key in out}
-
-
-# -- values typed as text (the command line's --set, spreadsheet cells) -----------------
-
-_TRUE = {"true", "yes", "y", "1", "是", "对"}
-_FALSE = {"false", "no", "n", "0", "否", "不"}
-# At most 20 digits: int() refuses strings over 4,300 digits, and 2**53 has 16 anyway.
-_INT = re.compile(r"[+-]?[0-9]{1,20}")
-
-
-def from_text(spec: FieldSpec, raw: str) -> Any:
-    """The JSON value that ``raw`` (typed, or read from a cell) stands for, to be checked
-    by :func:`clean_value`. A multi-valued field takes a JSON list or items separated by
-    ``;``; ``positions`` take JSON; an empty string means "no value"."""
-    if raw == "":
-        return None
-    if spec.multi:
-        if raw.lstrip().startswith("["):
-            try:
-                parsed = json.loads(raw)
-            except (ValueError, RecursionError):  # also a 4,301-digit number, deep nesting
-                raise FieldError(spec.name, "the list is not valid JSON") from None
-            if not isinstance(parsed, list):
-                raise FieldError(spec.name, "expected a list of values")
-            return [_scalar_from_text(spec, x) if isinstance(x, str) else x for x in parsed]
-        if spec.kind == FieldKind.POSITIONS:
-            raise FieldError(spec.name, "positions are given as a JSON list of objects")
-        items = [part.strip() for part in raw.split(";")]
-        return [_scalar_from_text(spec, item) for item in items if item]
-    return _scalar_from_text(spec, raw)
-
-
-def _scalar_from_text(spec: FieldSpec, raw: str) -> Any:
-    if spec.kind == FieldKind.BOOL:
-        word = raw.strip().lower()
-        if word in _TRUE:
-            return True
-        if word in _FALSE:
-            return False
-        return raw  # refused by clean_value with the right reason
-    if spec.kind == FieldKind.INTEGER and _INT.fullmatch(raw.strip()):
-        return int(raw.strip())
-    if spec.kind in (FieldKind.DATE, FieldKind.ENUM, FieldKind.REFERENCE):
-        return raw.strip()
-    return raw

@@ -17,7 +17,15 @@ from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from tui.app import levels
 from tui.app.i18n import N_, _
-from tui.app.messages import Done, Failed, Progress
+from tui.app.messages import (
+    Attached,
+    AttachmentChanged,
+    AttachmentsLoaded,
+    CustodyLoaded,
+    Extracted,
+    Failed,
+    Progress,
+)
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.badge import badge_text
 from tui.app.widgets.header import SafeHeader
@@ -85,29 +93,35 @@ class AttachmentsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("list", (items, record_title)))
+        self.post_message(AttachmentsLoaded(items, record_title))
 
-    def on_done(self, message: Done) -> None:
+    def on_attachments_loaded(self, message: AttachmentsLoaded) -> None:
         message.stop()
-        if message.what == "list":
-            items, record_title = message.result
-            heading = Text(_("Attachments of: "))
-            heading.append_text(plain(record_title))
-            self.query_one("#attachments-title", Static).update(heading)
-            self._show_list(items)
-        elif message.what == "custody":
-            self._show_detail(*message.result)
-        elif message.what == "attached":
-            self.query_one("#progress").add_class("hidden")
-            self.evault.data_version += 1
-            self.notify(_("Attached and encrypted. The original file is still where it was."))
-            self._load()
-        elif message.what == "extracted":
-            self.query_one("#progress").add_class("hidden")
-            self.notify(_("A plaintext copy was written to {path}. Delete it when done.")
-                        .format(path=message.result), severity="warning", timeout=10)
-        else:
-            self._load()
+        heading = Text(_("Attachments of: "))
+        heading.append_text(plain(message.record_title))
+        self.query_one("#attachments-title", Static).update(heading)
+        self._show_list(message.items)
+
+    def on_custody_loaded(self, message: CustodyLoaded) -> None:
+        message.stop()
+        self._show_detail(message.attachment, message.custody)
+
+    def on_attached(self, message: Attached) -> None:
+        message.stop()
+        self.query_one("#progress").add_class("hidden")
+        self.evault.data_version += 1
+        self.notify(_("Attached and encrypted. The original file is still where it was."))
+        self._load()
+
+    def on_extracted(self, message: Extracted) -> None:
+        message.stop()
+        self.query_one("#progress").add_class("hidden")
+        self.notify(_("A plaintext copy was written to {path}. Delete it when done.")
+                    .format(path=message.path), severity="warning", timeout=10)
+
+    def on_attachment_changed(self, message: AttachmentChanged) -> None:
+        message.stop()
+        self._load()
 
     def _show_list(self, items: list[Any]) -> None:
         table = self.query_one("#attachment-list", DataTable)
@@ -141,7 +155,7 @@ class AttachmentsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("custody", (item, custody)))
+        self.post_message(CustodyLoaded(item, custody))
 
     def _show_detail(self, item: Any, custody: list[Any]) -> None:
         text = Text()
@@ -190,7 +204,7 @@ class AttachmentsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("attached"))
+        self.post_message(Attached())
 
     def on_progress(self, message: Progress) -> None:
         message.stop()
@@ -230,7 +244,7 @@ class AttachmentsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("extracted", str(path)))
+        self.post_message(Extracted(str(path)))
 
     def action_protect(self) -> None:
         """One step towards private for the selected file (never asks)."""
@@ -291,7 +305,7 @@ class AttachmentsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done(what))
+        self.post_message(AttachmentChanged())
 
     def action_back(self) -> None:
         """Back to the record."""

@@ -312,17 +312,13 @@ class BrowseScreen(BaseScreen[None]):
     @work(thread=True, exclusive=True, group="browse-search")
     def _search(self, generation: int, query: str, kind: str | None, case: str | None,
                 filters: dict[str, Any]) -> None:
-        from vault.search import search
+        from vault.search.titled import search_records
 
         try:
-            vault = self.vault
-            records = vault.services.records
-            ids = None if case is None else [r.id for r in records.list(case=case)]
-            hits = search(vault.store, query, kind=kind, record_ids=ids,
-                          max_level=filters["level"], date_from=filters["date_from"],
-                          date_to=filters["date_to"], limit=SEARCH_LIMIT)
-            titles = records.titles([hit.id for hit in hits])  # one query for all hits
-            titled = [(hit, titles.get(hit.id, "")) for hit in hits]
+            titled = search_records(self.vault.services.records, query, kind=kind,
+                                    case=case, max_level=filters["level"],
+                                    date_from=filters["date_from"],
+                                    date_to=filters["date_to"], limit=SEARCH_LIMIT)
         except InvalidInput as exc:
             self.post_message(SearchDone(generation, query, [exc]))
             return

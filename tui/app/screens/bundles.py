@@ -4,7 +4,7 @@ partners sent, through ``vault.bundle``. Nothing is written unless everything ve
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -14,11 +14,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
 
 from tui.app.i18n import N_, _
-from tui.app.messages import Done, Failed
+from tui.app.messages import BundleImported, BundleOpened, BundleVerified, Failed
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
 from vault.errors import VaultError
+
+if TYPE_CHECKING:
+    from vault.bundle.verify import Verified
 
 OPEN_WARNING = N_(
     "Opening writes the bundle's files to the folder you choose as ordinary, unencrypted "
@@ -155,11 +158,12 @@ class BundlesScreen(BaseScreen[None]):
 
         self.app.call_from_thread(self.query_one("#busy").remove_class, "hidden")
         try:
+            result: BundleVerified | BundleOpened | BundleImported
             if what == "verify":
-                result: Any = (bundles.verify_bundle(path, identity, signer), None)
+                result = BundleVerified(bundles.verify_bundle(path, identity, signer))
             elif what == "open":
                 assert dest is not None
-                result = bundles.open_bundle(path, identity, dest, signer)
+                result = BundleOpened(*bundles.open_bundle(path, identity, dest, signer))
             else:
                 verified = bundles.verify_bundle(path, identity, signer)
                 if trust_as is None and bundles.senders.lookup(
@@ -167,16 +171,37 @@ class BundlesScreen(BaseScreen[None]):
                     self.app.call_from_thread(self.query_one("#busy").add_class, "hidden")
                     self.app.call_from_thread(self._confirm_new_sender, verified.sender_key)
                     return
-                result = bundles.import_bundle(self.vault, path, identity, signer, trust_as)
+                result = BundleImported(*bundles.import_bundle(self.vault, path, identity,
+                                                               signer, trust_as))
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done(what, result))
+        self.post_message(result)
 
-    def on_done(self, message: Done) -> None:
+    def on_bundle_verified(self, message: BundleVerified) -> None:
         message.stop()
+        self._show_result(message.verified, [])
+
+    def on_bundle_opened(self, message: BundleOpened) -> None:
+        message.stop()
+        self._show_result(message.verified, [_("{n} file(s) written (unencrypted).").format(
+            n=len(message.files))])
+
+    def on_bundle_imported(self, message: BundleImported) -> None:
+        message.stop()
+        self.evault.data_version += 1
+        imported = message.imported
+        if imported.already:
+            line = _("Already imported before: nothing changed.")
+        else:
+            line = _("Imported: {added} new record(s), {reused} already here, "
+                     "{skipped} skipped.").format(added=imported.added, reused=imported.reused,
+                                                  skipped=imported.skipped)
+        self._show_result(message.verified, [line])
+
+    def _show_result(self, verified: Verified, more: list[str]) -> None:
+        """What a verified bundle is, then what was done with it (``more``)."""
         self.query_one("#busy").add_class("hidden")
-        verified, extra = message.result
         lines = [
             "✔ " + _("Verified: bundle {id}, created {created}, clearance {clearance}.")
             .format(id=verified.bundle_id, created=verified.created,
@@ -186,17 +211,7 @@ class BundlesScreen(BaseScreen[None]):
               "does not prove who sent it. Give the sender's key to check that."),
             _("{n} file(s); every size and SHA-256 checked.").format(n=len(verified.files)),
         ]
-        if message.what == "open":
-            lines.append(_("{n} file(s) written (unencrypted).").format(n=len(extra)))
-        elif message.what == "import":
-            self.evault.data_version += 1
-            if extra.already:
-                lines.append(_("Already imported before: nothing changed."))
-            else:
-                lines.append(_("Imported: {added} new record(s), {reused} already here, "
-                               "{skipped} skipped.").format(added=extra.added,
-                                                            reused=extra.reused,
-                                                            skipped=extra.skipped))
+        lines.extend(more)
         self.query_one("#result", Static).update(plain("\n".join(lines), single_line=False))
 
     def on_failed(self, message: Failed) -> None:

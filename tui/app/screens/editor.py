@@ -16,7 +16,7 @@ from textual.widgets import Footer, LoadingIndicator, Static
 
 from tui.app import drafts, levels
 from tui.app.i18n import N_, _
-from tui.app.messages import Done, Failed, LevelSet, Saved
+from tui.app.messages import EditorLoaded, Failed, LevelSet, Saved
 from tui.app.screens.base import BaseScreen
 from tui.app.screens.dialogs import ShareDialog
 from tui.app.widgets.field_row import EditorRow
@@ -25,14 +25,14 @@ from tui.app.widgets.fields import (
     make_input,
     read_input,
     reference_ids,
-    to_text,
     type_label,
 )
 from tui.app.widgets.header import SafeHeader
 from vault.errors import PolicyRefused, VaultError
 from vault.records.errors import FieldError
+from vault.records.present import from_text, to_text
 from vault.records.spec import FieldKind
-from vault.records.validate import check_levels, from_text
+from vault.records.validate import check_levels
 
 if TYPE_CHECKING:
     from vault.session import Vault
@@ -110,13 +110,11 @@ class EditorScreen(BaseScreen[None]):
             self.post_message(Failed(exc))
             return
         self.titles = titles
-        self.post_message(Done("loaded", (record, draft)))
+        self.post_message(EditorLoaded(record, draft))
 
-    async def on_done(self, message: Done) -> None:
+    async def on_editor_loaded(self, message: EditorLoaded) -> None:
         message.stop()
-        if message.what == "loaded":
-            record, draft = message.result
-            await self._build(record, draft)
+        await self._build(message.record, message.draft)
 
     async def _build(self, record: Any, draft: drafts.Draft | None) -> None:
         rtype = self.vault.services.records.registry.type(self.kind)

@@ -32,7 +32,13 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from tui.app.i18n import N_, _
-from tui.app.messages import Done, Failed, Progress
+from tui.app.messages import (
+    BundleSealed,
+    ExportChoicesLoaded,
+    Failed,
+    PlanReady,
+    Progress,
+)
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.picker import ReferenceField
@@ -144,8 +150,7 @@ class ExportScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("titles", titles))
-        self.post_message(Done("recipients", recipients))
+        self.post_message(ExportChoicesLoaded(titles, recipients))
 
     # -- step 1 -> 2 ---------------------------------------------------------------------
 
@@ -194,28 +199,30 @@ class ExportScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("plan", plan))
+        self.post_message(PlanReady(plan))
 
-    def on_done(self, message: Done) -> None:
+    def on_export_choices_loaded(self, message: ExportChoicesLoaded) -> None:
         message.stop()
-        if message.what == "titles":
-            for field in self.query(ReferenceField):
-                field.titles.update(message.result)
-                field.refresh(layout=True)
-        elif message.what == "recipients":
-            box = self.query_one("#recipients", SelectionList)
-            box.clear_options()
-            only = len(message.result) == 1
-            for r in message.result:
-                box.add_option((plain(r.name), r.name, only))  # the only one: ticked
-            if box.option_count:
-                box.highlighted = 0  # Space and Enter work at once, not after Down
-            if self.record_ids or self.case:
-                box.focus()
-        elif message.what == "plan":
-            self._show_plan(message.result)
-        elif message.what == "sealed":
-            self._show_sealed(message.result)
+        for field in self.query(ReferenceField):
+            field.titles.update(message.titles)
+            field.refresh(layout=True)
+        box = self.query_one("#recipients", SelectionList)
+        box.clear_options()
+        only = len(message.recipients) == 1
+        for r in message.recipients:
+            box.add_option((plain(r.name), r.name, only))  # the only one: ticked
+        if box.option_count:
+            box.highlighted = 0  # Space and Enter work at once, not after Down
+        if self.record_ids or self.case:
+            box.focus()
+
+    def on_plan_ready(self, message: PlanReady) -> None:
+        message.stop()
+        self._show_plan(message.plan)
+
+    def on_bundle_sealed(self, message: BundleSealed) -> None:
+        message.stop()
+        self._show_sealed(message.sealed)
 
     def _show_plan(self, plan: Any) -> None:
         self.plan = plan
@@ -300,7 +307,7 @@ class ExportScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("sealed", sealed))
+        self.post_message(BundleSealed(sealed))
 
     def on_progress(self, message: Progress) -> None:
         message.stop()

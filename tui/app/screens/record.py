@@ -22,7 +22,7 @@ from tui.app.widgets.field_row import FieldRow, Link
 from tui.app.widgets.fields import display, field_label, type_label
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
-from vault.errors import NotFound, PolicyRefused, VaultError
+from vault.errors import PolicyRefused, VaultError
 from vault.records.spec import FieldKind
 
 if TYPE_CHECKING:
@@ -31,26 +31,7 @@ if TYPE_CHECKING:
 
 def load_record(vault: Vault, record_id: str) -> RecordLoaded:
     """Everything the record view shows, read in one go (called from a worker)."""
-    records = vault.services.records
-    record = records.get(record_id)
-    rtype = records.registry.type(record.kind)
-    titles: dict[str, str] = {}
-    for name, value in record.fields.items():
-        spec = rtype.fields.get(name)
-        if spec is None or spec.kind != FieldKind.REFERENCE:
-            continue
-        for ref in value if isinstance(value, list) else [value]:
-            try:
-                titles[str(ref)] = records.get(str(ref)).title
-            except NotFound:
-                titles[str(ref)] = str(ref)
-    references = records.references_to(record.id)
-    attachments: list[Any] = list(vault.services.attachments.list(record.id))
-    loaded = RecordLoaded(record, references, titles, attachments)
-    from vault.bundle.senders import provenance
-
-    loaded.provenance = provenance(vault.store, record.id)
-    return loaded
+    return RecordLoaded(vault.services.records.record_page(record_id))
 
 
 class RecordScreen(BaseScreen[None]):
@@ -110,6 +91,8 @@ class RecordScreen(BaseScreen[None]):
         self.record_id = record.id
         registry = self.vault.services.records.registry
         rtype = registry.type(record.kind)
+        page = message.page
+        titles = page.titles
         body = self.query_one("#record-body", VerticalScroll)
         await body.remove_children()
         widgets: list[Any] = [
@@ -117,13 +100,13 @@ class RecordScreen(BaseScreen[None]):
             Static(Text(f"{type_label(rtype)} · {record.id} · "
                         + _("updated {when}").format(when=record.updated)), classes="path"),
         ]
-        if message.provenance:  # imported from a partner's bundle: say from whom
-            widgets.append(Static(plain(message.provenance), id="provenance", classes="path"))
+        if page.provenance:  # imported from a partner's bundle: say from whom
+            widgets.append(Static(plain(page.provenance), id="provenance", classes="path"))
         for name, spec in rtype.fields.items():
             if name not in record.fields:
                 continue
             level = str(record.levels.get(name, spec.default_level))
-            widgets.append(FieldRow(spec, record.fields[name], level, message.titles))
+            widgets.append(FieldRow(spec, record.fields[name], level, titles))
         links = [(name, ref) for name, spec in rtype.fields.items()
                  if spec.kind == FieldKind.REFERENCE and name in record.fields
                  for ref in (record.fields[name] if isinstance(record.fields[name], list)
@@ -132,17 +115,17 @@ class RecordScreen(BaseScreen[None]):
             widgets.append(Static(Text(_("Links to")), classes="section-title"))
             for name, ref in links:
                 label = Text(f"→ {field_label(rtype.fields[name])}: ")
-                label.append_text(plain(message.titles.get(str(ref), str(ref))))
+                label.append_text(plain(titles.get(str(ref), str(ref))))
                 widgets.append(Link(str(ref), label))
-        if message.references:
+        if page.back_links:
             widgets.append(Static(Text(_("Linked from")), classes="section-title"))
-            for ref in message.references:
+            for ref in page.back_links:
                 label = Text(f"← {type_label(registry.type(ref.kind))}: ")
                 label.append_text(plain(ref.title))
                 widgets.append(Link(ref.id, label))
-        if message.attachments:
+        if page.attachments:
             widgets.append(Static(Text(_("Attachments: {n} (press t)").format(
-                n=len(message.attachments))), classes="section-title"))
+                n=len(page.attachments))), classes="section-title"))
         await body.mount_all(widgets)
         self.loaded = message  # set last: "loaded" means drawn
         if not focused and self.focus_field:

@@ -22,7 +22,14 @@ from textual.widgets import (
 
 from tui.app import lock
 from tui.app.i18n import N_, _, available_languages
-from tui.app.messages import Done, Failed
+from tui.app.messages import (
+    Failed,
+    KeysChanged,
+    OrganisationSaved,
+    RecipientsChanged,
+    SettingSaved,
+    SettingsLoaded,
+)
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
@@ -109,33 +116,45 @@ class SettingsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("loaded", (kdf, recipients, organisation)))
+        self.post_message(SettingsLoaded(kdf, recipients, organisation))
 
-    def on_done(self, message: Done) -> None:
+    def on_settings_loaded(self, message: SettingsLoaded) -> None:
         message.stop()
         self.query_one("#busy").add_class("hidden")
-        if message.what == "loaded":
-            kdf, recipients, organisation = message.result
-            field = self.query_one("#organisation", Input)
-            if not field.value:
-                field.value = organisation
-            self.query_one("#kdf", Static).update(Text(_("Now: {kdf}").format(kdf=kdf)))
-            table = self.query_one("#recipients", DataTable)
-            table.clear()
-            for r in recipients:
-                table.add_row(plain(r.name), plain(r.age_key), plain(r.added), key=r.name)
-        elif message.what == "organisation":
-            self.notify(_("Organisation saved."))
-        elif message.what in ("passphrase", "recalibrate"):
-            self.notify(_("Done. A new master key is in force: copies of the vault made "
-                          "before now open only with the old keys, and only as they were."))
-            if message.result:
-                self.notify(_("Write down the new recovery key; the old one no longer "
-                              "works: {key}").format(key=message.result),
-                            severity="warning", timeout=600)
-            self._load()
-        else:
-            self._load()
+        field = self.query_one("#organisation", Input)
+        if not field.value:
+            field.value = message.organisation
+        self.query_one("#kdf", Static).update(Text(_("Now: {kdf}").format(kdf=message.kdf)))
+        table = self.query_one("#recipients", DataTable)
+        table.clear()
+        for r in message.recipients:
+            table.add_row(plain(r.name), plain(r.age_key), plain(r.added), key=r.name)
+
+    def on_organisation_saved(self, message: OrganisationSaved) -> None:
+        message.stop()
+        self.query_one("#busy").add_class("hidden")
+        self.notify(_("Organisation saved."))
+
+    def on_keys_changed(self, message: KeysChanged) -> None:
+        message.stop()
+        self.query_one("#busy").add_class("hidden")
+        self.notify(_("Done. A new master key is in force: copies of the vault made "
+                      "before now open only with the old keys, and only as they were."))
+        if message.recovery_key:
+            self.notify(_("Write down the new recovery key; the old one no longer "
+                          "works: {key}").format(key=message.recovery_key),
+                        severity="warning", timeout=600)
+        self._load()
+
+    def on_setting_saved(self, message: SettingSaved) -> None:
+        message.stop()
+        self.query_one("#busy").add_class("hidden")
+        self._load()
+
+    def on_recipients_changed(self, message: RecipientsChanged) -> None:
+        message.stop()
+        self.query_one("#busy").add_class("hidden")
+        self._load()
 
     def on_failed(self, message: Failed) -> None:
         self.query_one("#busy").add_class("hidden")
@@ -171,7 +190,7 @@ class SettingsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("organisation"))
+        self.post_message(OrganisationSaved())
 
     @work(thread=True, group="settings-save")
     def _save_setting(self, key: str, value: Any) -> None:
@@ -180,7 +199,7 @@ class SettingsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("setting"))
+        self.post_message(SettingSaved())
 
     # -- passphrase ----------------------------------------------------------------------
 
@@ -242,7 +261,7 @@ class SettingsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done(what, recovery_key))
+        self.post_message(KeysChanged(recovery_key))
 
     # -- recipients ----------------------------------------------------------------------
 
@@ -283,7 +302,7 @@ class SettingsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("recipients"))
+        self.post_message(RecipientsChanged())
 
     def action_back(self) -> None:
         """Back."""

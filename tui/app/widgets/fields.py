@@ -13,7 +13,7 @@ from textual.widgets import Input, Select, SelectionList, TextArea
 
 from tui.app.i18n import _, current_language
 from tui.app.widgets.text import plain
-from vault.records import labels, vocab
+from vault.records import labels, present, vocab
 from vault.records.spec import FieldKind, FieldSpec, RecordType
 
 LEVELS = ("public", "partner", "private")
@@ -39,49 +39,20 @@ def _enum_label(spec: FieldSpec, code: str) -> str:
 
 
 def display(spec: FieldSpec, value: Any, titles: dict[str, str] | None = None) -> Text:
-    """A stored value as inert text for the record view."""
+    """A stored value as inert text for the record view (:mod:`vault.records.present`
+    decides the words; this only translates yes/no and makes the text inert)."""
     if value is None:
         return Text("")
-    items = value if isinstance(value, list) else [value]
-    if spec.kind == FieldKind.ENUM:
-        return plain(", ".join(_enum_label(spec, str(c)) for c in items), single_line=False)
-    if spec.kind == FieldKind.BOOL:
+    if spec.kind == FieldKind.BOOL and not spec.multi:
         return Text(_("yes") if value else _("no"))
-    if spec.kind == FieldKind.POSITIONS:
-        lines = []
-        for p in items:
-            span = " – ".join(x for x in (p.get("from", ""), p.get("to", "")) if x)
-            parts = [p.get("rank", ""), p.get("unit", ""), p.get("organisation", "")]
-            line = ", ".join(x for x in parts if x)
-            lines.append(f"{line} ({span})" if span else line)
-        return plain("\n".join(lines), single_line=False)
-    if spec.kind == FieldKind.REFERENCE:
-        names = [(titles or {}).get(str(i), str(i)) for i in items]
-        return plain(", ".join(names), single_line=False)
-    return plain("\n".join(str(i) for i in items) if spec.multi else str(value),
-                 single_line=False)
-
-
-def to_text(spec: FieldSpec, value: Any) -> str:
-    """A stored value as the text the editor shows (and ``from_text`` reads back)."""
-    if value is None:
-        return ""
-    if spec.kind == FieldKind.POSITIONS:
-        return json.dumps(value, ensure_ascii=False, indent=1)
-    if spec.kind == FieldKind.BOOL:
-        return "true" if value else "false"
-    if spec.multi:
-        items = [str(v) for v in value]
-        if any(";" in i or i != i.strip() for i in items):
-            return json.dumps(items, ensure_ascii=False)
-        return "; ".join(items)
-    return str(value)
+    return plain(present.joined(spec, value, titles, registry_lang()), single_line=False)
 
 
 def make_input(spec: FieldSpec, raw: str, widget_id: str,
                titles: dict[str, str] | None = None) -> Widget:
-    """The input widget for a field, holding ``raw`` (text as :func:`to_text` makes it).
-    Reference fields get a picker by title (``titles``: id -> title of linked records)."""
+    """The input widget for a field, holding ``raw`` (text as
+    :func:`vault.records.present.to_text` makes it). Reference fields get a picker by
+    title (``titles``: id -> title of linked records)."""
     if spec.kind == FieldKind.REFERENCE:
         from tui.app.widgets.picker import ReferenceField
 
@@ -127,7 +98,7 @@ def reference_ids(raw: str) -> list[str]:
 
 
 def read_input(widget: Widget) -> str:
-    """The text a field's input holds now (for :func:`vault.records.validate.from_text`)."""
+    """The text a field's input holds now (for :func:`vault.records.present.from_text`)."""
     value_text = getattr(widget, "value_text", None)
     if callable(value_text):
         return str(value_text())

@@ -17,8 +17,9 @@ Measured at each size:
 - ranked top-20 search with snippets: a rare and a common Latin word, a rare and a
   common Chinese word, a romanised Chinese name;
 - the database file / the records' JSON (size on disk);
-- peak resident memory of ``evault check`` and of ``evault import`` of size/5 CSV rows
-  (each a child process; ``ru_maxrss`` from ``wait4``);
+- peak resident memory of ``evault check`` and of ``evault import`` of size/5 people as
+  CSV, as a JSON array and as an XLSX workbook (each a child process reporting its own
+  VmHWM);
 - whole process: ``evault --help`` against ``python -c pass``, and ``evault list`` on
   the vault against the ``sqlite3`` shell listing the same rows of a plaintext copy of
   the same database (made for the benchmark in the cache directory, fictional data).
@@ -147,6 +148,42 @@ def child(cmd: list[str], stdin: bytes = b"", stdout: Any = subprocess.DEVNULL,
     return seconds, (peak[-1] if peak else 0), proc.returncode
 
 
+def _person_row(i: int) -> list[str]:
+    return [f"Person {i}", f"阿{i}; P{i}", f"{1950 + i % 50}-{1 + i % 12:02d}",
+            "维吾尔族，被拘留于看守所。" * 3]
+
+
+def _people_file(tmp: Path, fmt: str, rows: int) -> Path:
+    """``rows`` people to import as CSV, a JSON array or an XLSX workbook (every name
+    distinct, so a workbook's shared-strings table grows with the rows, as a real one's
+    would)."""
+    header = ["name", "aliases", "birth_date", "notes"]
+    path = tmp / f"people-{rows}.{fmt}"
+    if fmt == "csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(_person_row(i) for i in range(rows))
+    elif fmt == "json":
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write("[")
+            for i in range(rows):
+                item: dict[str, Any] = dict(zip(header, _person_row(i), strict=True))
+                item["aliases"] = item["aliases"].split("; ")
+                handle.write(("," if i else "") + json.dumps(item, ensure_ascii=False))
+            handle.write("]")
+    else:
+        import openpyxl
+
+        book = openpyxl.Workbook(write_only=True)
+        sheet = book.create_sheet()
+        sheet.append(header)
+        for i in range(rows):
+            sheet.append(_person_row(i))
+        book.save(path)
+    return path
+
+
 def evault(*args: str) -> list[str]:
     return [sys.executable, "-c", _PEAK, *args]
 
@@ -185,22 +222,19 @@ def measure(path: Path, meta: dict[str, Any], tmp: Path) -> dict[str, Any]:
                                                   "check"), secret)
     assert code == 0, "evault check found problems"
     rows = size // 5
-    csv_path = tmp / f"people-{size}.csv"
-    with csv_path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["name", "aliases", "birth_date", "notes"])
-        for i in range(rows):
-            writer.writerow([f"Person {i}", f"阿{i}; P{i}", f"{1950 + i % 50}-{1 + i % 12:02d}",
-                             "维吾尔族，被拘留于看守所。" * 3])
-    target = tmp / f"import-{size}"
-    Vault.create(target, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS).vault.close()
-    seconds, out["import_peak_kib"], code = child(evault(
-        "--vault", str(target), "--passphrase-stdin", "import", str(csv_path),
-        "--kind", "person"), secret)
-    assert code == 0, "evault import failed"
-    out["import_rows"], out["import_s"] = rows, round(seconds, 2)
-    shutil.rmtree(target)
-    csv_path.unlink()
+    for fmt in ("csv", "json", "xlsx"):
+        source = _people_file(tmp, fmt, rows)
+        target = tmp / f"import-{size}"
+        Vault.create(target, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS).vault.close()
+        seconds, peak, code = child(evault(
+            "--vault", str(target), "--passphrase-stdin", "import", str(source),
+            "--kind", "person"), secret)
+        assert code == 0, f"evault import of the {fmt} file failed"
+        key = "import" if fmt == "csv" else f"import_{fmt}"
+        out[f"{key}_peak_kib"], out[f"{key}_s"] = peak, round(seconds, 2)
+        shutil.rmtree(target)
+        source.unlink()
+    out["import_rows"] = rows
 
     out["evault_list_ms"] = min(child(evault("--vault", str(path), "--passphrase-stdin",
                                              "list"), secret)[0] for _ in range(3)) * 1e3
@@ -271,7 +305,9 @@ def main() -> int:
     print(f"worst page/count ratio {worst_page:.2f} (target <= 2); size "
           f"{results[large]['size_ratio']:.2f}x plaintext (target <= 3); check memory x"
           f"{ratios.get('check_peak_kib', 0):.2f}, import memory x"
-          f"{ratios.get('import_peak_kib', 0):.2f} (target: flat)")
+          f"{ratios.get('import_peak_kib', 0):.2f} CSV, "
+          f"x{ratios.get('import_json_peak_kib', 0):.2f} JSON array, "
+          f"x{ratios.get('import_xlsx_peak_kib', 0):.2f} XLSX (target: flat)")
     figures = {
         "bench": "scale", "sizes": sizes, "help_ms": round(help_ms, 1),
         "python_pass_ms": round(pass_ms, 1),

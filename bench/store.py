@@ -9,7 +9,8 @@ library's sqlite3 may predate FTS5's contentless_delete), in one process.
 2. Search the vault at 10,000 records and at N: median and 99th-percentile latency of
    ranked top-20 searches (with snippets) for Latin words and two-character Chinese
    terms. Target: latency at N / latency at 10,000 <= 3 (the index, not a scan).
-3. The indexed Chinese query against a ``LIKE '%term%'`` scan of the records, asserting
+3. The indexed Chinese query against a scan of the records (each record's stored,
+   compressed fields read and searched for the term; a ``LIKE`` before issue 16), asserting
    identical result sets. Target: speed-up >= 100x.
 
 4. With ``--import-rows N``: import a GB18030 CSV of N person rows through
@@ -41,6 +42,7 @@ os.environ["EVAULT_INSECURE_TEST_KDF"] = "1"  # the KDF is not what is measured 
 
 from crypto import kdf  # noqa: E402
 from vault.migrations import all_migrations  # noqa: E402
+from vault.records import stored  # noqa: E402
 from vault.records.service import RecordService  # noqa: E402
 from vault.search import search, search_ids  # noqa: E402
 from vault.session import Vault  # noqa: E402
@@ -232,9 +234,11 @@ def main() -> int:
         like_s, index_s, checked = [], [], 0
         for term in like_terms:
             t_index, found = best(lambda t=term: search_ids(vault.store, t), 5)
-            t_like, rows = best(lambda t=term: vault.store.query(
-                "SELECT id FROM records WHERE kind = 'testimony' AND data LIKE ?",
-                (f"%{t}%",)), 2)
+            # The scan reads every record's stored fields (compressed JSON) and looks
+            # for the term in the text, which is what a search without the index costs.
+            t_like, rows = best(lambda t=term: [r for r in vault.store.query(
+                "SELECT id, data FROM records WHERE kind = 'testimony'")
+                if t in stored.unpack(r[1])], 2)
             assert set(found) == {r[0] for r in rows}, term
             assert len(found) == len(set(found))
             checked += len(found)
@@ -277,7 +281,7 @@ def main() -> int:
           f"{max(freq_zh.values()):,} (median {statistics.median(freq_zh.values()):,.0f})")
     print(f"{'all matches, Chinese term (vault)':<40}{'median ms':>10}")
     print(f"  {'FTS5 bigram index':<38}{statistics.median(index_s) * 1e3:>10.2f}")
-    print(f"  {'LIKE scan of the records':<38}{statistics.median(like_s) * 1e3:>10.2f}")
+    print(f"  {'scan of the records':<38}{statistics.median(like_s) * 1e3:>10.2f}")
     print(f"  speed-up {speedup:.0f}x with identical results ({checked:,} ids compared; "
           "target >= 100x)")
     figures = {

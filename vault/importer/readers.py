@@ -1,10 +1,14 @@
 """Rows out of the files people keep: CSV (any delimiter Excel writes), XLSX and JSON
 Lines. Everything is read in memory: an import never writes a temporary file.
 
-CSV and JSON Lines are streamed: :func:`read` checks the whole file once (encoding,
-structure, row count) and keeps only where it is; each pass over ``Sheet.rows`` reads it
-again, a row at a time, so importing 200,000 rows holds one row, not the file. XLSX and
-a JSON array (``[...]``) are read whole.
+Every format is streamed: :func:`read` checks the whole file once (encoding, structure,
+row count) and keeps only where it is; each pass over ``Sheet.rows`` reads it again, a
+row at a time, so importing 200,000 rows holds one row, not the file. A JSON array
+(``[...]``) is parsed incrementally by ijson (its C backend, yajl), one element at a
+time. A workbook's first sheet is read by openpyxl in read-only mode, which parses the
+sheet's XML incrementally (iterparse over the zip member); what it holds whole is the
+workbook's shared-strings table (every distinct text of the workbook, which a cell
+refers to by number), so memory follows the distinct text, not the rows.
 
 Row numbers are the ones a person sees: in a CSV or a workbook the header is row 1 and
 the first record row 2 (a quoted cell with line breaks is still one row); in JSON Lines
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from vault.errors import InvalidInput
-from vault.importer.encoding import Detected, decode, detect
+from vault.importer.encoding import Detected, detect
 
 FIELD_LIMIT = 64 * 1024 * 1024  # characters in one CSV cell; validation says what is too long
 _DELIMITERS = [",", ";", "\t", "|"]
@@ -112,9 +117,14 @@ def read(path: Path, encoding: str | None = None) -> Sheet:
     if suffix in _JSON_SUFFIXES:
         with _open(path, detected, "\n") as handle:
             head = handle.read(4096).lstrip().removeprefix("\ufeff")
-        if head.startswith("["):  # one JSON document: parsed whole
-            decoded = decode(path.read_bytes(), encoding)
-            return Sheet("JSON Lines", decoded.encoding, None, _json_rows(decoded.text))
+        if head.startswith("["):  # one JSON document: parsed an element at a time
+
+            def json_array() -> Iterator[Row]:
+                with _open(path, detected, "\n") as handle:
+                    yield from _json_array_rows(handle)
+
+            count = sum(1 for _ in json_array())  # the whole array checked once, here
+            return Sheet("JSON Lines", detected.encoding, None, FileRows(json_array, count))
 
         def json_lines() -> Iterator[Row]:
             with _open(path, detected, "\n") as handle:
@@ -242,22 +252,37 @@ def _clip(cells: list[Any], width: int) -> list[Any]:
 
 
 def _read_xlsx(path: Path) -> Sheet:
+    _check_expansion(path)
+    facts: dict[str, int] = {}
+    records = _xlsx_records(path, facts)
+    columns = _header(records)
+    # Every row checked once, here (the caps, damaged XML); the header is already read.
+    count = sum(1 for _ in _table_rows(columns, itertools.chain([(1, [])], records)))
+
+    def rows() -> Iterator[Row]:
+        return _table_rows(columns, _xlsx_records(path, {}))
+
+    return Sheet("XLSX", None, columns, FileRows(rows, count), facts.get("sheets", 1))
+
+
+def _xlsx_records(path: Path, facts: dict[str, int]) -> Iterator[tuple[int, list[Any]]]:
+    """``(row number, cells)`` of the first sheet, one row at a time, the header's width
+    deciding how many cells of later rows are kept (:func:`_clip`). Sets
+    ``facts["sheets"]``."""
     import openpyxl  # only when a workbook is read: it is a large import
 
-    _check_expansion(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - a damaged workbook raises many kinds of error
         raise InvalidInput(f"{describe(path)} is not a readable XLSX workbook") from None
     try:
-        sheets = len(book.worksheets)
-        if not sheets:
+        facts["sheets"] = len(book.worksheets)
+        if not book.worksheets:
             raise InvalidInput("the workbook has no sheet")
         sheet = book.worksheets[0]
         # Never trust the sheet's declared <dimension>: openpyxl pads every row to it.
         sheet.reset_dimensions()
-        records: list[tuple[int, list[Any]]] = []
-        number, width = 0, XLSX_MAX_COLUMNS
+        number, width, header = 0, XLSX_MAX_COLUMNS, True
         try:
             for cells in sheet.iter_rows():
                 rows_at = [c.row for c in cells if getattr(c, "row", None)]
@@ -269,16 +294,17 @@ def _read_xlsx(path: Path) -> Sheet:
                 values = [_cell(c.value) for c in cells]
                 while values and (values[-1] is None or values[-1] == ""):
                     values.pop()
-                if not values and records:
-                    continue  # a blank row (skipped later anyway): keep no list for it
-                if not records:
+                if not values and not header:
+                    continue  # a blank row (skipped later anyway)
+                if header:
                     if len(values) > XLSX_MAX_COLUMNS:
                         raise InvalidInput(f"the workbook's header has more than "
                                            f"{XLSX_MAX_COLUMNS:,} columns; it is not a "
                                            "spreadsheet evault can import")
-                    width = len(values)
-                records.append((number, values if len(records) == 0 else
-                                _clip(values, width)))
+                    width, header = len(values), False
+                    yield number, values
+                else:
+                    yield number, _clip(values, width)
         except InvalidInput:
             raise
         except Exception:  # noqa: BLE001 - damaged sheet XML
@@ -286,26 +312,43 @@ def _read_xlsx(path: Path) -> Sheet:
                                "is damaged") from None
     finally:
         book.close()
-    columns, rows = _table(records)
-    return Sheet("XLSX", None, columns, rows, sheets)
 
 
 def _no_constants(name: str) -> Any:
     raise ValueError(name)
 
 
-def _json_rows(text: str) -> list[Row]:
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            items = json.loads(stripped, parse_constant=_no_constants)
-        except (ValueError, RecursionError):
-            raise InvalidInput("the file is not valid JSON (a JSON array of records, or "
-                               "one record per line)") from None
-        if not isinstance(items, list):
-            raise InvalidInput("the file is not a JSON array of records")
-        return [_json_row(i, item) for i, item in enumerate(items, start=1)]
-    return list(_json_line_rows(io.StringIO(text, newline="")))
+class _Utf8:
+    """A decoded text file as UTF-8 bytes without a byte-order mark, for ijson (its C
+    backend reads bytes; the file may be GB18030 or UTF-16)."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.first = True
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson asks for nothing first, to see whether it gets bytes
+            return b""
+        text = self.handle.read(size if size > 0 else -1)
+        if self.first:
+            text, self.first = text.removeprefix("\ufeff"), False
+        return str(text).encode("utf-8")
+
+
+def _json_array_rows(handle: Any) -> Iterator[Row]:
+    """One row per element of the JSON array in ``handle``, parsed incrementally.
+    Numbers come back as int or float (as ``json.loads`` gives them); NaN and Infinity
+    are not JSON and are refused like any syntax error."""
+    import ijson  # only when a JSON array is read
+
+    try:
+        items = ijson.items(_Utf8(handle), "item", use_float=True)
+        for number, item in enumerate(items, start=1):
+            yield _json_row(number, item)
+    except (ijson.JSONError, RecursionError, UnicodeError):
+        # ijson's messages quote the text around the error: never shown.
+        raise InvalidInput("the file is not valid JSON (a JSON array of records, or "
+                           "one record per line)") from None
 
 
 def _json_line_rows(handle: Iterable[str]) -> Iterator[Row]:

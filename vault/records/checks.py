@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from vault.errors import VaultError
 from vault.records.spec import FieldKind, Level
+from vault.records.stored import fields as stored_fields
 
 if TYPE_CHECKING:
     from vault.session import Vault
@@ -56,11 +57,11 @@ def check_records(vault: Vault) -> list[str]:
     return problems[:MAX_REPORTED]
 
 
-def _check_one(registry: Any, rid: str, kind: str, data: str, levels: str,
+def _check_one(registry: Any, rid: str, kind: str, data: str | bytes, levels: str,
                links: set[tuple[str, str, str]]) -> list[str]:
     """Problems of one record; adds the links its references imply to ``links``."""
     try:
-        fields: dict[str, Any] = json.loads(data)
+        fields: dict[str, Any] = stored_fields(data)
         stored: dict[str, str] = json.loads(levels)
         rtype = registry.type(kind)
     except (ValueError, TypeError, VaultError):

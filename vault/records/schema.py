@@ -8,13 +8,38 @@
   references can be followed both ways (``references_to``, ``list --case``) and a
   referenced record cannot be deleted (the foreign key on ``dst``).
 - ``custom_fields``: fields users added to a type, one JSON spec each.
+- ``data`` is compressed JSON since ``records_0004_compress_data``
+  (:mod:`vault.records.stored` says why).
 - ``record_counts``: how many records of each kind, kept by triggers on ``records`` so a
   count never walks a million rows, whoever writes.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from vault.migrations import Migration, sql
+from vault.records import stored
+
+#: Rows rewritten per statement batch by ``records_0004_compress_data``.
+_BATCH = 1_000
+
+
+def _compress_data(conn: Any) -> None:
+    """records_0004: rows written before records' fields were stored compressed
+    (:mod:`vault.records.stored`) are rewritten once, a batch at a time, so an existing
+    vault shrinks like a new one (its freed pages are reused by later writes)."""
+    last = 0
+    while True:
+        rows = conn.execute("SELECT rowid, data FROM records WHERE rowid > ? ORDER BY rowid "
+                            "LIMIT ?", (last, _BATCH)).fetchall()
+        if not rows:
+            return
+        last = int(rows[-1][0])
+        conn.executemany("UPDATE records SET data = ? WHERE rowid = ?",
+                         [(stored.pack(data), rowid) for rowid, data in rows
+                          if isinstance(data, str)])
+
 
 MIGRATIONS = [
     Migration("records_0001_tables", sql(
@@ -85,4 +110,5 @@ MIGRATIONS = [
         END
         """
     )),
+    Migration("records_0004_compress_data", _compress_data),
 ]

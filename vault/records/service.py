@@ -22,7 +22,7 @@ import sqlcipher3
 from vault import ids
 from vault.context import ServiceContext
 from vault.errors import InvalidInput
-from vault.records import custom, paging
+from vault.records import custom, paging, stored
 from vault.records.dates import BadDate, parse_date
 from vault.records.errors import FieldError, PinnedField
 from vault.records.model import Record, RecordSummary, index_texts, main_date, title_of
@@ -190,7 +190,8 @@ class RecordService:
         tx.execute(
             "INSERT INTO records(id, kind, data, levels, title, date, created, updated) "
             "VALUES (?,?,?,?,?,?,?,?)",
-            (rid, rtype.name, _dump(fields), _dump(levels), title_of(rtype, fields), date,
+            (rid, rtype.name, stored.pack(_dump(fields)), _dump(levels), title_of(rtype, fields),
+             date,
              now, now),
         )
         self._write_links(tx, rid, rtype, fields)
@@ -229,7 +230,7 @@ class RecordService:
             levels = self._levels_for(rtype, fields, record.levels, asked)
             tx.execute("UPDATE records SET data = ?, levels = ?, title = ?, date = ?, "
                        "updated = ? WHERE id = ?",
-                       (_dump(fields), _dump(levels), title_of(rtype, fields),
+                       (stored.pack(_dump(fields)), _dump(levels), title_of(rtype, fields),
                         main_date(rtype, fields), self._now(), record.id))
             tx.execute("DELETE FROM links WHERE src = ?", (record.id,))
             self._write_links(tx, record.id, rtype, fields)
@@ -361,10 +362,10 @@ class RecordService:
 
     def _record(self, row: Any) -> Record:
         rid, kind, data, levels_json, title, created, updated = row
-        fields: dict[str, Any] = json.loads(data)
-        stored = {k: Level(v) for k, v in json.loads(levels_json).items()}
+        fields: dict[str, Any] = stored.fields(data)
+        kept = {k: Level(v) for k, v in json.loads(levels_json).items()}
         rtype = self.registry.type(kind)
-        levels = self._levels_for(rtype, fields, stored, {})
+        levels = self._levels_for(rtype, fields, kept, {})
         return Record(rid, kind, fields, levels, created, updated, title)
 
     def list(self, kind: str | None = None, case: str | None = None,
@@ -472,8 +473,7 @@ class RecordService:
 ORDERS = paging.COLUMNS
 
 
-def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_dump = stored.dump
 
 
 def _level_name(level: Level | None) -> str | None:

@@ -220,6 +220,11 @@ def edge_words(value: str) -> tuple[int, int]:
     return (words[0], words[-1]) if words else (0, 0)
 
 
+def form_key(value: str) -> tuple[str, int, int]:
+    """What a matcher needs of one form: its skeleton and its edge words' lengths."""
+    return (skeleton(value), *edge_words(value))
+
+
 def _edge_ok(edge: str, neighbour: str, key_len: int) -> bool:
     if not neighbour:
         return True  # start or end of the text, or a separator
@@ -256,19 +261,29 @@ class Matcher(Generic[T]):
     """
 
     def __init__(self, values: Iterable[tuple[str, T]]) -> None:
+        self._build((skeleton(value), *edge_words(value), owner) for value, owner in values)
+
+    @classmethod
+    def keyed(cls, entries: Iterable[tuple[str, int, int, T]]) -> Matcher[T]:
+        """A matcher from forms already folded: (skeleton, first and last word's skeleton
+        lengths, owner), as :func:`form_key` computes them. The protected identities
+        table stores forms this way, so an export does not fold them again."""
+        matcher = cls.__new__(cls)
+        matcher._build(entries)
+        return matcher
+
+    def _build(self, entries: Iterable[tuple[str, int, int, T]]) -> None:
         import ahocorasick
 
         owners: dict[str, dict[T, None]] = {}
         self._edges: dict[str, tuple[int, int]] = {}
         self.too_short: list[T] = []
-        for value, owner in values:
-            key = skeleton(value)
+        for key, left, right, owner in entries:
             if len(key) < MIN_KEY:
                 if key:
                     self.too_short.append(owner)
                 continue
             owners.setdefault(key, {})[owner] = None
-            left, right = edge_words(value)
             old = self._edges.get(key, (0, 0))
             # Several spellings of one skeleton: keep the longer edge (matches more).
             self._edges[key] = (max(old[0], left), max(old[1], right))

@@ -45,6 +45,8 @@ class Audience:
         self._records = records
         self.registry = records.registry
         self._loaded: dict[str, Record | None] = {}
+        self._gate: Gate | None = None
+        self._gate_for: tuple[int, dict[str, set[str]]] | None = None
         self.decisions = Decisions(vault.store).all()
         same = {rid for (rid, _), d in self.decisions.items() if d == "same"}
         self.ids: Identifiers = protected.identifiers(
@@ -118,6 +120,13 @@ class Audience:
         return self.ids.stored_values
 
     def gate(self) -> Gate:
-        """The leak gate for what this audience may not see."""
-        return Gate(self.needles(), self.exemptions(), known=self.ids.forbidden,
-                    byte_values=self.byte_values())
+        """The leak gate for what this audience may not see: built once, when first asked
+        for after every record was redacted (the plan's pictures and the seal share it;
+        what the redactor found later would be missing, so it is built again then)."""
+        needles = self.needles()
+        exemptions = self.exemptions()
+        if self._gate is None or self._gate_for != (len(needles), exemptions):
+            self._gate = Gate(needles, exemptions, known=self.ids.forbidden,
+                              byte_values=self.byte_values(), folded=self.ids.folded)
+            self._gate_for = (len(needles), exemptions)
+        return self._gate

@@ -33,7 +33,7 @@ import io
 import json
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from vault.errors import PolicyRefused
@@ -79,11 +79,12 @@ class LeakFound(PolicyRefused):
         self.leaks = leaks
 
 
-def _forms(value: str) -> set[str]:
+def _forms(value: str, key: str | None = None) -> set[str]:
     # As stored, compatibility-normalised (full-width, ligatures) and case-folded, and
     # the skeleton (no spaces or punctuation). ASCII case is handled by the search.
     nfkc = unicodedata.normalize("NFKC", value)
-    forms = {value, nfkc, nfkc.casefold() if not nfkc.isascii() else nfkc, skeleton(value)}
+    forms = {value, nfkc, nfkc.casefold() if not nfkc.isascii() else nfkc,
+             skeleton(value) if key is None else key}
     return {f for f in forms if f}
 
 
@@ -126,13 +127,16 @@ class Gate:
     def __init__(self, identifiers: Iterable[tuple[str, Owner]],
                  exempt: dict[str, set[str]] | None = None, *,
                  known: Matcher[Owner] | None = None,
-                 byte_values: Iterable[tuple[str, Owner]] | None = None) -> None:
+                 byte_values: Iterable[tuple[str, Owner]] | None = None,
+                 folded: Mapping[str, tuple[str, int, int]] | None = None) -> None:
         """``identifiers``: every form to refuse (protected identifiers and detector
         findings, whose owner kind starts with ``finding:``). ``known``: the matcher the
         rewriter already built over the protected forms (reused, not built twice).
         ``byte_values``: the stored values whose exact encodings are searched in opaque
         bytes (the derived forms are for text; every form in every encoding would be
-        millions of needles at 10,000 people); by default every identifier."""
+        millions of needles at 10,000 people); by default every identifier. ``folded``:
+        value → (skeleton, first and last word lengths) already computed (the stored
+        forms of :mod:`vault.export.protected`), so they are not folded again here."""
         values = list(identifiers)
         self.exempt = {k: set(v) for k, v in (exempt or {}).items()}
         """Bundle record id → values that record's structured fields keep by decision."""
@@ -143,19 +147,23 @@ class Gate:
         if byte_values is not None:
             values = [*byte_values, *findings]
         opaque: list[tuple[bytes, Owner]] = []
-        bounded: list[tuple[str, Owner]] = []
+        bounded: list[tuple[str, int, int, Owner]] = []
         text: list[tuple[bytes, Owner]] = []
+        known_folds = folded or {}
         for value, owner in values:
-            if len(skeleton(value)) < 2:
+            fold = known_folds.get(value)
+            key, left, right = fold if fold is not None else (skeleton(value),
+                                                               *edge_words(value))
+            if len(key) < 2:
                 continue  # too short to search (listed by the plan)
             # A value with a one- or two-character edge word ("Source B") is word-bounded
             # in the matcher; searched as bare ASCII bytes it would be "found" in "source
             # be kept" or in every PDF CMap's "findresource begin". Text files are read
             # by the matcher; its other encodings still go to the byte search.
-            short_edge = min(edge_words(value)) < SHORT_EDGE_WORD
+            short_edge = min(left, right) < SHORT_EDGE_WORD
             if short_edge:
-                bounded.append((value, owner))
-            for form in _forms(value):
+                bounded.append((key, left, right, owner))
+            for form in _forms(value, key):
                 for enc in _ENCODINGS:
                     try:
                         data = form.encode(enc)
@@ -171,7 +179,7 @@ class Gate:
         self.opaque = _ByteNeedles(opaque)
         self.text_bytes = _ByteNeedles(text)
         #: Those short-edged values, searched word-bounded in decoded PDF streams.
-        self.bounded: Matcher[Owner] = Matcher(bounded)
+        self.bounded: Matcher[Owner] = Matcher.keyed(bounded)
 
     # -- one file ------------------------------------------------------------------------
 

@@ -14,7 +14,8 @@ Tables (all inside the SQLCipher database, encrypted like everything else):
   need to know of its field (:func:`vault.export.identity.shape`) and its forms, each as
   ``[text, skeleton, first word length, last word length]`` (folded once, at write). A row
   nobody refers to any more is deleted by a trigger: a deleted source's name does not
-  linger here.
+  linger here. Ids are never reused (``AUTOINCREMENT``): rows travel mode sealed and
+  restores later can never point at another value.
 - ``identities``: one row per (record, field, value): whose identifier it is, at which
   level, whether it is a person's name. Deleted with its record (``ON DELETE CASCADE``,
   which also lets travel mode seal these rows with their records).
@@ -49,7 +50,7 @@ BATCH = 500
 
 TABLES = """
 CREATE TABLE identity_forms (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     value TEXT NOT NULL,
     shape TEXT NOT NULL,
     forms TEXT NOT NULL,
@@ -159,24 +160,21 @@ def write(conn: Connection, record: Record, registry: Registry) -> None:
     """Bring one record's rows in step with it and clear its stale mark. Runs inside the
     caller's write transaction: the record and its identities commit together."""
     wanted: dict[tuple[str, int], tuple[str, str, int]] = {}
-    for row in rows_of(record, registry):
+    for row in _merged(rows_of(record, registry)):
         form = _form_id(conn, row.value, row.shape)
-        key = (row.field, form)
-        old = wanted.get(key)
-        level = row.level.value
-        if old is not None and Level(old[1]) > row.level:
-            level = old[1]
-        wanted[key] = (row.kind, level, int(row.person))
+        wanted[(row.field, form)] = (row.kind, row.level.value, int(row.person))
     have = {(str(f), int(form)): (str(k), str(lv), int(p)) for f, form, k, lv, p in
             conn.execute("SELECT field, form, kind, level, person FROM identities "
                          "WHERE record = ?", (record.id,)).fetchall()}
-    for key in have.keys() - wanted.keys():
-        conn.execute("DELETE FROM identities WHERE record = ? AND field = ? AND form = ?",
-                     (record.id, *key))
+    # New rows first: deleting an old row drops a value nobody else refers to, and a
+    # value this record still needs must be referred to by then.
     for key, value in wanted.items():
         if have.get(key) != value:
             conn.execute("INSERT OR REPLACE INTO identities(record, field, form, kind, level, "
                          "person) VALUES (?,?,?,?,?,?)", (record.id, *key, *value))
+    for key in have.keys() - wanted.keys():
+        conn.execute("DELETE FROM identities WHERE record = ? AND field = ? AND form = ?",
+                     (record.id, *key))
     conn.execute("DELETE FROM identity_stale WHERE record = ?", (record.id,))
 
 
@@ -306,9 +304,13 @@ def identifiers(stored: Stored, clearance: Level, protected: Iterable[str] = ()
     allowed: list[tuple[str, int, int, Owner]] = []
     forbidden_values: list[tuple[str, Owner]] = []
     stored_values: list[tuple[str, Owner]] = []
+    folded: dict[str, tuple[str, int, int]] = {}
     for owner, value, forms in stored.entries:
         if owner.level > clearance or owner.record_id in same:
             stored_values.append((value, owner))
+            first = forms[0]  # the value as stored comes first (compute_forms)
+            if first[0] == value:
+                folded[value] = (first[1], first[2], first[3])
             for text, key, left, right in forms:
                 forbidden.append((key, left, right, owner))
                 forbidden_values.append((text, owner))
@@ -317,7 +319,7 @@ def identifiers(stored: Stored, clearance: Level, protected: Iterable[str] = ()
     keys = {entry[0] for entry in forbidden}
     return Identifiers(Matcher.keyed(forbidden),
                        Matcher.keyed(e for e in allowed if e[0] not in keys),
-                       forbidden_values, stored_values)
+                       forbidden_values, stored_values, folded)
 
 
 def current(store: Any, registry: Registry) -> Stored:
@@ -331,3 +333,106 @@ def current(store: Any, registry: Registry) -> Stored:
             count = rebuild(tx, registry)
             tx.audit("identities.rebuild", records=count, reason="rules")
     return load(store, registry)
+
+
+# -- check and repair ---------------------------------------------------------------------
+
+
+def problems(store: Any, registry: Registry) -> list[str]:
+    """What is out of step between the records and the table (counts only, never a
+    value): every record's rows recomputed and compared, a batch at a time."""
+    if not rules_current(store):
+        return ["protected identities: stored by other rules; 'evault check --repair' "
+                "rebuilds them (an export rebuilds them first anyway)"]
+    stale = int(store.query_one("SELECT count(*) FROM identity_stale")[0])
+    wrong = 0
+    last = 0
+    while True:
+        got = store.query("SELECT rowid, id, kind, data, levels FROM records WHERE rowid > ? "
+                          "ORDER BY rowid LIMIT ?", (last, BATCH))
+        if not got:
+            break
+        last = int(got[-1][0])
+        ids = json.dumps([str(r[1]) for r in got])
+        have: set[tuple[str, str, str, str, str, str, int]] = {
+            (str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), int(r[6]))
+            for r in store.query(
+                "SELECT i.record, i.field, f.value, f.shape, i.kind, i.level, i.person "
+                "FROM identities i JOIN identity_forms f ON f.id = i.form "
+                "WHERE i.record IN (SELECT value FROM json_each(?))", (ids,))}
+        want: set[tuple[str, str, str, str, str, str, int]] = set()
+        for row in got:
+            record = record_from_row(row[1:])
+            want.update((record.id, r.field, r.value, r.shape, r.kind, r.level.value,
+                         int(r.person)) for r in _merged(rows_of(record, registry)))
+        wrong += len({h[0] for h in have ^ want})
+    orphans = int(store.query_one(
+        "SELECT count(*) FROM identities WHERE form NOT IN (SELECT id FROM identity_forms)"
+    )[0])
+    unused = int(store.query_one(
+        "SELECT count(*) FROM identity_forms WHERE id NOT IN (SELECT form FROM identities)"
+    )[0])
+    bad_forms = _bad_forms(store)
+    found = []
+    if wrong or orphans or unused or bad_forms:
+        found.append(f"protected identities: {wrong} record(s) out of step, {orphans} row(s) "
+                     f"without forms, {unused} unused value(s), {bad_forms} value(s) with "
+                     "wrong forms; 'evault check --repair' rebuilds the table")
+    if stale:
+        found.append(f"protected identities: {stale} record(s) written without updating "
+                     "them (exports recompute those); 'evault check --repair' updates them")
+    return found
+
+
+def _merged(rows: list[Row]) -> list[Row]:
+    """One row per (field, value, shape), at the highest level (as :func:`write`)."""
+    best: dict[tuple[str, str, str], Row] = {}
+    for row in rows:
+        key = (row.field, row.value, row.shape)
+        if key not in best or row.level > best[key].level:
+            best[key] = row
+    return list(best.values())
+
+
+def _bad_forms(store: Any) -> int:
+    bad = 0
+    last = 0
+    while True:
+        got = store.query("SELECT id, value, shape, forms FROM identity_forms WHERE id > ? "
+                          "ORDER BY id LIMIT ?", (last, BATCH))
+        if not got:
+            return bad
+        last = int(got[-1][0])
+        for _fid, value, value_shape, data in got:
+            try:
+                stored = json.loads(data)
+            except ValueError:
+                bad += 1
+                continue
+            if stored != compute_forms(str(value), str(value_shape)):
+                bad += 1
+
+
+def check(vault: Any) -> list[str]:
+    """``evault check``: the protected identities table against the records."""
+    return problems(vault.store, vault.service("records").registry)
+
+
+def repair(vault: Any) -> list[str]:
+    """``evault check --repair``: rebuild the table when :func:`check` found anything."""
+    if not check(vault):
+        return []
+    with vault.store.transaction("rebuilding the protected identities") as tx:
+        count = rebuild(tx, vault.service("records").registry)
+        tx.audit("identities.rebuild", records=count, reason="repair")
+    return [f"protected identities rebuilt from {count} record(s)"]
+
+
+def _register() -> None:
+    from vault import session
+
+    session.CHECKS["protected identities"] = check
+    session.REPAIRS["protected identities"] = repair
+
+
+_register()

@@ -43,6 +43,7 @@ class Audience:
         self.clearance = clearance
         records = vault.service("records")
         self._records = records
+        self._store = vault.store
         self.registry = records.registry
         self._loaded: dict[str, Record | None] = {}
         self._gate: Gate | None = None
@@ -69,11 +70,13 @@ class Audience:
         return self._loaded[record_id]
 
     def load(self, record_ids: list[str]) -> None:
-        """Read these records in one query (the selection, before it is redacted)."""
+        """Read these records in one query (the selection, before it is redacted), and
+        check that the protected identities stored for them are what they hold now."""
         missing = [r for r in record_ids if r not in self._loaded]
         found = self._records.fetch(missing)
         for rid in missing:
             self._loaded[rid] = found.get(rid)
+        protected.verify(self._store, self.registry, found.values())
 
     # -- clearance -----------------------------------------------------------------------
 

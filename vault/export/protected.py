@@ -38,8 +38,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from vault.errors import IntegrityError
 from vault.export.identity import RULES, shape, shape_forms
 from vault.export.normalize import Matcher, form_key
+from vault.export.pseudonym import PERSON_KINDS
 from vault.export.redact import Identifiers, Owner, identifier_values
 from vault.records.model import Record
 from vault.records.registry import Registry
@@ -169,9 +171,13 @@ def write(conn: Connection, record: Record, registry: Registry) -> None:
     # New rows first: deleting an old row drops a value nobody else refers to, and a
     # value this record still needs must be referred to by then.
     for key, value in wanted.items():
-        if have.get(key) != value:
-            conn.execute("INSERT OR REPLACE INTO identities(record, field, form, kind, level, "
-                         "person) VALUES (?,?,?,?,?,?)", (record.id, *key, *value))
+        if key not in have:
+            conn.execute("INSERT INTO identities(record, field, form, kind, level, person) "
+                         "VALUES (?,?,?,?,?,?)", (record.id, *key, *value))
+        elif have[key] != value:  # an UPDATE, never a REPLACE (which deletes first)
+            conn.execute("UPDATE identities SET kind = ?, level = ?, person = ? "
+                         "WHERE record = ? AND field = ? AND form = ?",
+                         (*value, record.id, *key))
     for key in have.keys() - wanted.keys():
         conn.execute("DELETE FROM identities WHERE record = ? AND field = ? AND form = ?",
                      (record.id, *key))
@@ -255,6 +261,12 @@ def load(store: Any, registry: Registry, *, everything: bool = False) -> Stored:
         forms[int(fid)] = (str(value), json.loads(data))
     stale = {str(r[0]) for r in store.query(
         "SELECT id FROM records" if everything else "SELECT record FROM identity_stale")}
+    # A person or source with no row at all (a hand edit, a bug): computed afresh too. The
+    # query walks the people only (an index on kind), never the whole vault.
+    stale.update(str(r[0]) for r in store.query(
+        "SELECT id FROM records AS r WHERE kind IN (SELECT value FROM json_each(?)) AND "
+        "NOT EXISTS (SELECT 1 FROM identities AS i WHERE i.record = r.id)",
+        (json.dumps(sorted(PERSON_KINDS)),)))
     entries: list[tuple[Owner, str, list[list[Any]]]] = []
     owners: dict[tuple[str, str, str, str, int], Owner] = {}
     for rid, field, fid, kind, level, person in store.iterate(
@@ -285,6 +297,35 @@ def load(store: Any, registry: Registry, *, everything: bool = False) -> Stored:
                     owner = Owner(record.id, r.kind, r.field, r.level, r.person)
                     entries.append((owner, r.value, compute_forms(r.value, r.shape)))
     return Stored(entries)
+
+
+def verify(store: Any, registry: Registry, records: Iterable[Record]) -> None:
+    """IntegrityError (exit 4) when the stored rows of these records (the bundle's own)
+    are not what the records hold now and no stale mark says so: the table was edited
+    by hand or a bug skipped it. The export stops rather than trust it."""
+    by_id = {r.id: r for r in records}
+    if not by_id:
+        return
+    ids = json.dumps(sorted(by_id))
+    stale = {str(r[0]) for r in store.query(
+        "SELECT record FROM identity_stale WHERE record IN (SELECT value FROM json_each(?))",
+        (ids,))}
+    have: dict[str, set[tuple[str, str, str, str, int]]] = {rid: set() for rid in by_id}
+    for rid, field, value, value_shape, level, person in store.query(
+            "SELECT i.record, i.field, f.value, f.shape, i.level, i.person FROM identities i "
+            "JOIN identity_forms f ON f.id = i.form "
+            "WHERE i.record IN (SELECT value FROM json_each(?))", (ids,)):
+        have[str(rid)].add((str(field), str(value), str(value_shape), str(level), int(person)))
+    for rid, record in by_id.items():
+        if rid in stale:
+            continue  # computed afresh by load()
+        want = {(r.field, r.value, r.shape, r.level.value, int(r.person))
+                for r in _merged(rows_of(record, registry))}
+        if want != have[rid]:
+            raise IntegrityError(
+                f"the protected identities stored for record {rid} are not what it holds "
+                "(the database was edited or a write was interrupted); nothing was "
+                "exported; run 'evault check --repair' and export again")
 
 
 def rules_current(store: Any) -> bool:

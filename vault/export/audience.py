@@ -50,8 +50,9 @@ class Audience:
         self._gate_for: tuple[int, dict[str, set[str]]] | None = None
         self.decisions = Decisions(vault.store).all()
         same = {rid for (rid, _), d in self.decisions.items() if d == "same"}
-        self.ids: Identifiers = protected.identifiers(
-            protected.current(vault.store, self.registry), clearance, same)
+        with protected.no_gc_pauses():
+            self.ids: Identifiers = protected.identifiers(
+                protected.current(vault.store, self.registry), clearance, same)
         self.pseudonyms = Pseudonyms(vault.derived_key(Purpose.PSEUDONYM,
                                                        audience(list(age_keys), plain)))
         self.redactor = Redactor(self.registry, clearance, self.pseudonyms, self.ids,
@@ -129,7 +130,9 @@ class Audience:
         needles = self.needles()
         exemptions = self.exemptions()
         if self._gate is None or self._gate_for != (len(needles), exemptions):
-            self._gate = Gate(needles, exemptions, known=self.ids.forbidden,
-                              byte_values=self.byte_values(), folded=self.ids.folded)
+            with protected.no_gc_pauses():
+                self._gate = Gate(needles, exemptions, known=self.ids.forbidden,
+                                  byte_values=self.byte_values(),
+                                  folded=self.ids.folded, prepared=self.ids.prepared)
             self._gate_for = (len(needles), exemptions)
         return self._gate

@@ -12,7 +12,9 @@ Tables (all inside the SQLCipher database, encrypted like everything else):
 
 - ``identity_forms``: one row per distinct (value, shape) — the value, what the form rules
   need to know of its field (:func:`vault.export.identity.shape`) and its forms, each as
-  ``[text, skeleton, first word length, last word length]`` (folded once, at write). A row
+  ``[text, skeleton, first word length, last word length]`` (folded once, at write), and
+  the byte encodings the gate searches in images, PDFs and the container
+  (:func:`vault.export.gate.byte_needles`), encoded once, at write. A row
   nobody refers to any more is deleted by a trigger: a deleted source's name does not
   linger here. Ids are never reused (``AUTOINCREMENT``): rows travel mode sealed and
   restores later can never point at another value.
@@ -32,15 +34,17 @@ stored forms were computed with; a vault written by other rules is rebuilt befor
 
 from __future__ import annotations
 
+import gc
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from vault.errors import IntegrityError
 from vault.export.identity import RULES, shape, shape_forms
-from vault.export.normalize import Matcher, form_key
+from vault.export.normalize import LazyMatcher, Matcher, form_key
 from vault.export.pseudonym import PERSON_KINDS
 from vault.export.redact import Identifiers, Owner, identifier_values
 from vault.records.model import Record
@@ -56,6 +60,7 @@ CREATE TABLE identity_forms (
     value TEXT NOT NULL,
     shape TEXT NOT NULL,
     forms TEXT NOT NULL,
+    needles TEXT NOT NULL,
     UNIQUE (value, shape)
 );
 CREATE TABLE identities (
@@ -125,6 +130,20 @@ def compute_forms(value: str, value_shape: str) -> list[list[Any]]:
     return out
 
 
+def compute_needles(value: str, forms: list[list[Any]]) -> list[list[str]]:
+    """The stored byte needles of one value: ``[opaque, text]`` (see
+    :func:`vault.export.gate.byte_needles`)."""
+    from vault.export.gate import byte_needles
+
+    first = forms[0]  # the value itself (compute_forms puts it first)
+    opaque, text = byte_needles(value, first[1], first[2], first[3])
+    return [opaque, text]
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def registry_of(conn: Connection) -> Registry:
     """The registry with this vault's custom fields, read through ``conn`` (migrations
     and checks run before the records service exists)."""
@@ -151,23 +170,26 @@ def _form_id(conn: Connection, value: str, value_shape: str) -> int:
                        (value, value_shape)).fetchone()
     if got is not None:
         return int(got[0])
-    forms = json.dumps(compute_forms(value, value_shape), ensure_ascii=False,
-                       separators=(",", ":"))
-    cur = conn.execute("INSERT INTO identity_forms(value, shape, forms) VALUES (?,?,?)",
-                       (value, value_shape, forms))
+    forms = compute_forms(value, value_shape)
+    cur = conn.execute(
+        "INSERT INTO identity_forms(value, shape, forms, needles) VALUES (?,?,?,?)",
+        (value, value_shape, _dump(forms), _dump(compute_needles(value, forms))))
     return int(cur.lastrowid)
 
 
-def write(conn: Connection, record: Record, registry: Registry) -> None:
+def write(conn: Connection, record: Record, registry: Registry, *, new: bool = False
+          ) -> None:
     """Bring one record's rows in step with it and clear its stale mark. Runs inside the
-    caller's write transaction: the record and its identities commit together."""
+    caller's write transaction: the record and its identities commit together. ``new``:
+    the record was just inserted (it has no rows yet; one query fewer per insert)."""
     wanted: dict[tuple[str, int], tuple[str, str, int]] = {}
     for row in _merged(rows_of(record, registry)):
         form = _form_id(conn, row.value, row.shape)
         wanted[(row.field, form)] = (row.kind, row.level.value, int(row.person))
     have = {(str(f), int(form)): (str(k), str(lv), int(p)) for f, form, k, lv, p in
-            conn.execute("SELECT field, form, kind, level, person FROM identities "
-                         "WHERE record = ?", (record.id,)).fetchall()}
+            ([] if new else conn.execute("SELECT field, form, kind, level, person FROM "
+                                         "identities WHERE record = ?", (record.id,)
+                                         ).fetchall())}
     # New rows first: deleting an old row drops a value nobody else refers to, and a
     # value this record still needs must be referred to by then.
     for key, value in wanted.items():
@@ -247,8 +269,8 @@ def migrate(conn: Connection) -> None:
 class Stored:
     """Every identity of the vault as an export needs it: per owner, its value and forms."""
 
-    entries: list[tuple[Owner, str, list[list[Any]]]]
-    """(owner, value as stored, forms) for every identity row."""
+    entries: list[tuple[Owner, str, list[list[Any]], list[list[str]]]]
+    """(owner, value as stored, forms, byte needles) for every identity row."""
 
 
 def load(store: Any, registry: Registry, *, everything: bool = False) -> Stored:
@@ -256,9 +278,10 @@ def load(store: Any, registry: Registry, *, everything: bool = False) -> Stored:
     records themselves (never trusted from the table). Reads no other record, unless
     ``everything``: then every record is computed afresh (forms stored by other rules,
     in a vault that cannot be written to)."""
-    forms: dict[int, tuple[str, list[list[Any]]]] = {}
-    for fid, value, data in store.iterate("SELECT id, value, forms FROM identity_forms"):
-        forms[int(fid)] = (str(value), json.loads(data))
+    forms: dict[int, tuple[str, list[list[Any]], list[list[str]]]] = {}
+    for fid, value, data, needles in store.iterate(
+            "SELECT id, value, forms, needles FROM identity_forms"):
+        forms[int(fid)] = (str(value), json.loads(data), json.loads(needles))
     stale = {str(r[0]) for r in store.query(
         "SELECT id FROM records" if everything else "SELECT record FROM identity_stale")}
     # A person or source with no row at all (a hand edit, a bug): computed afresh too. The
@@ -267,7 +290,7 @@ def load(store: Any, registry: Registry, *, everything: bool = False) -> Stored:
         "SELECT id FROM records AS r WHERE kind IN (SELECT value FROM json_each(?)) AND "
         "NOT EXISTS (SELECT 1 FROM identities AS i WHERE i.record = r.id)",
         (json.dumps(sorted(PERSON_KINDS)),)))
-    entries: list[tuple[Owner, str, list[list[Any]]]] = []
+    entries: list[tuple[Owner, str, list[list[Any]], list[list[str]]]] = []
     owners: dict[tuple[str, str, str, str, int], Owner] = {}
     for rid, field, fid, kind, level, person in store.iterate(
             "SELECT record, field, form, kind, level, person FROM identities"):
@@ -284,7 +307,7 @@ def load(store: Any, registry: Registry, *, everything: bool = False) -> Stored:
         if owner is None:
             owner = owners[key] = Owner(str(rid), str(kind), str(field), Level(level),
                                         bool(person))
-        entries.append((owner, got[0], got[1]))
+        entries.append((owner, got[0], got[1], got[2]))
     if stale:
         entries = [e for e in entries if e[0].record_id not in stale]
         ids = sorted(stale)
@@ -295,7 +318,9 @@ def load(store: Any, registry: Registry, *, everything: bool = False) -> Stored:
                 record = record_from_row(row)
                 for r in rows_of(record, registry):
                     owner = Owner(record.id, r.kind, r.field, r.level, r.person)
-                    entries.append((owner, r.value, compute_forms(r.value, r.shape)))
+                    computed = compute_forms(r.value, r.shape)
+                    entries.append((owner, r.value, computed,
+                                    compute_needles(r.value, computed)))
     return Stored(entries)
 
 
@@ -341,26 +366,46 @@ def identifiers(stored: Stored, clearance: Level, protected: Iterable[str] = ()
     identifier of a record in ``protected`` (decided to be the same person as a protected
     one) is forbidden too."""
     same = set(protected)
-    forbidden: list[tuple[str, int, int, Owner]] = []
     allowed: list[tuple[str, int, int, Owner]] = []
     forbidden_values: list[tuple[str, Owner]] = []
     stored_values: list[tuple[str, Owner]] = []
     folded: dict[str, tuple[str, int, int]] = {}
-    for owner, value, forms in stored.entries:
-        if owner.level > clearance or owner.record_id in same:
-            stored_values.append((value, owner))
-            first = forms[0]  # the value as stored comes first (compute_forms)
-            if first[0] == value:
-                folded[value] = (first[1], first[2], first[3])
-            for text, key, left, right in forms:
-                forbidden.append((key, left, right, owner))
-                forbidden_values.append((text, owner))
-        else:
-            allowed.extend((key, left, right, owner) for _t, key, left, right in forms)
-    keys = {entry[0] for entry in forbidden}
-    return Identifiers(Matcher.keyed(forbidden),
-                       Matcher.keyed(e for e in allowed if e[0] not in keys),
-                       forbidden_values, stored_values, folded)
+    prepared: dict[str, tuple[list[str], list[str]]] = {}
+
+    def forbidden() -> Iterator[tuple[str, int, int, Owner]]:
+        for owner, value, forms, needles in stored.entries:
+            if owner.level > clearance or owner.record_id in same:
+                stored_values.append((value, owner))
+                prepared[value] = (needles[0], needles[1])
+                first = forms[0]  # the value as stored comes first (compute_forms)
+                if first[0] == value:
+                    folded[value] = (first[1], first[2], first[3])
+                for text, key, left, right in forms:
+                    forbidden_values.append((text, owner))
+                    yield key, left, right, owner
+            else:
+                allowed.extend((key, left, right, owner) for _t, key, left, right in forms)
+
+    matcher: Matcher[Owner] = Matcher.keyed(forbidden())
+    keys = set(matcher.keys())
+    return Identifiers(matcher,
+                       LazyMatcher(e for e in allowed if e[0] not in keys),
+                       forbidden_values, stored_values, folded, prepared)
+
+
+@contextmanager
+def no_gc_pauses() -> Iterator[None]:
+    """Python's cyclic garbage collector off while hundreds of thousands of small objects
+    are made that form no cycles (the forms, the matcher's tables): each full collection
+    walks every live object, and they are triggered by allocations, so building the
+    matcher for 10,000 people spent half its time there. Restored afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def current(store: Any, registry: Registry) -> Stored:
@@ -439,18 +484,19 @@ def _bad_forms(store: Any) -> int:
     bad = 0
     last = 0
     while True:
-        got = store.query("SELECT id, value, shape, forms FROM identity_forms WHERE id > ? "
-                          "ORDER BY id LIMIT ?", (last, BATCH))
+        got = store.query("SELECT id, value, shape, forms, needles FROM identity_forms "
+                          "WHERE id > ? ORDER BY id LIMIT ?", (last, BATCH))
         if not got:
             return bad
         last = int(got[-1][0])
-        for _fid, value, value_shape, data in got:
+        for _fid, value, value_shape, data, needles in got:
             try:
-                stored = json.loads(data)
+                stored = (json.loads(data), json.loads(needles))
             except ValueError:
                 bad += 1
                 continue
-            if stored != compute_forms(str(value), str(value_shape)):
+            forms = compute_forms(str(value), str(value_shape))
+            if stored != (forms, compute_needles(str(value), forms)):
                 bad += 1
 
 

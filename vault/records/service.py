@@ -35,13 +35,14 @@ Summaries = list[RecordSummary]
 Ids = list[str]
 
 
-def _identities(tx: Transaction, record: Record, registry: Registry) -> None:
+def _identities(tx: Transaction, record: Record, registry: Registry, *,
+                new: bool = False) -> None:
     """Keep the protected identities table in step with a written record, in the same
     transaction (:mod:`vault.export.protected`; imported on use: it loads the form
     rules)."""
     from vault.export import protected
 
-    protected.write(tx, record, registry)
+    protected.write(tx, record, registry, new=new)
 
 
 def _search_module() -> Any | None:
@@ -188,7 +189,8 @@ class RecordService:
              now, now),
         )
         self._write_links(tx, rid, rtype, fields)
-        _identities(tx, Record(rid, rtype.name, fields, levels, now, now, ""), self.registry)
+        _identities(tx, Record(rid, rtype.name, fields, levels, now, now, ""), self.registry,
+                    new=True)
         tx.audit("record.add", record=rid, kind=rtype.name, fields=sorted(fields),
                  levels={k: v.value for k, v in sorted(asked.items())})
         if search is not None:

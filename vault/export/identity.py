@@ -250,7 +250,9 @@ def _field_kind(field: str) -> str:
 
 #: Version of the form rules above. Forms are stored in the vault (the protected
 #: identities table, :mod:`vault.export.protected`); a change to any rule here must raise
-#: this number, and the stored forms are then rebuilt before the next export.
+#: this number, and the stored forms are then rebuilt before the next export. So must a
+#: change to which built-in fields are identifiers or to their default levels, and to the
+#: gate's byte encodings (:func:`vault.export.gate.byte_needles`), which are stored too.
 RULES = 1
 
 

@@ -20,12 +20,14 @@ Measured at each size:
 - peak resident memory of ``evault check`` and of ``evault import`` of size/5 people as
   CSV, as a JSON array and as an XLSX workbook (each a child process reporting its own
   VmHWM);
-- whole process: ``evault --help`` against ``python -c pass``, and ``evault list`` on
+- whole process: an export of 10 testimonies (``evault export --ids``; time and peak
+  resident memory), ``evault --help`` against ``python -c pass``, and ``evault list`` on
   the vault against the ``sqlite3`` shell listing the same rows of a plaintext copy of
   the same database (made for the benchmark in the cache directory, fictional data).
 
 Targets (issue 16): every page and count at the largest size within 2x of the smallest,
-size <= 3x, flat memory, ``evault --help`` under 60 ms.
+size <= 3x, flat memory, ``evault --help`` under 60 ms, an export of 10 records within 2x
+and under 300 MB.
 
     python -m bench.scale [--sizes 10000,100000] [--cache DIR] [--rebuild]
 
@@ -236,6 +238,27 @@ def measure(path: Path, meta: dict[str, Any], tmp: Path) -> dict[str, Any]:
         source.unlink()
     out["import_rows"] = rows
 
+    # Export of 10 testimonies (issue 16: the cost follows the bundle, not the vault).
+    # Whole process, as a person runs it; the best of two for time, the peak of the last.
+    vault = Vault.open(path)
+    vault.unlock(PASSPHRASE)
+    ten = ",".join(str(r[0]) for r in vault.store.query(
+        "SELECT id FROM records WHERE kind = 'testimony' ORDER BY rowid LIMIT 10"))
+    vault.close()
+    import pyrage
+
+    public = str(pyrage.x25519.Identity.generate().to_public())
+    times = []
+    for n in range(2):
+        bundle = tmp / f"export-{size}-{n}.age"
+        seconds, out["export10_peak_kib"], code = child(evault(
+            "--vault", str(path), "--passphrase-stdin", "export", "--clearance", "partner",
+            "--to", public, "--ids", ten, "--out", str(bundle), "--yes"), secret)
+        assert code == 0, "evault export failed"
+        bundle.unlink()
+        times.append(seconds)
+    out["export10_ms"] = min(times) * 1e3
+
     out["evault_list_ms"] = min(child(evault("--vault", str(path), "--passphrase-stdin",
                                              "list"), secret)[0] for _ in range(3)) * 1e3
     plain = tmp / f"plain-{size}.db"
@@ -308,6 +331,9 @@ def main() -> int:
           f"{ratios.get('import_peak_kib', 0):.2f} CSV, "
           f"x{ratios.get('import_json_peak_kib', 0):.2f} JSON array, "
           f"x{ratios.get('import_xlsx_peak_kib', 0):.2f} XLSX (target: flat)")
+    print(f"export of 10 records: x{ratios.get('export10_ms', 0):.2f} time (target <= 2), "
+          f"{results[large].get('export10_peak_kib', 0) / 1024:.0f} MB peak at "
+          f"{large:,} (target < 300 MB)")
     figures = {
         "bench": "scale", "sizes": sizes, "help_ms": round(help_ms, 1),
         "python_pass_ms": round(pass_ms, 1),

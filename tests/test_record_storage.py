@@ -20,7 +20,7 @@ from vault.store import Store, utc_now
 
 
 def test_new_records_are_stored_compressed_and_read_back_exactly(new_vault: Vault) -> None:
-    records = new_vault.service("records")
+    records = new_vault.services.records
     corpus = Corpus()
     testimonies = [corpus.testimony(n) for n in range(50)]
     ids = records.add_many("testimony", testimonies)
@@ -60,7 +60,7 @@ def test_an_old_vault_is_compressed_once_when_opened(tmp_path: Path) -> None:
 
 
 def test_a_damaged_stored_value_is_reported_by_check(new_vault: Vault) -> None:
-    records = new_vault.service("records")
+    records = new_vault.services.records
     rid = records.add("person", {"name": "Test Person"})
     (data,) = new_vault.store.query_one("SELECT data FROM records WHERE id = ?", (rid,))
     with new_vault.store.transaction("damage") as tx:

@@ -8,8 +8,9 @@ export and the dossier ask the same :class:`Audience` for:
 - the clearance checks (:meth:`may_see`, :meth:`file_may_ship`);
 - the pseudonym key (per recipients) and the findings key;
 - the identity model of every identifier the audience may not see, from every record of
-  the vault (:func:`vault.export.redact.collect`, :mod:`vault.export.identity`), and the
-  user's collision decisions (:mod:`vault.export.decisions`);
+  the vault — read from the protected identities table with the forms stored at write
+  (:mod:`vault.export.protected`), so no record is decoded but the ones the bundle
+  carries or names — and the user's collision decisions (:mod:`vault.export.decisions`);
 - the redactor, and the gate's needles and exemptions (:meth:`gate`).
 """
 
@@ -20,10 +21,11 @@ from typing import Any
 
 from crypto.schedule import Purpose
 from vault.errors import InvalidInput
+from vault.export import protected
 from vault.export.decisions import CollisionFound, Decisions
 from vault.export.gate import Gate
 from vault.export.pseudonym import Pseudonyms, audience
-from vault.export.redact import Identifiers, Owner, Redactor, collect
+from vault.export.redact import Identifiers, Owner, Redactor
 from vault.records.model import Record
 from vault.records.spec import Level
 
@@ -40,18 +42,42 @@ class Audience:
                                "public or partner")
         self.clearance = clearance
         records = vault.services.records
+        self._records = records
+        self._store = vault.store
         self.registry = records.registry
-        self.by_id: dict[str, Record] = {r.id: r for r in records.iter_records()}
+        self._loaded: dict[str, Record | None] = {}
+        self._gate: Gate | None = None
+        self._gate_for: tuple[int, dict[str, set[str]]] | None = None
         self.decisions = Decisions(vault.store).all()
         same = {rid for (rid, _), d in self.decisions.items() if d == "same"}
-        self.ids: Identifiers = collect(self.by_id.values(), self.registry, clearance,
-                                        protected=same)
+        with protected.no_gc_pauses():
+            self.ids: Identifiers = protected.identifiers(
+                protected.current(vault.store, self.registry), clearance, same)
         self.pseudonyms = Pseudonyms(vault.derived_key(Purpose.PSEUDONYM,
                                                        audience(list(age_keys), plain)))
         self.redactor = Redactor(self.registry, clearance, self.pseudonyms, self.ids,
-                                 self.by_id.get,
+                                 self.record,
                                  vault.derived_key(Purpose.PSEUDONYM, b"evault/findings"),
                                  released, self.decisions)
+
+    # -- records -----------------------------------------------------------------------
+
+    def record(self, record_id: str) -> Record | None:
+        """One record by its full id, read when first asked for (None if there is none):
+        the bundle's records and those they refer to, never the whole vault."""
+        if record_id not in self._loaded:
+            found = self._records.fetch([record_id])
+            self._loaded[record_id] = found.get(record_id)
+        return self._loaded[record_id]
+
+    def load(self, record_ids: list[str]) -> None:
+        """Read these records in one query (the selection, before it is redacted), and
+        check that the protected identities stored for them are what they hold now."""
+        missing = [r for r in record_ids if r not in self._loaded]
+        found = self._records.fetch(missing)
+        for rid in missing:
+            self._loaded[rid] = found.get(rid)
+        protected.verify(self._store, self.registry, found.values())
 
     # -- clearance -----------------------------------------------------------------------
 
@@ -63,7 +89,7 @@ class Audience:
         """The record is a source, or a testimony given by one (or by nobody known)."""
         if record.kind == "source":
             return True
-        interviewee = self.by_id.get(str(record.fields.get("source", "")))
+        interviewee = self.record(str(record.fields.get("source", "")))
         return record.kind == "testimony" and (interviewee is None or
                                                interviewee.kind == "source")
 
@@ -98,6 +124,15 @@ class Audience:
         return self.ids.stored_values
 
     def gate(self) -> Gate:
-        """The leak gate for what this audience may not see."""
-        return Gate(self.needles(), self.exemptions(), known=self.ids.forbidden,
-                    byte_values=self.byte_values())
+        """The leak gate for what this audience may not see: built once, when first asked
+        for after every record was redacted (the plan's pictures and the seal share it;
+        what the redactor found later would be missing, so it is built again then)."""
+        needles = self.needles()
+        exemptions = self.exemptions()
+        if self._gate is None or self._gate_for != (len(needles), exemptions):
+            with protected.no_gc_pauses():
+                self._gate = Gate(needles, exemptions, known=self.ids.forbidden,
+                                  byte_values=self.byte_values(),
+                                  folded=self.ids.folded, prepared=self.ids.prepared)
+            self._gate_for = (len(needles), exemptions)
+        return self._gate

@@ -33,7 +33,7 @@ import io
 import json
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from vault.errors import PolicyRefused
@@ -79,12 +79,45 @@ class LeakFound(PolicyRefused):
         self.leaks = leaks
 
 
-def _forms(value: str) -> set[str]:
+def _forms(value: str, key: str | None = None) -> set[str]:
     # As stored, compatibility-normalised (full-width, ligatures) and case-folded, and
     # the skeleton (no spaces or punctuation). ASCII case is handled by the search.
     nfkc = unicodedata.normalize("NFKC", value)
-    forms = {value, nfkc, nfkc.casefold() if not nfkc.isascii() else nfkc, skeleton(value)}
+    forms = {value, nfkc, nfkc.casefold() if not nfkc.isascii() else nfkc,
+             skeleton(value) if key is None else key}
     return {f for f in forms if f}
+
+
+def byte_needles(value: str, key: str, left: int, right: int
+                 ) -> tuple[list[str], list[str]]:
+    """The exact byte encodings the gate searches for one stored value, lowered with
+    ``bytes.lower`` and read as Latin-1 (see :class:`_ByteNeedles`): those searched in
+    opaque data (images, PDFs, the container) and those searched inside UTF-8 text (UTF-16
+    and GB18030). ``key``, ``left``, ``right``: the value's skeleton and edge words'
+    lengths. Stored with the value (:mod:`vault.export.protected`), so an export does not
+    encode every value of the vault again."""
+    # A value with a one- or two-character edge word ("Source B") is word-bounded in the
+    # matcher; searched as bare ASCII bytes it would be "found" in "source be kept" or in
+    # every PDF CMap's "findresource begin". Text files are read by the matcher; its
+    # other encodings still go to the byte search.
+    short_edge = min(left, right) < SHORT_EDGE_WORD
+    opaque: dict[str, None] = {}
+    text: dict[str, None] = {}
+    for form in sorted(_forms(value, key)):
+        for enc in _ENCODINGS:
+            try:
+                data = form.encode(enc)
+            except UnicodeEncodeError:
+                continue
+            needle = data.lower().decode("latin-1")
+            if len(data) >= MIN_OPAQUE_BYTES and not (short_edge and form.isascii()
+                                                      and enc != "utf-16-le"
+                                                      and enc != "utf-16-be"):
+                opaque[needle] = None
+            if enc != "utf-8" and len(data) >= MIN_TEXT_BYTES and \
+                    not (enc == "gb18030" and form.isascii()):
+                text[needle] = None
+    return list(opaque), list(text)
 
 
 class _ByteNeedles:
@@ -94,12 +127,14 @@ class _ByteNeedles:
     the same way on both sides) and read as Latin-1 (one character per byte) by one
     Aho-Corasick automaton: linear in the data, whatever the number of needles."""
 
-    def __init__(self, pairs: Iterable[tuple[bytes, Owner]]) -> None:
+    def __init__(self, pairs: Iterable[tuple[str, Owner]]) -> None:
+        """``pairs``: needles already lowered and read as Latin-1 (:func:`byte_needles`),
+        each with whose identifier it is."""
         import ahocorasick
 
         self.owners: dict[str, Owner] = {}
-        for data, owner in pairs:
-            self.owners.setdefault(data.lower().decode("latin-1"), owner)
+        for needle, owner in pairs:
+            self.owners.setdefault(needle, owner)
         self.automaton = ahocorasick.Automaton()
         for key in self.owners:
             self.automaton.add_word(key, key)
@@ -170,13 +205,18 @@ class Gate:
     def __init__(self, identifiers: Iterable[tuple[str, Owner]],
                  exempt: dict[str, set[str]] | None = None, *,
                  known: Matcher[Owner] | None = None,
-                 byte_values: Iterable[tuple[str, Owner]] | None = None) -> None:
+                 byte_values: Iterable[tuple[str, Owner]] | None = None,
+                 folded: Mapping[str, tuple[str, int, int]] | None = None,
+                 prepared: Mapping[str, tuple[list[str], list[str]]] | None = None) -> None:
         """``identifiers``: every form to refuse (protected identifiers and detector
         findings, whose owner kind starts with ``finding:``). ``known``: the matcher the
         rewriter already built over the protected forms (reused, not built twice).
         ``byte_values``: the stored values whose exact encodings are searched in opaque
         bytes (the derived forms are for text; every form in every encoding would be
-        millions of needles at 10,000 people); by default every identifier."""
+        millions of needles at 10,000 people); by default every identifier. ``folded``:
+        value → (skeleton, first and last word lengths) already computed (the stored
+        forms of :mod:`vault.export.protected`), so they are not folded again here;
+        ``prepared``: value → its :func:`byte_needles`, likewise stored."""
         values = list(identifiers)
         self.exempt = {k: set(v) for k, v in (exempt or {}).items()}
         """Bundle record id → values that record's structured fields keep by decision."""
@@ -186,36 +226,28 @@ class Gate:
         self.findings: Matcher[Owner] = Matcher(findings)
         if byte_values is not None:
             values = [*byte_values, *findings]
-        opaque: list[tuple[bytes, Owner]] = []
-        bounded: list[tuple[str, Owner]] = []
-        text: list[tuple[bytes, Owner]] = []
+        opaque: list[tuple[str, Owner]] = []
+        bounded: list[tuple[str, int, int, Owner]] = []
+        text: list[tuple[str, Owner]] = []
+        known_folds = folded or {}
+        ready = prepared or {}
         for value, owner in values:
-            if len(skeleton(value)) < 2:
+            fold = known_folds.get(value)
+            key, left, right = fold if fold is not None else (skeleton(value),
+                                                               *edge_words(value))
+            if len(key) < 2:
                 continue  # too short to search (listed by the plan)
-            # A value with a one- or two-character edge word ("Source B") is word-bounded
-            # in the matcher; searched as bare ASCII bytes it would be "found" in "source
-            # be kept" or in every PDF CMap's "findresource begin". Text files are read
-            # by the matcher; its other encodings still go to the byte search.
-            short_edge = min(edge_words(value)) < SHORT_EDGE_WORD
-            if short_edge:
-                bounded.append((value, owner))
-            for form in _forms(value):
-                for enc in _ENCODINGS:
-                    try:
-                        data = form.encode(enc)
-                    except UnicodeEncodeError:
-                        continue
-                    if len(data) >= MIN_OPAQUE_BYTES and not (short_edge and form.isascii()
-                                                              and enc != "utf-16-le"
-                                                              and enc != "utf-16-be"):
-                        opaque.append((data, owner))
-                    if enc != "utf-8" and len(data) >= MIN_TEXT_BYTES and \
-                            not (enc == "gb18030" and form.isascii()):
-                        text.append((data, owner))
+            if min(left, right) < SHORT_EDGE_WORD:
+                bounded.append((key, left, right, owner))
+            got = ready.get(value)
+            some_opaque, some_text = got if got is not None else byte_needles(
+                value, key, left, right)
+            opaque.extend((needle, owner) for needle in some_opaque)
+            text.extend((needle, owner) for needle in some_text)
         self.opaque = _ByteNeedles(opaque)
         self.text_bytes = _ByteNeedles(text)
         #: Those short-edged values, searched word-bounded in decoded PDF streams.
-        self.bounded: Matcher[Owner] = Matcher(bounded)
+        self.bounded: Matcher[Owner] = Matcher.keyed(bounded)
 
     # -- one file ------------------------------------------------------------------------
 

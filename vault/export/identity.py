@@ -248,29 +248,52 @@ def _field_kind(field: str) -> str:
     return "other"
 
 
-def forms(value: str, owner: T, field: str, person_name: bool) -> Iterator[Form[T]]:
-    """Every form of one protected value (the value itself first)."""
-    yield Form(value, owner, "value")
+#: Version of the form rules above. Forms are stored in the vault (the protected
+#: identities table, :mod:`vault.export.protected`); a change to any rule here must raise
+#: this number, and the stored forms are then rebuilt before the next export. So must a
+#: change to which built-in fields are identifiers or to their default levels, and to the
+#: gate's byte encodings (:func:`vault.export.gate.byte_needles`), which are stored too.
+RULES = 1
+
+
+def shape(field: str, person_name: bool) -> str:
+    """What the form rules need to know of a value's field: whether it is a person's name
+    (and not a source's working label), and whether the field holds a phone, an address or
+    something else. Two occurrences of one value with the same shape have the same forms,
+    so forms are computed and stored once per (value, shape)."""
+    who = "label" if person_name and field == "label" else ("name" if person_name else
+                                                            "value")
+    return f"{who}:{_field_kind(field)}"
+
+
+def shape_forms(value: str, value_shape: str) -> Iterator[tuple[str, str]]:
+    """Every form of one protected value of that shape, as (text, rule); the value first."""
+    who, kind = value_shape.split(":", 1)
+    person_name = who != "value"
+    yield value, "value"
     # A source's working label ("Source B") is not a name anyone writes in another order
     # or romanises; its reordered form "B Source" matched an HTML tag followed by a
     # pseudonym ("<b>Source-…") and refused innocent bundles.
-    if person_name and field != "label":
-        for text, why in name_forms(value):
-            yield Form(text, owner, why)
-    kind = _field_kind(field)
+    if who == "name":
+        yield from name_forms(value)
     if kind == "phone" or (kind == "other" and re.fullmatch(r"[\d\s+\-().·]{7,}", value)):
         for text in phone_forms(value):
-            yield Form(text, owner, "phone number")
+            yield text, "phone number"
     if kind == "address":
-        for text, why in address_forms(value):
-            yield Form(text, owner, why)
+        yield from address_forms(value)
     if not person_name:
         for part in labelled_parts(value):
             if len(skeleton(part)) >= MIN_PART and skeleton(part) != skeleton(value):
-                yield Form(part, owner, "value part of a labelled identifier")
+                yield part, "value part of a labelled identifier"
                 if re.fullmatch(r"[\d\s+\-().·]{7,}", part):
                     for text in phone_forms(part):
-                        yield Form(text, owner, "phone number")
+                        yield text, "phone number"
+
+
+def forms(value: str, owner: T, field: str, person_name: bool) -> Iterator[Form[T]]:
+    """Every form of one protected value (the value itself first)."""
+    for text, why in shape_forms(value, shape(field, person_name)):
+        yield Form(text, owner, why)
 
 
 class IdentityModel(Generic[T]):

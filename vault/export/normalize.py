@@ -220,6 +220,11 @@ def edge_words(value: str) -> tuple[int, int]:
     return (words[0], words[-1]) if words else (0, 0)
 
 
+def form_key(value: str) -> tuple[str, int, int]:
+    """What a matcher needs of one form: its skeleton and its edge words' lengths."""
+    return (skeleton(value), *edge_words(value))
+
+
 def _edge_ok(edge: str, neighbour: str, key_len: int) -> bool:
     if not neighbour:
         return True  # start or end of the text, or a separator
@@ -256,22 +261,39 @@ class Matcher(Generic[T]):
     """
 
     def __init__(self, values: Iterable[tuple[str, T]]) -> None:
+        self._build((skeleton(value), *edge_words(value), owner) for value, owner in values)
+
+    @classmethod
+    def keyed(cls, entries: Iterable[tuple[str, int, int, T]]) -> Matcher[T]:
+        """A matcher from forms already folded: (skeleton, first and last word's skeleton
+        lengths, owner), as :func:`form_key` computes them. The protected identities
+        table stores forms this way, so an export does not fold them again."""
+        matcher = cls.__new__(cls)
+        matcher._build(entries)
+        return matcher
+
+    def _build(self, entries: Iterable[tuple[str, int, int, T]]) -> None:
         import ahocorasick
 
         owners: dict[str, dict[T, None]] = {}
         self._edges: dict[str, tuple[int, int]] = {}
         self.too_short: list[T] = []
-        for value, owner in values:
-            key = skeleton(value)
+        edges = self._edges
+        for key, left, right, owner in entries:
             if len(key) < MIN_KEY:
                 if key:
                     self.too_short.append(owner)
                 continue
-            owners.setdefault(key, {})[owner] = None
-            left, right = edge_words(value)
-            old = self._edges.get(key, (0, 0))
-            # Several spellings of one skeleton: keep the longer edge (matches more).
-            self._edges[key] = (max(old[0], left), max(old[1], right))
+            got = owners.get(key)
+            if got is None:
+                owners[key] = {owner: None}
+                edges[key] = (left, right)
+                continue
+            got[owner] = None
+            old = edges[key]
+            if left > old[0] or right > old[1]:
+                # Several spellings of one skeleton: keep the longer edge (matches more).
+                edges[key] = (max(old[0], left), max(old[1], right))
         self._owners = {k: tuple(v) for k, v in owners.items()}
         self._automaton = ahocorasick.Automaton()
         for key in self._owners:
@@ -359,6 +381,40 @@ class Matcher(Generic[T]):
     def search(self, text: str, *, strict: bool = False) -> Match[T] | None:
         """The first occurrence found, or None."""
         return next(self.iter_find(text, strict=strict), None)
+
+
+class LazyMatcher(Matcher[T]):
+    """A :class:`Matcher` built on its first search. The identifiers a bundle MAY carry
+    are only consulted when a detector finds something; at 10,000 people building their
+    automaton for every export would cost as much as the protected one."""
+
+    def __init__(self, entries: Iterable[tuple[str, int, int, T]]) -> None:
+        self._pending: list[tuple[str, int, int, T]] | None = list(entries)
+
+    def _ready(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._build(pending)
+
+    def __len__(self) -> int:
+        self._ready()
+        return super().__len__()
+
+    def keys(self) -> Iterable[str]:
+        """Every skeleton this matcher looks for."""
+        self._ready()
+        return super().keys()
+
+    def owners(self, key: str) -> tuple[T, ...]:
+        """Who a skeleton belongs to."""
+        self._ready()
+        return super().owners(key)
+
+    def iter_find(self, text: str, *, strict: bool = False,
+                  views: bool = True) -> Iterator[Match[T]]:
+        """As :meth:`Matcher.iter_find`, building the automaton first."""
+        self._ready()
+        return super().iter_find(text, strict=strict, views=views)
 
 
 def merge_spans(matches: Iterable[Match[T]]) -> list[tuple[int, int, Match[T]]]:

@@ -162,7 +162,6 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
     records = vault.services.records
     chosen = select(records, selection)
     aud = Audience(vault, clearance, [r.age_key for r in recipients], plain, released)
-    by_id = aud.by_id
     pseudonyms = aud.pseudonyms
     redactor = aud.redactor
     attachments_service = vault.services.attachments if include_attachments else None
@@ -174,7 +173,11 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
     for done, rid in enumerate(chosen, start=1):
         if cancel is not None and cancel.is_set():
             raise Cancelled("the export was cancelled; nothing was written")
-        record = by_id[rid]
+        if (done - 1) % 500 == 0:
+            aud.load(chosen[done - 1:done + 499])  # a batch of the selection per query
+        record = aud.record(rid)
+        if record is None:
+            raise InvalidInput(f"record {rid} was deleted while the export was prepared")
         view = redactor.view(record)
         if attachments_service is not None:
             for att in attachments_service.list(rid):
@@ -193,7 +196,7 @@ def build_plan(vault: Any, *, clearance: Level, recipients: list[Recipient], pla
     from vault.export.seen import check_planned
 
     gate = aud.gate()
-    unread = check_planned(planned, gate, [v for v, _owner in aud.ids.forbidden_values],
+    unread = check_planned(planned, gate, [v for v, _owner in aud.ids.stored_values],
                            skip_unsanitizable)
     dropped = {a.path for a in planned if a.status != "included" and a.path}
     for view in views:  # a picture left out for what it shows is not listed either

@@ -176,6 +176,12 @@ class Identifiers:
     """Every form of every forbidden value (the gate reads text for them)."""
     stored_values: list[tuple[str, Owner]] = dataclasses.field(default_factory=list)
     """The forbidden values as stored (the gate searches their exact byte encodings)."""
+    folded: dict[str, tuple[str, int, int]] = dataclasses.field(default_factory=dict)
+    """Stored value → its skeleton and edge word lengths, when already known (the
+    protected identities table stores them), so the gate need not fold them again."""
+    prepared: dict[str, tuple[list[str], list[str]]] = dataclasses.field(
+        default_factory=dict)
+    """Stored value → the gate's byte needles for it, when stored likewise."""
 
 
 def collect(records: Iterable[Record], registry: Registry, clearance: Level,

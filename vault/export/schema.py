@@ -3,7 +3,16 @@ bundles with the provenance of every record they brought."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from vault.migrations import Migration, sql
+
+
+def _protected_identities(conn: Any) -> None:
+    from vault.export.protected import migrate
+
+    migrate(conn)
+
 
 MIGRATIONS: list[Migration] = [
     Migration(
@@ -64,4 +73,8 @@ MIGRATIONS: list[Migration] = [
             """
         ),
     ),
+    # The protected identities table (vault.export.protected): kept on write, so an
+    # export reads stored forms instead of decoding every record. Filled here from the
+    # records already in the vault.
+    Migration("export_0003_protected_identities", _protected_identities),
 ]

@@ -38,6 +38,16 @@ Summaries = list[RecordSummary]
 Ids = list[str]
 
 
+def _identities(tx: Transaction, record: Record, registry: Registry, *,
+                new: bool = False) -> None:
+    """Keep the protected identities table in step with a written record, in the same
+    transaction (:mod:`vault.export.protected`; imported on use: it loads the form
+    rules)."""
+    from vault.export import protected
+
+    protected.write(tx, record, registry, new=new)
+
+
 def _search_module() -> Any:
     """:mod:`vault.search`, imported on the first write: a command that only reads
     (``evault list``) does not load the search module and its folding tables."""
@@ -195,6 +205,8 @@ class RecordService:
              now, now),
         )
         self._write_links(tx, rid, rtype, fields)
+        _identities(tx, Record(rid, rtype.name, fields, levels, now, now, ""), self.registry,
+                    new=True)
         tx.audit("record.add", record=rid, kind=rtype.name, fields=sorted(fields),
                  levels={k: v.value for k, v in sorted(asked.items())})
         if search is not None:
@@ -234,6 +246,8 @@ class RecordService:
                         main_date(rtype, fields), self._now(), record.id))
             tx.execute("DELETE FROM links WHERE src = ?", (record.id,))
             self._write_links(tx, record.id, rtype, fields)
+            _identities(tx, Record(record.id, record.kind, fields, levels, "", "", ""),
+                        self.registry)
             for name in sorted(delta):
                 change = "removed" if delta[name] is None else "set"
                 tx.audit("record.edit", record=record.id, field=name, change=change)
@@ -265,6 +279,8 @@ class RecordService:
                        (_dump(levels), self._now(), record.id))
             tx.audit("level.change", record=record.id, field=field, old=old.value,
                      new=new.value)
+            _identities(tx, Record(record.id, record.kind, record.fields, levels, "", "", ""),
+                        self.registry)
             self._reindex(tx, search, record.id, rtype, record.fields, levels)
         return self.get(record.id)
 
@@ -359,6 +375,14 @@ class RecordService:
         title, created, updated``, with its levels completed as :meth:`get` does (the
         search index reads rows in batches of its own and builds records with this)."""
         return self._record(row)
+
+    def fetch(self, record_ids: Iterable[str]) -> dict[str, Record]:
+        """The records of these full ids that exist, in one query (an export reads its
+        selection this way, never the whole vault)."""
+        rows = self.store.query(
+            "SELECT id, kind, data, levels, title, created, updated FROM records WHERE id IN "
+            "(SELECT value FROM json_each(?))", (json.dumps(list(record_ids)),))
+        return {str(row[0]): self._record(row) for row in rows}
 
     def _record(self, row: Any) -> Record:
         rid, kind, data, levels_json, title, created, updated = row

@@ -226,6 +226,7 @@ def end(vault: Vault, path: Path, identity: pyrage.x25519.Identity, *,
                 tx.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)",
                            (DRAFTS_SETTING, json.dumps(now, ensure_ascii=False)))
             _reindex(tx, restore.records)
+            _identities(tx, restore.records)
             tx.execute("UPDATE travel_trips SET phase = 'ended', ended = ?, "
                        "pending_blobs = '[]' WHERE trip_id = ?",
                        (vault.clock().isoformat(timespec="seconds"), current.trip_id))
@@ -244,6 +245,14 @@ def end(vault: Vault, path: Path, identity: pyrage.x25519.Identity, *,
     restore.release()
     store.checkpoint()
     return Ended(current.trip_id, counts)
+
+
+def _identities(tx: Transaction, record_ids: list[str]) -> None:
+    """Bring the protected identities of the restored records in step (their rows came
+    back from the sealed file, but the records' insertion marked them stale)."""
+    from vault.export import protected
+
+    protected.refresh(tx, protected.registry_of(tx), record_ids)
 
 
 def _reindex(tx: Transaction, record_ids: list[str]) -> None:

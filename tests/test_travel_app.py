@@ -301,7 +301,11 @@ async def test_start_refuses_a_wrong_recovery_key_and_changes_nothing(tmp_path: 
     app = TestApp(made.path, language="en")
     async with app.run_test(size=(110, 40)) as pilot:
         await unlock(pilot)
-        await palette(pilot, "Start travel mode")
+        # This time from Settings (o), its "Start travel mode…" button.
+        await pilot.press("o")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SettingsScreen")
+        app.screen.query_one("#travel-start").focus()
+        await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, StartTravelScreen)
                        and app.screen.preview is not None)
         start = app.screen

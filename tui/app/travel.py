@@ -31,7 +31,8 @@ BADGE_STYLE = "bold black on cyan"
 
 def badge() -> Text:
     """``[✈ TRAVEL-SAFE]``: a word as well as a sign, so it reads without the symbol."""
-    return Text(f"[{MARK} {_('TRAVEL-SAFE')}]", style=BADGE_STYLE)
+    word = _("TRAVEL-SAFE")
+    return Text(f"[{MARK} {word}]", style=BADGE_STYLE)
 
 
 def marked_title(title: Text, marked: bool) -> Text:

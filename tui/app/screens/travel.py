@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, RadioButton, RadioSet, Static
+from textual.widgets import Button, Footer, Input, ProgressBar, RadioButton, RadioSet, Static
 
 from tui.app.i18n import N_, _
 from tui.app.screens.base import BaseScreen
@@ -68,10 +68,10 @@ class _TravelScreen(BaseScreen[None]):
     """What both screens share: kind names, the key choice, the error line."""
 
     DEFAULT_CSS = """
+    #travel-preview { margin-bottom: 1; }
     .travel-row { height: auto; }
     .travel-row Input { width: 1fr; }
-    .travel-row Button { margin: 1 0 0 1; }
-    #travel-key { margin-top: 0; }
+    .travel-row Button { margin: 0 0 0 1; }
     #travel-error { margin-top: 1; }
     """
 
@@ -89,6 +89,12 @@ class _TravelScreen(BaseScreen[None]):
 
     def _clear_error(self) -> None:
         self.query_one("#travel-error", Static).add_class("hidden")
+
+    def _compact(self) -> None:
+        """No blank line above each field (the app's stylesheet gives every Input one):
+        the whole screen fits 80x24 up to the keys."""
+        for field in self.query(Input):
+            field.styles.margin = (0, 0, 0, 0)
 
     def _key_choice(self) -> str:
         pressed = self.query_one("#travel-key", RadioSet).pressed_button
@@ -120,12 +126,15 @@ class StartTravelScreen(_TravelScreen):
             yield Static(Text(_("Start travel mode")), classes="screen-title")
             yield Static(Text(_("Counting what stays and what is sealed…")),
                          id="travel-preview")
-            yield Label(Text(_("Sealed file (keep it apart from this laptop: a USB stick, "
+            yield Static(Text(_("Never carry the recovery key with you: with it, whoever "
+                                "holds the sealed file opens everything in it.")),
+                         classes="plaintext-warning")
+            yield Static(Text(_("Sealed file (keep it apart from this laptop: a USB stick, "
                                "a colleague, sent ahead)")))
             with Horizontal(classes="travel-row"):
                 yield Input(str(default_sealed_path(self.evault.vault_path)), id="travel-out")
                 yield Button(_("Choose…"), id="travel-browse")
-            yield Label(Text(_("Seal to")))
+            yield Static(Text(_("Seal to")))
             with RadioSet(id="travel-key"):
                 yield RadioButton(_("this vault's recovery key (the one on paper)"),
                                   value=True, id="key-recovery")
@@ -136,9 +145,6 @@ class StartTravelScreen(_TravelScreen):
             yield Input(id="travel-recipient", classes="hidden", placeholder="age1…")
             yield Input(password=True, id="travel-passphrase",
                         placeholder=_("Your passphrase (the vault's keys change)"))
-            yield Static(Text(_("Never carry the recovery key with you: with it, whoever "
-                                "holds the sealed file opens everything in it.")),
-                         classes="plaintext-warning")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Start travel mode…"), id="travel-start", variant="error",
                              disabled=True)
@@ -150,6 +156,7 @@ class StartTravelScreen(_TravelScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._compact()
         self.query_one("#travel-recovery", Input).focus()
         self._load()
 
@@ -359,12 +366,12 @@ class EndTravelScreen(_TravelScreen):
         with VerticalScroll(id="travel-body"):
             yield Static(Text(_("End travel mode")), classes="screen-title")
             yield Static("", id="travel-trip")
-            yield Label(Text(_("Sealed file")))
+            yield Static(Text(_("Sealed file")))
             with Horizontal(classes="travel-row"):
                 yield Input(str(self.evault.vault_path.parent / DEFAULT_NAME),
                             id="travel-from")
                 yield Button(_("Choose…"), id="travel-browse")
-            yield Label(Text(_("Open it with")))
+            yield Static(Text(_("Open it with")))
             with RadioSet(id="travel-key"):
                 yield RadioButton(_("this vault's recovery key"), value=True,
                                   id="key-recovery")
@@ -385,6 +392,7 @@ class EndTravelScreen(_TravelScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._compact()
         self.query_one("#travel-recovery", Input).focus()
         self._load()
 

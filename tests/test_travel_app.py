@@ -323,3 +323,34 @@ async def test_start_refuses_a_wrong_recovery_key_and_changes_nothing(tmp_path: 
         assert "TRAVEL" not in str(start.sub_title)
     assert state(made.path) == before and travelling(made.path) == (False, 5)
     assert not (made.path.parent / DEFAULT_NAME).exists()
+
+
+@run_async
+async def test_m_on_the_record_screen_marks_and_unmarks_with_audit(tmp_path: Path) -> None:
+    made = make(tmp_path / "vault")
+    app = TestApp(made.path, language="en")
+    async with app.run_test(size=(110, 40)) as pilot:
+        await unlock(pilot)
+        app.screen.open_record(made.ids["source"])
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RecordScreen"
+                       and app.screen.loaded is not None)
+        record = app.screen
+        assert not record.query("#travel-badge")
+        await pilot.press("m")
+        await wait_for(pilot, lambda: bool(record.query("#travel-badge")))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: not record.query("#travel-badge")
+                       and record.loaded is not None and not record.travel_safe)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BrowseScreen))
+        table = app.screen.query_one("#records")
+        await wait_for(pilot, lambda: table.row_count == 5)
+        assert not table.travel_safe
+    vault = Vault.open(made.path)
+    vault.unlock(PASSPHRASE)
+    with vault:
+        assert vault.service("travel").marked() == []
+        actions = [(e.action, e.record) for e in vault.store.audit_entries()
+                   if e.action.startswith("travel.")]
+    assert actions == [("travel.mark", made.ids["source"]),
+                       ("travel.unmark", made.ids["source"])]

@@ -185,7 +185,10 @@ class StartTravelScreen(_TravelScreen):
             n=sum(found.records.values()), kinds=kinds_text(dict(found.records), self._kind)
             or "—", a=found.attachments, size=found.attachment_bytes, d=found.drafts))
         blocked = ""
-        if message.trip is not None:
+        if message.trip is not None and message.trip.phase == "sealed":
+            blocked = _("The last start was interrupted after its records were sealed: "
+                        "run 'evault travel start' to finish it.")
+        elif message.trip is not None:
             blocked = _("The vault is already in travel mode: end the trip first.")
         elif found.refusals:
             blocked = _("Cannot start: {n} travel-safe record(s) refer to records that are "

@@ -311,13 +311,24 @@ async def test_start_refuses_a_wrong_recovery_key_and_changes_nothing(tmp_path: 
         start = app.screen
         other = Vault.create(tmp_path / "other", PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS)
         other.vault.close()
+        # A wrong passphrase first (the keys are re-wrapped under it: checked first).
+        start.query_one("#travel-recovery").value = made.recovery_key
+        start.query_one("#travel-passphrase").value = PASSPHRASE + " typo"
+        start.query_one("#travel-start").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmDialog")
+        await pilot.press("shift+tab", "enter")
+        await wait_for(pilot, lambda: error_shown(start))
+        assert error_shown(start) == ("That is not the passphrase of this vault. Nothing "
+                                      "was changed.")
+        # Then the right passphrase with another vault's recovery key.
         start.query_one("#travel-recovery").value = other.recovery_key
         start.query_one("#travel-passphrase").value = PASSPHRASE
         start.query_one("#travel-start").focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmDialog")
         await pilot.press("shift+tab", "enter")
-        await wait_for(pilot, lambda: error_shown(start))
+        await wait_for(pilot, lambda: "recovery key" in error_shown(start))
         assert error_shown(start) == ("That is not this vault's recovery key. Nothing was "
                                       "changed.")
         assert "TRAVEL" not in str(start.sub_title)

@@ -119,6 +119,9 @@ class StartTravelScreen(_TravelScreen):
         super().__init__()
         self.preview: Any = None
         self.started = False
+        """True from the confirmation on (until a refusal)."""
+        self.done = False
+        """True once travel mode is on."""
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -318,6 +321,13 @@ class StartTravelScreen(_TravelScreen):
             return
         self.post_message(TravelStarted(started))
 
+    def action_back(self) -> None:
+        """Leave, unless the start is running (its result and the banner show here)."""
+        if self.started and not self.done:
+            self.notify(_("Travel mode is starting; wait until it has finished."))
+            return
+        self.app.pop_screen()
+
     def on_travel_step(self, message: TravelStep) -> None:
         message.stop()
         self.query_one("#travel-progress", ProgressBar).update(total=message.total,
@@ -326,6 +336,7 @@ class StartTravelScreen(_TravelScreen):
 
     def on_travel_started(self, message: TravelStarted) -> None:
         message.stop()
+        self.done = True
         counts = message.started.counts
         self.evault.data_version += 1
         self.query_one("#travel-progress", ProgressBar).update(progress=len(START_STEPS))
@@ -518,6 +529,13 @@ class EndTravelScreen(_TravelScreen):
             self.post_message(TravelFailed(exc, step))
             return
         self.post_message(done)
+
+    def action_back(self) -> None:
+        """Leave, unless the sealed file is being read (its result shows here)."""
+        if self.busy:
+            self.notify(_("The sealed file is being read; wait until it has finished."))
+            return
+        self.app.pop_screen()
 
     def on_travel_inspected(self, message: TravelInspected) -> None:
         message.stop()

@@ -98,6 +98,11 @@ async def test_every_screen_in_chinese_has_no_latin_message_text(
                 await wait_for(pilot, lambda name=name: type(app.screen).__name__ == name)
                 await look(pilot, name)
                 await back_to_browse(pilot)
+            for end, name in ((False, "StartTravelScreen"), (True, "EndTravelScreen")):
+                app.open_travel(end=end)  # what the command palette's entries call
+                await wait_for(pilot, lambda name=name: type(app.screen).__name__ == name)
+                await look(pilot, name)
+                await back_to_browse(pilot)
             for role, keys, name in (("person", "", "RecordScreen"),
                                      ("person", "s", "DossierScreen"),
                                      ("testimony", "e", "EditorScreen"),

@@ -163,3 +163,40 @@ def test_more_screens(snap_compare: Any, here: Path, language: str, size: tuple[
         await open_and(pilot, record, keys, screen)
 
     assert snap_compare(app, terminal_size=size, run_before=frozen(steps))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("end", [False, True], ids=["start", "end"])
+def test_travel_screens(snap_compare: Any, here: Path, language: str, end: bool) -> None:
+    """Start travel mode (its preview, with the case marked travel-safe) and End travel
+    mode (of a vault travelling since a fixed time), at 80x24."""
+    import pyrage
+
+    from tests.tui_support import PASSPHRASE
+    from vault.session import Vault
+
+    ids = make_vault(here, clock=fixed_clock())
+    vault = Vault.open(here, clock=fixed_clock())
+    vault.unlock(PASSPHRASE)
+    with vault:
+        travel = vault.services.travel
+        travel.mark([], ids["case"])
+        if end:
+            travel.start(Path("sealed.age"), pyrage.x25519.Identity.generate().to_public(),
+                         sealed_to="recipient", passphrase=PASSPHRASE)
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        await unlock(pilot)
+        pilot.app.open_travel(end=end)
+        name = "EndTravelScreen" if end else "StartTravelScreen"
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == name
+                       and bool(pilot.app.screen.query("HeaderTitle")))
+        if end:
+            await wait_for(pilot, lambda: str(pilot.app.screen.query_one("#travel-trip")
+                                              .render()).strip())
+        else:
+            await wait_for(pilot, lambda: pilot.app.screen.preview is not None)
+        await pilot.pause(0.3)
+
+    assert snap_compare(TestApp(here, language=language), terminal_size=(80, 24),
+                        run_before=frozen(steps))

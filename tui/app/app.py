@@ -333,6 +333,18 @@ class EvaultApp(App[int]):
                 partial(self._run_bound, binding.action, active.node),
             )
         yield SystemCommand(_("Theme"), _("Change the colours"), self.action_change_theme)
+        if self.vault is not None and self.vault.is_unlocked:
+            yield SystemCommand(_("Start travel mode"), _("Seal what is not travel-safe to "
+                                                         "a key you do not carry"),
+                                partial(self.open_travel, end=False))
+            yield SystemCommand(_("End travel mode"), _("Restore what a trip sealed"),
+                                partial(self.open_travel, end=True))
+
+    def open_travel(self, *, end: bool) -> None:
+        """The screen that starts or ends travel mode (docs/travel.md)."""
+        from tui.app.screens.travel import EndTravelScreen, StartTravelScreen
+
+        self.push_screen(EndTravelScreen() if end else StartTravelScreen())
 
     async def _run_bound(self, action: str, node: Any) -> None:
         await self.run_action(action, node)

@@ -40,6 +40,66 @@ _BLOB_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,79}")
 _TMP_PREFIX = ".tmp-"  # what 'check --repair' removes if a kill leaves one behind
 
 
+class OtherVault(InvalidInput):
+    """The sealed file was made by another vault (its ``trip.json`` names another vault
+    id): nothing was changed."""
+
+
+class AlreadyRestored(InvalidInput):
+    """The sealed file's trip has ended already: restoring it twice would clash with the
+    records it brought back. Nothing was changed."""
+
+
+def check_trip(vault: Vault, info: Any, vault_id: str, expected_trip: str) -> None:
+    """Refuse a ``trip.json`` of another format, vault or trip (the first entry of the
+    sealed file, read before anything is written)."""
+    if not isinstance(info, dict) or info.get("format") != container.FORMAT:
+        raise IntegrityError("this is not an evault travel seal (or a newer format); "
+                             "nothing was changed")
+    if info.get("vault_id") != vault_id:
+        raise OtherVault("this sealed file belongs to another vault; nothing was changed")
+    tid = str(info.get("trip_id"))
+    if tid != expected_trip or not tid:
+        earlier = trip(vault.store, tid)
+        if earlier is not None and earlier.phase == "ended":
+            raise AlreadyRestored(f"this sealed file was restored already (trip {tid}, "
+                                  f"ended {earlier.ended}); nothing was changed")
+        if not expected_trip:
+            raise InvalidInput("the vault is not in travel mode, and this sealed file is "
+                               "from no trip it knows; nothing was changed")
+        raise InvalidInput(f"this sealed file is from another trip ({tid}), not the "
+                           f"one in progress ({expected_trip}); nothing was changed")
+
+
+@dataclass(frozen=True)
+class Inspected:
+    """A sealed file that opened and checked out: its trip and its manifest's counts."""
+
+    trip_id: str
+    counts: dict[str, Any]
+
+
+def inspect(vault: Vault, path: Path, identity: pyrage.x25519.Identity) -> Inspected:
+    """Decrypt and check ``path`` the way :func:`end` does (key, vault, trip, signature,
+    every entry's hash, the trip's recorded manifest) without writing anything: what the
+    app shows before the restore, and the errors it would meet, at the cost of reading
+    the file twice."""
+    current = open_trip(vault.store)
+    expected = current.trip_id if current is not None else ""
+    vault_id = str(vault.store.meta("vault_id") or "")
+
+    def handle(name: str, stream: IO[bytes], size: int) -> None:
+        if name == container.TRIP:
+            check_trip(vault, json.loads(stream.read(1 << 20)), vault_id, expected)
+
+    opened = container.read(Path(path), identity, vault.signing_key().public_key(), handle)
+    if (current is None or opened.manifest.get("trip_id") != current.trip_id
+            or opened.manifest_sha256 != current.manifest_sha256):
+        raise IntegrityError("the sealed file is not the one this trip wrote; nothing was "
+                             "changed")
+    return Inspected(current.trip_id, dict(opened.manifest.get("counts") or {}))
+
+
 @dataclass(frozen=True)
 class Ended:
     """A trip that has ended: what came back."""
@@ -96,23 +156,7 @@ class _Restore:
                                  "nothing was changed")
 
     def _trip(self, info: Any) -> None:
-        if not isinstance(info, dict) or info.get("format") != container.FORMAT:
-            raise IntegrityError("this is not an evault travel seal (or a newer format); "
-                                 "nothing was changed")
-        if info.get("vault_id") != self.vault_id:
-            raise InvalidInput("this sealed file belongs to another vault; nothing was "
-                               "changed")
-        tid = str(info.get("trip_id"))
-        if tid != self.expected_trip or not tid:
-            earlier = trip(self.vault.store, tid)
-            if earlier is not None and earlier.phase == "ended":
-                raise InvalidInput(f"this sealed file was restored already (trip {tid}, "
-                                   f"ended {earlier.ended}); nothing was changed")
-            if not self.expected_trip:
-                raise InvalidInput("the vault is not in travel mode, and this sealed file is "
-                                   "from no trip it knows; nothing was changed")
-            raise InvalidInput(f"this sealed file is from another trip ({tid}), not the "
-                               f"one in progress ({self.expected_trip}); nothing was changed")
+        check_trip(self.vault, info, self.vault_id, self.expected_trip)
         self.saw_trip = True
         self.known_blobs = {str(r[0]) for r in self.tx.execute(
             "SELECT blob_name FROM attachments")}

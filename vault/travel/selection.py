@@ -98,6 +98,10 @@ class Preview:
     """Sealed records by kind."""
     kept: int = 0
     """Travel-safe records that stay."""
+    kept_by_kind: Counter[str] = field(default_factory=Counter)
+    """Travel-safe records that stay, by kind (the app's preview; not in the manifest)."""
+    kept_attachments: int = 0
+    """Attachments of the travel-safe records (they stay; not in the manifest)."""
     attachments: int = 0
     attachment_bytes: int = 0
     drafts: int = 0
@@ -124,6 +128,12 @@ def preview(db: Reader) -> Preview:
                               "GROUP BY kind").fetchall():
         found.records[str(kind)] = int(n)
     found.kept = int(db.execute("SELECT count(*) FROM travel_safe").fetchone()[0])
+    for kind, n in db.execute(f"SELECT kind, count(*) FROM records WHERE id NOT IN "
+                              f"({SEALED_IDS}) GROUP BY kind").fetchall():
+        found.kept_by_kind[str(kind)] = int(n)
+    found.kept_attachments = int(db.execute(
+        f"SELECT count(*) FROM attachments WHERE record_id NOT IN ({SEALED_IDS})")
+        .fetchone()[0])
     for part in parts(db):
         n = int(db.execute(f"SELECT count(*) FROM {part.table} WHERE {part.where}")
                 .fetchone()[0])

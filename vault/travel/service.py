@@ -71,6 +71,10 @@ class TravelService:
         """Ids of the travel-safe records."""
         return marks.marked(self._vault)
 
+    def marked_among(self, ids: Iterable[str]) -> set[str]:
+        """Which of these record ids are travel-safe (the app's badges)."""
+        return marks.marked_among(self._vault, ids)
+
     # -- state -----------------------------------------------------------------------
 
     def trip(self) -> Trip | None:
@@ -126,6 +130,11 @@ class TravelService:
         """Seal, remove, wipe, rotate (:mod:`vault.travel.seal`)."""
         return seal.start(self._vault, Path(out), recipient, sealed_to=sealed_to,
                           passphrase=passphrase, progress=progress)
+
+    def inspect(self, path: Path, identity: pyrage.x25519.Identity) -> restore.Inspected:
+        """Open and check a sealed file (key, vault, trip, signature, every hash) and
+        return its manifest's counts, writing nothing: the app's preview before ``end``."""
+        return restore.inspect(self._vault, Path(path), identity)
 
     def end(self, path: Path, identity: pyrage.x25519.Identity,
             progress: Progress | None = None) -> restore.Ended:

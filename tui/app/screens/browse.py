@@ -23,6 +23,7 @@ from tui.app.messages import (
     VaultChangedElsewhere,
 )
 from tui.app.screens.base import BaseScreen
+from tui.app.travel import TravelMarked, TravelMarksLoaded, marked_note, toggle_mark
 from tui.app.widgets.fields import type_label
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.record_table import PAGE, RecordTable
@@ -73,6 +74,9 @@ class BrowseScreen(BaseScreen[None]):
         Binding("u", "audit", N_("Audit log"), id="browse.audit",
                 tooltip=N_("The audit log and its chain status")),
         Binding("o", "settings", N_("Settings"), id="browse.settings"),
+        Binding("m", "travel_mark", N_("Travel-safe"), id="browse.travel_mark", show=False,
+                tooltip=N_("Mark or unmark the record under the cursor travel-safe (a "
+                           "case: with every record in it)")),
     ]
 
     def __init__(self) -> None:
@@ -189,7 +193,19 @@ class BrowseScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
+        try:  # the travel-safe sign of the page's rows, drawn with them
+            page_ids = [row.id for row in page.rows]
+            marked = self.vault.services.travel.marked_among(page_ids)
+            self.post_message(TravelMarksLoaded(generation, page_ids, marked))
+        except VaultError:
+            pass  # locked meanwhile: the page is not shown either
         self.post_message(PageLoaded(generation, 0, page.rows, after=page.next))
+
+    def on_travel_marks_loaded(self, message: TravelMarksLoaded) -> None:
+        message.stop()
+        table = self.query_one(RecordTable)
+        table.travel_safe.difference_update(message.page)
+        table.travel_safe.update(message.marked)
 
     def on_page_loaded(self, message: PageLoaded) -> None:
         message.stop()
@@ -433,6 +449,26 @@ class BrowseScreen(BaseScreen[None]):
         from tui.app.screens.audit import AuditScreen
 
         self.app.push_screen(AuditScreen())
+
+    def action_travel_mark(self) -> None:
+        """Mark the record under the cursor travel-safe, or unmark it."""
+        chosen = self.query_one(RecordTable).selected_id()
+        if chosen is not None:
+            self._travel_mark(chosen)
+
+    @work(thread=True, group="browse-travel-mark")
+    def _travel_mark(self, record_id: str) -> None:
+        try:
+            self.post_message(toggle_mark(self.vault, record_id))
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+
+    def on_travel_marked(self, message: TravelMarked) -> None:
+        message.stop()
+        self.evault.data_version += 1
+        self.version_seen = self.evault.data_version  # drawn here: no reload needed
+        self.query_one(RecordTable).show_travel_safe(message.changed, message.marked)
+        self.notify(marked_note(message))
 
     def action_settings(self) -> None:
         """Auto-lock, language, recipients, passphrase."""

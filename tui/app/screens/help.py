@@ -31,6 +31,8 @@ SCREENS: list[tuple[str, str, str]] = [
     ("tui.app.screens.bundles", "BundlesScreen", N_("Received bundles")),
     ("tui.app.screens.audit", "AuditScreen", N_("Audit log")),
     ("tui.app.screens.settings", "SettingsScreen", N_("Settings")),
+    ("tui.app.screens.travel", "StartTravelScreen", N_("Start travel mode")),
+    ("tui.app.screens.travel", "EndTravelScreen", N_("End travel mode")),
     ("tui.app.screens.help", "HelpScreen", N_("Help")),
     ("tui.app.screens.dialogs", "ErrorDialog", N_("Dialogs")),
     ("tui.app.screens.dialogs", "PromptDialog", N_("Dialogs")),

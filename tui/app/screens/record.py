@@ -17,6 +17,8 @@ from tui.app.i18n import N_, _
 from tui.app.messages import Failed, LevelSet, RecordLoaded
 from tui.app.screens.base import BaseScreen
 from tui.app.screens.dialogs import ShareDialog
+from tui.app.travel import TravelMarked, marked_note, toggle_mark
+from tui.app.travel import badge as travel_badge
 from tui.app.widgets.badge import LEVEL_WORDS
 from tui.app.widgets.field_row import FieldRow, Link
 from tui.app.widgets.fields import display, field_label, type_label
@@ -51,6 +53,9 @@ class RecordScreen(BaseScreen[None]):
         Binding("s", "dossier", N_("Sanctions dossier"), id="record.dossier",
                 tooltip=N_("For a person: the readiness check and the draft")),
         Binding("delete", "delete", N_("Delete"), id="record.delete"),
+        Binding("m", "travel_mark", N_("Travel-safe"), id="record.travel_mark", show=False,
+                tooltip=N_("Mark or unmark this record travel-safe (a case: with every "
+                           "record in it)")),
     ]
 
     def __init__(self, record_id: str, *, focus: str | None = None) -> None:
@@ -61,6 +66,8 @@ class RecordScreen(BaseScreen[None]):
         self.loaded: RecordLoaded | None = None
         self.last_change: levels.LevelChange | None = None
         """The last level change made here, for ``u``."""
+        self.travel_safe = False
+        """Whether the record stays on the device during a trip (its badge)."""
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -80,7 +87,9 @@ class RecordScreen(BaseScreen[None]):
     @work(thread=True, exclusive=True, group="record-load")
     def _load(self) -> None:
         try:
-            self.post_message(load_record(self.vault, self.record_id))
+            loaded = load_record(self.vault, self.record_id)
+            self.travel_safe = loaded.record.id in self.vault.services.travel.marked_among([loaded.record.id])
+            self.post_message(loaded)
         except VaultError as exc:
             self.post_message(Failed(exc))
 
@@ -100,6 +109,8 @@ class RecordScreen(BaseScreen[None]):
             Static(Text(f"{type_label(rtype)} · {record.id} · "
                         + _("updated {when}").format(when=record.updated)), classes="path"),
         ]
+        if self.travel_safe:
+            widgets.append(Static(travel_badge(), id="travel-badge"))
         if page.provenance:  # imported from a partner's bundle: say from whom
             widgets.append(Static(plain(page.provenance), id="provenance", classes="path"))
         for name, spec in rtype.fields.items():
@@ -273,6 +284,23 @@ class RecordScreen(BaseScreen[None]):
             self.app.push_screen(DossierScreen(self.record_id))
         else:
             self.notify(_("A dossier is drafted for a person."))
+
+    def action_travel_mark(self) -> None:
+        """Mark this record travel-safe, or unmark it (audited by the vault)."""
+        self._travel_mark()
+
+    @work(thread=True, group="record-travel-mark")
+    def _travel_mark(self) -> None:
+        try:
+            self.post_message(toggle_mark(self.vault, self.record_id))
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+
+    def on_travel_marked(self, message: TravelMarked) -> None:
+        message.stop()
+        self.evault.data_version += 1
+        self.notify(marked_note(message))
+        self._load()
 
     def action_delete(self) -> None:
         """Delete this record (after a question)."""

@@ -89,6 +89,10 @@ class SettingsScreen(BaseScreen[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Add a recipient"), id="add-recipient")
                 yield Button(_("Remove the recipient"), id="remove-recipient")
+            yield Static(Text(_("Travel mode (docs/travel.md)")), classes="section-title")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(_("Start travel mode…"), id="travel-start")
+                yield Button(_("End travel mode…"), id="travel-end")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -209,6 +213,9 @@ class SettingsScreen(BaseScreen[None]):
                    "recalibrate": self.action_recalibrate,
                    "add-recipient": self.action_add_recipient,
                    "remove-recipient": self.action_remove_recipient}
+        if event.button.id in ("travel-start", "travel-end"):
+            self.evault.open_travel(end=event.button.id == "travel-end")
+            return
         action = actions.get(event.button.id or "")
         if action is not None:
             action()

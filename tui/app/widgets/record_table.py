@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from tui.app.i18n import N_, _
+from tui.app.travel import marked_title
 from tui.app.widgets.text import plain, snippet
 
 #: Rows fetched per page. Small enough that the first page paints at once.
@@ -47,6 +48,8 @@ class RecordTable(DataTable[Text]):
         self.complete = False
         """True when the last page has been loaded."""
         self._filling = False
+        self.travel_safe: set[str] = set()
+        """Ids shown with the travel-safe sign (kept up to date by the screen)."""
 
     def setup(self, mode: str) -> None:
         """Clear and set the columns for ``list`` or ``search`` results."""
@@ -113,7 +116,7 @@ class RecordTable(DataTable[Text]):
             if row.id in self.rows:
                 continue
             self.add_row(
-                plain(row.title, limit=200),
+                marked_title(plain(row.title, limit=200), row.id in self.travel_safe),
                 Text(kind_label(row.kind)),
                 plain(getattr(row, "date", None) or ""),
                 *([plain((getattr(row, "updated", None) or "").replace("T", " ")[:19])]
@@ -133,6 +136,17 @@ class RecordTable(DataTable[Text]):
                 found = Text.assemble((_("in an attachment's text: "), "italic"), found)
             self.add_row(Text(kind_label(hit.kind)), plain(title, limit=120), found,
                          key=hit.id)
+
+    def show_travel_safe(self, ids: list[str], marked: bool) -> None:
+        """Add or take away the travel-safe sign of these rows' titles."""
+        for rid in ids:
+            if marked:
+                self.travel_safe.add(rid)
+            else:
+                self.travel_safe.discard(rid)
+            if rid in self.rows and self.mode == "list":
+                title = self.get_cell(rid, "title")
+                self.update_cell(rid, "title", marked_title(title, marked))
 
     def selected_id(self) -> str | None:
         """The record id under the cursor."""

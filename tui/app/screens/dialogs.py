@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from tui.app.errors import title
 from tui.app.i18n import N_, _
-from tui.app.screens.base import BaseModal
+from tui.app.screens.modal import BaseModal
 from tui.app.widgets.text import plain
 from vault.errors import VaultError
 

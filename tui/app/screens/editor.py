@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, LoadingIndicator, Static
 
 from tui.app import drafts, levels
+from tui.app.destinations import Go, RecordView
 from tui.app.i18n import N_, _
 from tui.app.messages import Done, Failed, LevelSet, Saved
 from tui.app.screens.base import BaseScreen
@@ -226,9 +227,7 @@ class EditorScreen(BaseScreen[None]):
         self.evault.data_version += 1
         self.notify(_("Saved."))
         if self.record_id is None:
-            from tui.app.screens.record import RecordScreen
-
-            self.app.switch_screen(RecordScreen(message.record_id))
+            self.post_message(Go(RecordView(message.record_id), replace=True))
         else:
             self._close()
 

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, LoadingIndicator, Static
 
 from tui.app import levels
+from tui.app.destinations import Attachments, Dossier, Editor, Export, Go, RecordView
 from tui.app.i18n import N_, _
 from tui.app.messages import Failed, LevelSet, RecordLoaded
 from tui.app.screens.base import BaseScreen
@@ -159,7 +160,7 @@ class RecordScreen(BaseScreen[None]):
 
     def on_link_open(self, message: Link.Open) -> None:
         message.stop()
-        self.app.push_screen(RecordScreen(message.record_id))
+        self.post_message(Go(RecordView(message.record_id)))
 
     # -- levels ------------------------------------------------------------------------
 
@@ -266,29 +267,21 @@ class RecordScreen(BaseScreen[None]):
 
     def action_edit(self) -> None:
         """Edit this record's values."""
-        from tui.app.screens.editor import EditorScreen
-
         if self.loaded is not None:
-            self.app.push_screen(EditorScreen(self.loaded.record.kind, self.record_id))
+            self.post_message(Go(Editor(self.loaded.record.kind, self.record_id)))
 
     def action_attachments(self) -> None:
         """Files bound to this record."""
-        from tui.app.screens.attachments import AttachmentsScreen
-
-        self.app.push_screen(AttachmentsScreen(self.record_id))
+        self.post_message(Go(Attachments(self.record_id)))
 
     def action_export(self) -> None:
         """Export this record to a partner."""
-        from tui.app.screens.export import ExportScreen
-
-        self.app.push_screen(ExportScreen(record_ids=[self.record_id]))
+        self.post_message(Go(Export(record_ids=(self.record_id,))))
 
     def action_dossier(self) -> None:
         """The sanctions dossier of this person."""
-        from tui.app.screens.dossier import DossierScreen
-
         if self.loaded is not None and self.loaded.record.kind == "person":
-            self.app.push_screen(DossierScreen(self.record_id))
+            self.post_message(Go(Dossier(self.record_id)))
         else:
             self.notify(_("A dossier is drafted for a person."))
 

@@ -11,27 +11,16 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Input, Select, SelectionList, TextArea
 
-from tui.app.i18n import _, current_language
+from tui.app.i18n import _
+from tui.app.widgets.labels import field_label, registry_lang, type_label
 from tui.app.widgets.text import plain
-from vault.records import labels, vocab
-from vault.records.spec import FieldKind, FieldSpec, RecordType
+from vault.records import vocab
+from vault.records.spec import FieldKind, FieldSpec
 
 LEVELS = ("public", "partner", "private")
 
-
-def registry_lang() -> str:
-    """The registry's label language for the UI language (``zh`` or ``en``)."""
-    return "zh" if current_language().startswith("zh") else "en"
-
-
-def field_label(spec: FieldSpec) -> str:
-    """The field's label in the UI language (English when not translated)."""
-    return labels.field_label(spec, registry_lang())
-
-
-def type_label(rtype: RecordType) -> str:
-    """The record type's label in the UI language."""
-    return labels.type_label(rtype, registry_lang())
+__all__ = ["display", "field_label", "make_input", "read_input", "reference_ids",
+           "registry_lang", "to_text", "type_label"]
 
 
 def _enum_label(spec: FieldSpec, code: str) -> str:

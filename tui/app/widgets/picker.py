@@ -24,8 +24,8 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.app.i18n import N_, _
-from tui.app.screens.base import BaseModal
-from tui.app.widgets.fields import type_label
+from tui.app.screens.modal import BaseModal
+from tui.app.widgets.labels import type_label
 from tui.app.widgets.text import plain
 from vault.errors import InvalidInput, VaultError
 

@@ -12,13 +12,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, LoadingIndicator, Static
 
-from tui.app import levels
 from tui.app.destinations import Attachments, Dossier, Editor, Export, Go, RecordView
 from tui.app.i18n import N_, _
 from tui.app.messages import Failed, LevelSet, RecordLoaded
 from tui.app.screens.base import BaseScreen
-from tui.app.screens.dialogs import ShareDialog
-from tui.app.widgets.badge import LEVEL_WORDS
+from tui.app.screens.level_keys import LevelKeys, LevelTarget
 from tui.app.widgets.field_row import FieldRow, Link
 from tui.app.widgets.fields import display, field_label, type_label
 from tui.app.widgets.header import SafeHeader
@@ -55,7 +53,7 @@ def load_record(vault: Any, record_id: str) -> RecordLoaded:
     return loaded
 
 
-class RecordScreen(BaseScreen[None]):
+class RecordScreen(LevelKeys, BaseScreen[None]):
     """Read a record; change levels; follow links; go to the editor or attachments."""
 
     BINDINGS = [
@@ -80,8 +78,6 @@ class RecordScreen(BaseScreen[None]):
         self.focus_field = focus
         """The field to put the cursor on first (a readiness item's fix)."""
         self.loaded: RecordLoaded | None = None
-        self.last_change: levels.LevelChange | None = None
-        """The last level change made here, for ``u``."""
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -162,63 +158,22 @@ class RecordScreen(BaseScreen[None]):
         message.stop()
         self.post_message(Go(RecordView(message.record_id)))
 
-    # -- levels ------------------------------------------------------------------------
+    # -- levels (keys in LevelKeys) -----------------------------------------------------
 
-    def _focused_row(self) -> FieldRow | None:
-        row = self.focused
-        if not isinstance(row, FieldRow):
-            self.notify(_("Move to a field first (Tab or the arrow keys)."))
+    def level_target(self, name: str | None = None) -> LevelTarget | None:
+        if name is None:
+            row = self.focused if isinstance(self.focused, FieldRow) else None
+        else:
+            row = next((r for r in self.query(FieldRow) if r.spec.name == name), None)
+        if row is None:
             return None
-        return row
-
-    def action_protect(self) -> None:
-        """One step towards private for the field under the cursor (never asks)."""
-        row = self._focused_row()
-        if row is None:
-            return
-        new = levels.more_protected(row.level)
-        if new is None:
-            self.notify(_("Already private."))
-            return
-        self._change_level(row, new)
-
-    def action_share(self) -> None:
-        """One step towards public for the field under the cursor (asks first)."""
-        row = self._focused_row()
-        if row is None:
-            return
-        new = levels.less_protected(row.level)
-        if new is None:
-            self.notify(_("Already public."))
-            return
-        self._change_level(row, new)
-
-    def action_undo_level(self) -> None:
-        """Put back the level that the last change replaced."""
-        change = self.last_change
-        if change is None:
-            self.notify(_("No level change to undo."))
-            return
-        row = next((r for r in self.query(FieldRow) if r.spec.name == change.target), None)
-        if row is not None:
-            self._change_level(row, change.old, undo=True)
-
-    def _change_level(self, row: FieldRow, new: str, *, undo: bool = False) -> None:
-        """Write ``new``; a step towards public is confirmed first."""
-        if not levels.is_lowering(row.level, new) or row.spec.pinned:
-            # A pinned field is refused by the vault beside it: nothing to confirm.
-            self._set_level(row.spec.name, row.level, new, undo)
-            return
         kind = self.loaded.record.kind if self.loaded is not None else ""
-        value = levels.masked(kind, row.spec.identifier or row.spec.pinned,
-                              display(row.spec, row.value, row.titles).plain)
-        old = row.level
+        return LevelTarget(row.spec.name, field_label(row.spec), row.level, row.spec.pinned,
+                           kind, row.spec.identifier,
+                           display(row.spec, row.value, row.titles).plain)
 
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self._set_level(row.spec.name, old, new, undo)
-
-        self.app.push_screen(ShareDialog(field_label(row.spec), value, old, new), answer)
+    def write_level(self, target: LevelTarget, new: str, *, undo: bool) -> None:
+        self._set_level(target.name, target.level, new, undo)
 
     @work(thread=True, group="record-level")
     def _set_level(self, field: str, old: str, level: str, undo: bool) -> None:
@@ -238,17 +193,7 @@ class RecordScreen(BaseScreen[None]):
         for row in self.query(FieldRow):
             if row.spec.name == message.field:
                 row.set_level(message.level)
-                self._confirm_level(field_label(row.spec), message)
-
-    def _confirm_level(self, label: str, message: LevelSet) -> None:
-        """The toast after a change; remembers it for ``u`` (an undo is not undone)."""
-        word = _(LEVEL_WORDS.get(message.level, message.level))
-        if message.undo:
-            self.last_change = None
-            self.notify(_("{field}: back to {level}.").format(field=label, level=word))
-            return
-        self.last_change = levels.LevelChange(message.field, message.old or "", message.level)
-        self.notify(_("{field}: now {level}. Press u to undo.").format(field=label, level=word))
+                self.level_written(field_label(row.spec), message)
 
     def on_failed(self, message: Failed) -> None:
         if message.field is not None:

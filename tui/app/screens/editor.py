@@ -236,7 +236,8 @@ class EditorScreen(LevelKeys, BaseScreen[None]):
     def on_failed(self, message: Failed) -> None:
         self.saving = False
         if message.field is not None:
-            row = self._row(message.field)
+            # "positions.from": the part of a structured field belongs beside the field.
+            row = self._row(message.field.split(".")[0])
             if row is not None:
                 message.stop()
                 message.prevent_default()  # shown beside the field: not the base's modal

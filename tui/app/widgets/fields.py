@@ -95,7 +95,11 @@ def make_input(spec: FieldSpec, raw: str, widget_id: str,
         value: Any = raw if raw in ("true", "false") else Select.NULL
         return Select[str]([(_("yes"), "true"), (_("no"), "false")], value=value,
                            id=widget_id, allow_blank=True, prompt=_("Choose…"))
-    if spec.kind in (FieldKind.LONG_TEXT, FieldKind.POSITIONS):
+    if spec.kind == FieldKind.POSITIONS:
+        from tui.app.widgets.positions import PositionsField
+
+        return PositionsField(raw, id=widget_id)
+    if spec.kind == FieldKind.LONG_TEXT:
         return TextArea(raw, id=widget_id, soft_wrap=True, tab_behavior="focus")
     placeholder = ""
     if spec.kind == FieldKind.DATE:

@@ -63,6 +63,11 @@ class SettingsScreen(BaseScreen[None]):
                 yield Input("", id="organisation",
                             placeholder=_("Your organisation's name; Enter saves"))
             with Horizontal(classes="setting-row"):
+                yield Label(Text(_("Submitter's contact (for sanctions dossiers)")))
+                yield Input("", id="contact",
+                            placeholder=_("An address the authority can write to; Enter "
+                                          "saves"))
+            with Horizontal(classes="setting-row"):
                 yield Label(Text(_("Language")))
                 yield Select[str]([(name, code) for code, name in available_languages().items()],
                                   value=self.evault.language, allow_blank=False, id="language")
@@ -96,9 +101,10 @@ class SettingsScreen(BaseScreen[None]):
         try:
             vault = self.vault
             kdf = describe_kdf(vault.header_params())
-            organisation = ""
+            organisation = contact = ""
             try:
                 organisation = vault.service("dossier").organisation() or ""
+                contact = vault.service("dossier").contact() or ""
             except KeyError:
                 pass  # dossiers are not part of this build
             recipients: list[Any] = []
@@ -109,16 +115,17 @@ class SettingsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(Done("loaded", (kdf, recipients, organisation)))
+        self.post_message(Done("loaded", (kdf, recipients, organisation, contact)))
 
     def on_done(self, message: Done) -> None:
         message.stop()
         self.query_one("#busy").add_class("hidden")
         if message.what == "loaded":
-            kdf, recipients, organisation = message.result
-            field = self.query_one("#organisation", Input)
-            if not field.value:
-                field.value = organisation
+            kdf, recipients, organisation, contact = message.result
+            for widget_id, value in (("organisation", organisation), ("contact", contact)):
+                field = self.query_one(f"#{widget_id}", Input)
+                if not field.value:
+                    field.value = value
             self.query_one("#kdf", Static).update(Text(_("Now: {kdf}").format(kdf=kdf)))
             table = self.query_one("#recipients", DataTable)
             table.clear()
@@ -126,6 +133,8 @@ class SettingsScreen(BaseScreen[None]):
                 table.add_row(plain(r.name), plain(r.age_key), plain(r.added), key=r.name)
         elif message.what == "organisation":
             self.notify(_("Organisation saved."))
+        elif message.what == "contact":
+            self.notify(_("Contact saved."))
         elif message.what in ("passphrase", "recalibrate"):
             self.notify(_("Done. A new master key is in force: copies of the vault made "
                           "before now open only with the old keys, and only as they were."))
@@ -152,6 +161,8 @@ class SettingsScreen(BaseScreen[None]):
         event.stop()
         if event.input.id == "organisation":
             self._save_organisation(event.value)
+        elif event.input.id == "contact":
+            self._save_contact(event.value)
         elif event.input.id == "minutes":
             minutes = self.evault.idle.set_minutes(event.value)
             event.input.value = f"{minutes:g}"
@@ -172,6 +183,15 @@ class SettingsScreen(BaseScreen[None]):
             self.post_message(Failed(exc))
             return
         self.post_message(Done("organisation"))
+
+    @work(thread=True, group="settings-save")
+    def _save_contact(self, text: str) -> None:
+        try:
+            self.vault.service("dossier").set_contact(text)
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.post_message(Done("contact"))
 
     @work(thread=True, group="settings-save")
     def _save_setting(self, key: str, value: Any) -> None:

@@ -17,10 +17,15 @@ from typing import Any
 from rich.text import Text
 
 from tui.app.i18n import _
-from tui.app.widgets.fields import field_label
+from tui.app.widgets.fields import display, field_label, type_label
 from tui.app.widgets.text import plain
 from vault.export.detect import PLACEHOLDERS
 from vault.export.pseudonym import PERSON_KINDS
+from vault.records.spec import FieldKind
+
+#: Kinds whose stored value is a code: the preview shows its label in the UI language
+#: (a code is never a redaction, so nothing is lost by not highlighting it).
+_CODED = (FieldKind.ENUM, FieldKind.BOOL)
 
 REDACTED = "bold reverse underline"
 _PREFIXES = "|".join(sorted({re.escape(p) for p in PERSON_KINDS.values()}, key=len,
@@ -57,12 +62,15 @@ def render_view(view: Any, registry: Any) -> Text:
     rtype = registry.type(view.kind)
     text = Text()
     text.append_text(highlighted(view.label))
-    text.append(f"  ({view.kind} {view.id})\n\n", style="dim")
+    text.append(f"  ({type_label(rtype)} {view.id})\n\n", style="dim")
     for name, value in view.fields.items():
         spec = rtype.fields.get(name)
         label = field_label(spec) if spec is not None else name
         text.append(f"{label}: ", style="bold")
-        text.append_text(highlighted(_flat(value, view.references)))
+        if spec is not None and spec.kind in _CODED:
+            text.append_text(display(spec, value))
+        else:
+            text.append_text(highlighted(_flat(value, view.references)))
         text.append("\n")
     if view.withheld:
         names = [field_label(rtype.fields[n]) if n in rtype.fields else n

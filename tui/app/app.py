@@ -180,10 +180,25 @@ class EvaultApp(App[int]):
             self.language = i18n.set_language(saved)
             translate_bindings(self)
         self._reset_to(self._browse_screen())
+        self._vault_notes(message.vault)
         kept = drafts.load_all(message.vault)
         if kept:
             self.notify(_("{n} unsaved edit(s) were kept from before the lock. Open the "
                           "record to continue.").format(n=len(kept)), timeout=8)
+
+    def _vault_notes(self, vault: Vault) -> None:
+        """The notes the CLI prints after unlocking (tui/cli/context.py), as warnings
+        that stay a while: a vault that was not closed cleanly, a vault that cannot be
+        written."""
+        if vault.unclean:
+            self.notify(_("This vault was not closed cleanly: an evault process was "
+                          "killed, or this folder is a copy made while evault was running. "
+                          "Run 'evault check'; to copy a vault, use 'evault backup'."),
+                        severity="warning", timeout=30)
+        if vault.read_only:
+            self.notify(_("This vault cannot be written (read-only media, or files of "
+                          "another user): reading works, but nothing can be saved, not "
+                          "even audit entries."), severity="warning", timeout=30)
 
     def _browse_screen(self) -> Screen[Any]:
         return navigation.browse_screen()

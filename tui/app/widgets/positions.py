@@ -12,12 +12,11 @@ the vault's ``from_text`` checks every date as it does for the command line.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Self
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widget import Widget
 from textual.widgets import Button, Input, Label
 
 from tui.app.i18n import N_, _
@@ -99,7 +98,7 @@ class PositionsField(Vertical):
             yield PositionEntry(values, n)
         yield Button(Text("+ " + _("Add a position")), id="position-add", compact=True)
 
-    def focus(self, scroll_visible: bool = True) -> Widget:
+    def focus(self, scroll_visible: bool = True) -> Self:
         """The cursor goes to the first input (the container itself takes no keys), or
         stays where it is in the form (after an error, on the entry being fixed)."""
         focused = self.screen.focused

@@ -9,6 +9,8 @@ from pathlib import Path
 import opencc
 from babel.messages.pofile import read_po
 
+from tests.test_tui_record import open_record
+from tests.tui_support import TestApp, make_vault, run_async, unlock
 from tui.app import i18n
 
 PO = Path(i18n.__file__).resolve().parent / "locale" / "zh_Hant" / "LC_MESSAGES" / "evault.po"
@@ -37,3 +39,25 @@ def test_every_zh_hant_string_is_traditional() -> None:
         if s2t.convert(text) != text or simplified:
             wrong.append(f"{message.string!r}: {simplified}")
     assert not wrong, "\n".join(wrong)
+
+
+@run_async
+async def test_field_labels_and_codes_are_traditional_in_zh_hant(tmp_path: Path) -> None:
+    """The registry's Chinese labels are Simplified; in zh_Hant the record view shows
+    them in Traditional characters (OpenCC at display time)."""
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    s2t = opencc.OpenCC("s2t")
+    app = TestApp(path, language="zh_Hant")
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await unlock(pilot)
+            await open_record(pilot, app, ids["person"])
+            shown = [str(w.render()) for w in app.screen.query(".field-label")]
+            shown += [str(w.render()) for w in app.screen.query(".field-value")]
+            assert any("職" in text or "姓名" in text for text in shown), shown
+            simplified = {text: [c for c in _outside_allowed(text) if s2t.convert(c) != c]
+                          for text in shown}
+            assert not any(simplified.values()), simplified
+    finally:
+        i18n.set_language("en")

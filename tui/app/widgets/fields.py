@@ -12,7 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, SelectionList, TextArea
 
 from tui.app.i18n import _
-from tui.app.widgets.labels import field_label, registry_lang, type_label
+from tui.app.widgets.labels import field_label, registry_lang, type_label, vocab_label
 from tui.app.widgets.text import plain
 from vault.records import vocab
 from vault.records.spec import FieldKind, FieldSpec
@@ -24,7 +24,7 @@ __all__ = ["display", "field_label", "make_input", "read_input", "reference_ids"
 
 
 def _enum_label(spec: FieldSpec, code: str) -> str:
-    return vocab.label(spec.vocabulary or "", code, registry_lang())
+    return vocab_label(spec.vocabulary or "", code)
 
 
 def display(spec: FieldSpec, value: Any, titles: dict[str, str] | None = None) -> Text:

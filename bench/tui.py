@@ -207,6 +207,14 @@ class BenchPicker(PickerDialog):
     def __init__(self, marks: Marks) -> None:
         super().__init__("bench", ("testimony", "person"))
         self.marks = marks
+        self.queries: dict[int, str] = {}
+        """What was typed when each generation's search started: a pause between two
+        keystrokes longer than the debounce starts a search for part of the word, whose
+        suggestions must not count as the answer to the whole word."""
+
+    def _after_typing(self) -> None:
+        super()._after_typing()
+        self.queries[self.generation] = self.typed
 
     def on_suggestions(self, message: Suggestions) -> None:
         generation = message.generation
@@ -238,7 +246,9 @@ async def picking(path: Path) -> list[tuple[str, float, float, int]]:
                 box.value += ch  # type: ignore[attr-defined]  # an Input.Changed, as typing
                 last = time.perf_counter()
                 await asyncio.sleep(0.07)
-            await until(lambda picker=picker, last=last: picker.generation in marks.results
+            await until(lambda picker=picker, last=last, typed=typed:
+                        picker.queries.get(picker.generation) == typed
+                        and picker.generation in marks.results
                         and marks.results[picker.generation] > last)
             done = marks.results[picker.generation]
             out.append((typed, done - last, done - last - PICK_DEBOUNCE,

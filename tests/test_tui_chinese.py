@@ -120,3 +120,62 @@ async def test_every_screen_in_chinese_has_no_latin_message_text(
     finally:
         i18n.set_language("en")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "zh_Hant", "vi"])
+@run_async
+async def test_every_error_is_shown_in_the_ui_language(tmp_path: Path, language: str) -> None:
+    """Error dialogs and the refusal beside a field carry no English message text: the
+    vault's typed errors are shown by type in the UI language; the vault's own English
+    message is one key (d) away."""
+    from tests.test_tui_record import focus_field, open_record
+    from tui.app.screens.dialogs import ErrorDialog
+    from vault import errors as vault_errors
+    from vault.records.errors import FieldError
+
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    chinese = language.startswith("zh")
+    english = {"nothing", "was", "the", "try", "again", "refused", "cannot", "vault",
+               "changed", "written", "locked"}
+    detail = "zzdetail qqmessage"  # stands for the vault's English one-liner
+    allowed = ALLOWED | content_words(path) | {"zzdetail", "qqmessage"}
+    problems: list[str] = []
+    app = TestApp(path, language=language)
+
+    def check(name: str, text: str) -> None:
+        if chinese:
+            problems.extend(f"{name}: {p}" for p in latin_messages(text, allowed))
+        else:  # Vietnamese is Latin script: look for the English words instead
+            problems.extend(f"{name}: {w!r}" for w in WORD.findall(text)
+                            if w.lower() in english)
+
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await unlock(pilot)
+            # A real refusal, by keys: lowering a source's pinned name.
+            await open_record(pilot, app, ids["source"])
+            name = await focus_field(pilot, app, "name")
+            await pilot.press("L")
+            await wait_for(pilot, lambda: name.error_text)
+            check("pinned refusal", name.error_text)
+            classes = [c for c in vars(vault_errors).values()
+                       if isinstance(c, type) and issubclass(c, vault_errors.VaultError)]
+            for cls in [*classes, FieldError]:
+                error = (FieldError("notes", detail) if cls is FieldError
+                         else cls(detail))
+                app.screen.show_error(error)
+                await wait_for(pilot, lambda: isinstance(app.screen, ErrorDialog))
+                await pilot.pause(0.1)
+                assert detail not in screen_text(app), cls.__name__
+                dialog = app.screen.query_one(".dialog-box")
+                check(cls.__name__, "\n".join(str(w.render()) for w in dialog.query("*")
+                                               if w.display and w.visible))
+                await pilot.press("d")  # the vault's own words, on request
+                await pilot.pause(0.1)
+                assert detail in screen_text(app), cls.__name__
+                await pilot.press("escape")
+                await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen))
+    finally:
+        i18n.set_language("en")
+    assert not problems, "\n".join(problems)

@@ -97,3 +97,33 @@ async def test_dossier_view_checks_and_drafts_then_offers_export(tmp_path: Path)
         assert isinstance(export, ExportScreen)
         assert export.dossier == (ids["person"], "eu")
     assert app.original_error is None
+
+
+@run_async
+async def test_the_contact_item_opens_the_contact_setting(tmp_path: Path) -> None:
+    """'No contact for the submitter' is fixed in Settings too, not with a CLI command."""
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        app.screen.open_record(ids["person"])
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen)
+                       and app.screen.loaded is not None)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen)
+                       and app.screen.loaded is not None and app.screen.query(GapLine))
+        dossier = app.screen
+        await focus_gap(pilot, app, "No contact")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen)
+                       and app.screen.focused is not None
+                       and app.screen.focused.id == "contact")
+        await type_text(pilot, "desk@example.org")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("Contact saved" in n.message
+                                          for n in app._notifications))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is dossier and dossier.query(GapLine)
+                       and not any("No contact" in line for line in gap_lines(dossier)))
+    assert app.return_code in (None, 0)

@@ -204,3 +204,33 @@ async def test_export_wizard_at_80x24_focus_and_pick_records_by_name(tmp_path: P
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is wizard)
         assert "Account of the night raid" in str(records.render())
+
+
+@run_async
+async def test_the_preview_shows_labels_of_coded_values_in_the_ui_language(
+        tmp_path: Path) -> None:
+    """'How the interview was held' reads 面谈 in Chinese, never the code in_person."""
+    path = tmp_path / "vault"
+    _key_file, public_key = partner(tmp_path)
+    ids = vault_with_recipient(path, public_key)
+    vault = Vault.open(path)
+    vault.unlock(PASSPHRASE)
+    vault.services.records.edit(ids["testimony"], {"method": "in_person"})
+    vault.close()
+    app = TestApp(path, language="zh_CN")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await unlock(pilot)
+        app.screen.open_record(ids["testimony"])
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordScreen)
+                       and app.screen.loaded is not None)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: shown(app, ExportScreen))
+        wizard = app.screen
+        assert isinstance(wizard, ExportScreen)
+        await wait_for(pilot, lambda: wizard.query_one("#recipients", SelectionList)
+                       .selected == ["Partner"])
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: wizard.plan is not None)
+        body = str(wizard.query_one("#preview-body", Static).render())
+        assert "面谈" in body and "in_person" not in body
+        assert "证词" in body and "(testimony" not in body

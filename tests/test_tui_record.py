@@ -278,3 +278,53 @@ async def test_the_delete_dialog_focuses_keep_so_enter_deletes_nothing(tmp_path:
         await pilot.pause(0.3)
     record, _audit = stored(path, ids["person"])
     assert record.id == ids["person"]
+
+
+@run_async
+async def test_editor_level_keys_ask_before_lowering_and_f4_undoes(tmp_path: Path) -> None:
+    """The editor has the record view's level keys (one shared mixin): lowering asks with
+    Cancel focused, the toast names the undo key, and F4 puts the level back."""
+    path = tmp_path / "vault"
+    ids = make_vault(path)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        await open_record(pilot, app, ids["person"])
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditorScreen)
+                       and app.screen.form_ready)
+        editor = app.screen
+        assert isinstance(editor, EditorScreen)
+        for _ in range(40):  # Tab to the notes field, as a person would
+            row = editor.level_target()
+            if row is not None and row.name == "notes":
+                break
+            await pilot.press("tab")
+        notes = editor._row("notes")
+        assert notes is not None and notes.level == "private"
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, ShareDialog))
+        assert app.screen.focused is not None and app.screen.focused.id == "no"
+        await pilot.press("shift+tab", "enter")
+        await wait_for(pilot, lambda: notes.level == "partner")
+        assert any("Press F4 to undo" in n.message for n in app._notifications)
+        await pilot.press("f4")  # back towards private: no question
+        await wait_for(pilot, lambda: notes.level == "private")
+        await pilot.press("f4")  # an undo is not undone
+        await pilot.pause(0.2)
+        assert notes.level == "private"
+    record, _audit = stored(path, ids["person"])
+    assert record.levels.get("notes", "private") == "private"
+
+
+def test_level_keys_are_written_once() -> None:
+    """The record view and the editor share the level keys; neither defines its own."""
+    import inspect
+
+    from tui.app.screens.level_keys import LevelKeys
+
+    for screen in (RecordScreen, EditorScreen):
+        assert issubclass(screen, LevelKeys)
+        source = inspect.getsource(screen)
+        for action in ("def action_protect", "def action_share", "def action_undo_level"):
+            assert action not in source, f"{screen.__name__} defines {action}"

@@ -15,8 +15,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import WorkerFailed, WorkerState
 
-from tui.app import crash, drafts, i18n
+from tui.app import crash, drafts, i18n, navigation
 from tui.app.bindings import translate_bindings
+from tui.app.context import AppContext
+from tui.app.destinations import Go, UnlockVault
 from tui.app.i18n import N_, _
 from tui.app.lock import SETTING as LOCK_SETTING
 from tui.app.lock import Clock, InactivityLock, boottime
@@ -132,13 +134,13 @@ class EvaultApp(App[int]):
     def on_mount(self) -> None:
         crash.install_loop_handler()
         self.set_interval(self.lock_poll_seconds, self.check_auto_lock, name="auto-lock")
-        from tui.app.screens.start import StartScreen
-        from tui.app.screens.unlock import UnlockScreen
+        self.push_screen(navigation.start_screen(
+            self.vault_path, exists=Layout(self.vault_path).exists(), demo=self.demo))
 
-        if Layout(self.vault_path).exists():
-            self.push_screen(UnlockScreen(self.vault_path, demo=self.demo))
-        else:
-            self.push_screen(StartScreen(self.vault_path))
+    def on_go(self, message: Go) -> None:
+        """A screen asked to open another: :mod:`tui.app.navigation` knows which."""
+        message.stop()
+        navigation.go(self, message)
 
     def subtitle(self) -> str:
         """What the header says under the title: the vault, or that it is the demo.
@@ -178,15 +180,28 @@ class EvaultApp(App[int]):
             self.language = i18n.set_language(saved)
             translate_bindings(self)
         self._reset_to(self._browse_screen())
+        self._vault_notes(message.vault)
         kept = drafts.load_all(message.vault)
         if kept:
             self.notify(_("{n} unsaved edit(s) were kept from before the lock. Open the "
                           "record to continue.").format(n=len(kept)), timeout=8)
 
-    def _browse_screen(self) -> Screen[Any]:
-        from tui.app.screens.browse import BrowseScreen
+    def _vault_notes(self, vault: Vault) -> None:
+        """The notes the CLI prints after unlocking (tui/cli/context.py), as warnings
+        that stay a while: a vault that was not closed cleanly, a vault that cannot be
+        written."""
+        if vault.unclean:
+            self.notify(_("This vault was not closed cleanly: an evault process was "
+                          "killed, or this folder is a copy made while evault was running. "
+                          "Run 'evault check'; to copy a vault, use 'evault backup'."),
+                        severity="warning", timeout=30)
+        if vault.read_only:
+            self.notify(_("This vault cannot be written (read-only media, or files of "
+                          "another user): reading works, but nothing can be saved, not "
+                          "even audit entries."), severity="warning", timeout=30)
 
-        return BrowseScreen()
+    def _browse_screen(self) -> Screen[Any]:
+        return navigation.browse_screen()
 
     def _setting(self, key: str, default: Any) -> Any:
         try:
@@ -227,13 +242,12 @@ class EvaultApp(App[int]):
         if self.vault is None:
             return
         kept, problem = self._lock_vault()
-        from tui.app.screens.unlock import UnlockScreen
-
         note = _("Locked after {m:g} minutes without activity.").format(m=self.idle.minutes) \
             if auto else _("Locked.")
         if kept and problem is None:
             note += " " + _("Your unsaved edits were kept, encrypted, as drafts.")
-        self._reset_to(UnlockScreen(self.vault_path, demo=self.demo, note=note))
+        self._reset_to(navigation.screen_for(UnlockVault(self.vault_path, demo=self.demo,
+                                                         note=note)))
         if problem is not None:
             from tui.app.screens.dialogs import ErrorDialog
 
@@ -313,10 +327,9 @@ class EvaultApp(App[int]):
 
     def action_help(self) -> None:
         """Show every binding."""
-        from tui.app.screens.help import HelpScreen
-
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        screen = navigation.help_screen(self.screen)
+        if screen is not None:
+            self.push_screen(screen)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every binding active on this screen, then a few app commands. Textual's
@@ -348,3 +361,8 @@ class EvaultApp(App[int]):
 
     async def _run_bound(self, action: str, node: Any) -> None:
         await self.run_action(action, node)
+
+
+def _satisfies_context(app: EvaultApp) -> AppContext:
+    """mypy checks here that screens' view of the app (:class:`AppContext`) is true."""
+    return app

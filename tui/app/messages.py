@@ -266,16 +266,23 @@ class BundleImported(Message):
 
 @dataclass
 class SettingsLoaded(Message):
-    """What the settings screen shows: key derivation, recipients, organisation."""
+    """What the settings screen shows: key derivation, recipients, organisation and its
+    contact (for dossiers)."""
 
     kdf: str
     recipients: list[Recipient]
     organisation: str
+    contact: str = ""
 
 
 @dataclass
 class OrganisationSaved(Message):
     """The organisation's name (for dossiers) was saved."""
+
+
+@dataclass
+class ContactSaved(Message):
+    """The organisation's contact (for dossiers) was saved."""
 
 
 @dataclass

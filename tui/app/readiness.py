@@ -124,6 +124,8 @@ def fix_for(gap: Gap, person_id: str) -> Fix | None:
     """Where the gap is fixed (None when there is no single place)."""
     if gap.code == "no_organisation":
         return Fix("settings", "organisation")
+    if gap.code == "no_contact":
+        return Fix("settings", "contact")
     if gap.code == "no_acts":
         return Fix("new", "involvement")
     if gap.code == "withheld_at_clearance":

@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from tui.app.destinations import Audit, Bundles, Editor, Export, Go, RecordView, Settings
 from tui.app.i18n import N_, _
 from tui.app.messages import (
     CountsLoaded,
@@ -385,9 +386,7 @@ class BrowseScreen(BaseScreen[None]):
 
     def open_record(self, record_id: str) -> None:
         """Show one record."""
-        from tui.app.screens.record import RecordScreen
-
-        self.app.push_screen(RecordScreen(record_id))
+        self.post_message(Go(RecordView(record_id)))
 
     # -- actions -----------------------------------------------------------------------
 
@@ -418,37 +417,30 @@ class BrowseScreen(BaseScreen[None]):
     def action_new(self) -> None:
         """Add a record of a kind you choose."""
         from tui.app.screens.dialogs import ChoiceDialog
-        from tui.app.screens.editor import EditorScreen
 
         registry = self.vault.services.records.registry
         choices = [(t.name, type_label(t)) for t in registry.types()]
 
         def chosen(kind: str | None) -> None:
             if kind:
-                self.app.push_screen(EditorScreen(kind))
+                self.post_message(Go(Editor(kind)))
 
         self.app.push_screen(ChoiceDialog(_("What kind of record?"), choices), chosen)
 
     def action_export(self) -> None:
         """Export records or a case to a partner."""
-        from tui.app.screens.export import ExportScreen
-
         table = self.query_one(RecordTable)
         chosen = table.selected_id()
-        self.app.push_screen(ExportScreen(case=self.case, record_ids=[] if self.case
-                                          else ([chosen] if chosen else [])))
+        self.post_message(Go(Export(case=self.case, record_ids=() if self.case
+                                    else ((chosen,) if chosen else ()))))
 
     def action_bundles(self) -> None:
         """Verify, open and import bundles received from partners."""
-        from tui.app.screens.bundles import BundlesScreen
-
-        self.app.push_screen(BundlesScreen())
+        self.post_message(Go(Bundles()))
 
     def action_audit(self) -> None:
         """The audit log and its chain status."""
-        from tui.app.screens.audit import AuditScreen
-
-        self.app.push_screen(AuditScreen())
+        self.post_message(Go(Audit()))
 
     def action_travel_mark(self) -> None:
         """Mark the record under the cursor travel-safe, or unmark it."""
@@ -472,6 +464,4 @@ class BrowseScreen(BaseScreen[None]):
 
     def action_settings(self) -> None:
         """Auto-lock, language, recipients, passphrase."""
-        from tui.app.screens.settings import SettingsScreen
-
-        self.app.push_screen(SettingsScreen())
+        self.post_message(Go(Settings()))

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
 
+from tui.app import errors
 from tui.app.i18n import N_, _
 from tui.app.messages import BundleImported, BundleOpened, BundleVerified, Failed
 from tui.app.screens.base import BaseScreen
@@ -216,7 +217,7 @@ class BundlesScreen(BaseScreen[None]):
 
     def on_failed(self, message: Failed) -> None:
         self.query_one("#busy").add_class("hidden")
-        self.query_one("#result", Static).update(Text("✘ " + message.error.message,
+        self.query_one("#result", Static).update(Text("✘ " + errors.message(message.error),
                                                       style="bold red"))
 
     def action_back(self) -> None:

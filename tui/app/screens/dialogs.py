@@ -11,17 +11,21 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DirectoryTree, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.app import errors
 from tui.app.errors import title
 from tui.app.i18n import N_, _
-from tui.app.screens.base import BaseModal
+from tui.app.screens.modal import BaseModal
 from tui.app.widgets.text import plain
 from vault.errors import VaultError
 
 
 class ErrorDialog(BaseModal[None]):
-    """A vault error: its translated title and the vault's one-line message."""
+    """A vault error in the UI language: its title and what to do
+    (:mod:`tui.app.errors`); outside English, ``d`` shows the vault's own message."""
 
-    BINDINGS = [Binding("escape", "close", N_("Close"), id="dialog.close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"), id="dialog.close"),
+                Binding("d", "details", N_("Details (English)"), id="dialog.details",
+                        tooltip=N_("The vault's own message, for a helper or a report"))]
 
     def __init__(self, error: VaultError) -> None:
         super().__init__(classes="dialog error-dialog")
@@ -30,8 +34,20 @@ class ErrorDialog(BaseModal[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(Text(title(self.error)), classes="dialog-title")
-            yield Static(Text(self.error.message), classes="dialog-body")
+            yield Static(Text(errors.message(self.error)), classes="dialog-body")
+            if errors.translated(self.error):
+                yield Static(Text(self.error.message), id="error-details",
+                             classes="dialog-body hint hidden")
             yield Button(_("Close"), id="close", variant="primary")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``d`` only where there is a detail to show (not in English)."""
+        return action != "details" or errors.translated(self.error)
+
+    def action_details(self) -> None:
+        """Show the vault's own (English) message."""
+        for found in self.query("#error-details"):
+            found.toggle_class("hidden")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

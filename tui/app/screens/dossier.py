@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Footer, Markdown, RadioButton, RadioSet, Static
 
 from tui.app import readiness
+from tui.app.destinations import Editor, Export, Go, RecordView, Settings
 from tui.app.i18n import N_, _
 from tui.app.messages import Failed
 from tui.app.screens.base import BaseScreen
@@ -205,22 +206,14 @@ class DossierScreen(BaseScreen[None]):
         message.stop()
         fix = message.fix
         if fix.where == "settings":
-            from tui.app.screens.settings import SettingsScreen
-
-            self.app.push_screen(SettingsScreen(focus=fix.target))
+            self.post_message(Go(Settings(focus=fix.target)))
         elif fix.where == "new":
-            from tui.app.screens.editor import EditorScreen
-
-            self.app.push_screen(EditorScreen(fix.target))
+            self.post_message(Go(Editor(fix.target)))
         elif fix.where == "record":
-            from tui.app.screens.record import RecordScreen
-
-            self.app.push_screen(RecordScreen(fix.target, focus=fix.field))
+            self.post_message(Go(RecordView(fix.target, focus=fix.field)))
         else:
-            from tui.app.screens.editor import EditorScreen
-
             kind = self.vault.services.records.get(fix.target).kind
-            self.app.push_screen(EditorScreen(kind, fix.target, focus=fix.field))
+            self.post_message(Go(Editor(kind, fix.target, focus=fix.field)))
 
     def action_back(self) -> None:
         """Back to the person."""
@@ -228,7 +221,5 @@ class DossierScreen(BaseScreen[None]):
 
     def action_export(self) -> None:
         """The export wizard, with this person's record and this dossier."""
-        from tui.app.screens.export import ExportScreen
-
-        self.app.push_screen(ExportScreen(record_ids=[self.person_id],
-                                          dossier=(self.person_id, self.regime)))
+        self.post_message(Go(Export(record_ids=(self.person_id,),
+                                    dossier=(self.person_id, self.regime))))

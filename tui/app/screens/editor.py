@@ -14,11 +14,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, LoadingIndicator, Static
 
-from tui.app import drafts, levels
+from tui.app import drafts
+from tui.app.destinations import Go, RecordView
 from tui.app.i18n import N_, _
 from tui.app.messages import EditorLoaded, Failed, LevelSet, Saved
 from tui.app.screens.base import BaseScreen
-from tui.app.screens.dialogs import ShareDialog
+from tui.app.screens.level_keys import LevelKeys, LevelTarget
 from tui.app.widgets.field_row import EditorRow
 from tui.app.widgets.fields import (
     field_label,
@@ -58,7 +59,7 @@ def linked_titles(vault: Vault, kind: str, record: Any, draft: drafts.Draft | No
     return titles
 
 
-class EditorScreen(BaseScreen[None]):
+class EditorScreen(LevelKeys, BaseScreen[None]):
     """Add a record of ``kind`` (no ``record_id``) or edit one."""
 
     REBUILD_ON_RELABEL = False  # never lose what is being typed
@@ -69,6 +70,8 @@ class EditorScreen(BaseScreen[None]):
                 tooltip=N_("One step towards private, for the field being edited")),
         Binding("f3", "share", N_("Share more…"), id="editor.share",
                 tooltip=N_("One step towards public; asks first")),
+        Binding("f4", "undo_level", N_("Undo level"), id="editor.undo",
+                tooltip=N_("Put back the level the last change replaced")),
         Binding("escape", "cancel", N_("Cancel"), id="editor.cancel"),
     ]
 
@@ -227,16 +230,15 @@ class EditorScreen(BaseScreen[None]):
         self.evault.data_version += 1
         self.notify(_("Saved."))
         if self.record_id is None:
-            from tui.app.screens.record import RecordScreen
-
-            self.app.switch_screen(RecordScreen(message.record_id))
+            self.post_message(Go(RecordView(message.record_id), replace=True))
         else:
             self._close()
 
     def on_failed(self, message: Failed) -> None:
         self.saving = False
         if message.field is not None:
-            row = self._row(message.field)
+            # "positions.from": the part of a structured field belongs beside the field.
+            row = self._row(message.field.split(".")[0])
             if row is not None:
                 message.stop()
                 message.prevent_default()  # shown beside the field: not the base's modal
@@ -245,78 +247,59 @@ class EditorScreen(BaseScreen[None]):
                 row.editor.focus()
                 return
 
-    # -- levels ------------------------------------------------------------------------
+    # -- levels (keys in LevelKeys) -----------------------------------------------------
 
-    def _focused_row(self) -> EditorRow | None:
-        focused = self.focused
-        row = next((r for r in self.query(EditorRow)
-                    if focused is not None and (focused is r.editor
-                                                or r.editor in focused.ancestors_with_self)),
-                   None)
+    def level_target(self, name: str | None = None) -> LevelTarget | None:
+        if name is None:
+            focused = self.focused
+            row = next((r for r in self.query(EditorRow)
+                        if focused is not None and (focused is r.editor
+                                                    or r.editor in focused.ancestors_with_self)),
+                       None)
+        else:
+            row = self._row(name)
         if row is None:
-            self.notify(_("Move to a field first (Tab)."))
-        return row
+            return None
+        return LevelTarget(row.spec.name, field_label(row.spec), row.level, row.spec.pinned,
+                           self.kind, row.spec.identifier, read_input(row.editor))
 
-    def action_protect(self) -> None:
-        """One step towards private for the field being edited (never asks)."""
-        row = self._focused_row()
-        if row is None:
-            return
-        new = levels.more_protected(row.level)
-        if new is None:
-            self.notify(_("Already private."))
-            return
-        self._apply_level(row, new)
+    def undo_hint(self) -> str:
+        return _("{field}: now {level}. Press F4 to undo.")
 
-    def action_share(self) -> None:
-        """One step towards public for the field being edited (asks first)."""
-        row = self._focused_row()
+    def write_level(self, target: LevelTarget, new: str, *, undo: bool) -> None:
+        row = self._row(target.name)
         if row is None:
             return
-        new = levels.less_protected(row.level)
-        if new is None:
-            self.notify(_("Already public."))
-            return
-        if row.spec.pinned:
-            self._apply_level(row, new)  # the vault refuses beside the field
-            return
-        value = levels.masked(self.kind, row.spec.identifier, read_input(row.editor))
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self._apply_level(row, new)
-
-        self.app.push_screen(ShareDialog(field_label(row.spec), value, row.level, new), answer)
-
-    def _apply_level(self, row: EditorRow, level: str) -> None:
         if self.record_id is None:
             rtype = self.vault.services.records.registry.type(self.kind)
             try:
-                check_levels(rtype, {row.spec.name: level})  # the vault's rule, no write yet
+                check_levels(rtype, {row.spec.name: new})  # the vault's rule, no write yet
             except PolicyRefused as exc:
                 row.show_error(exc)
                 return
-            self.pending_levels[row.spec.name] = level
-            row.set_level(level)
+            self.pending_levels[row.spec.name] = new
+            self.post_message(LevelSet(target.name, new, old=target.level, undo=undo))
             return
-        self._set_level(row.spec.name, level)
+        self._set_level(target.name, target.level, new, undo)
 
     @work(thread=True, group="editor-level")
-    def _set_level(self, field: str, level: str) -> None:
+    def _set_level(self, field: str, old: str, level: str, undo: bool) -> None:
         try:
             assert self.record_id is not None
             self.vault.services.records.set_level(self.record_id, field, level)
         except VaultError as exc:
             self.post_message(Failed(exc, field=field))
             return
-        self.post_message(LevelSet(field, level))
+        self.post_message(LevelSet(field, level, old=old, undo=undo))
 
     def on_level_set(self, message: LevelSet) -> None:
         message.stop()
-        self.evault.data_version += 1
+        if self.record_id is not None:
+            self.evault.data_version += 1
         row = self._row(message.field)
         if row is not None:
             row.set_level(message.level)
+            self.level_written(field_label(row.spec), message)
 
     # -- leaving -----------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from tui.app import errors
 from tui.app.i18n import N_, _
 from tui.app.messages import (
     BundleSealed,
@@ -332,7 +333,8 @@ class ExportScreen(BaseScreen[None]):
             self.leaks = list(getattr(message.error, "leaks", []))
             gate = self.query_one("#gate", Static)
             gate.set_classes("gate-failed")
-            gate.update(Text("✘ " + _("Refused, nothing was written: ") + message.error.message))
+            gate.update(Text("✘ " + _("Refused, nothing was written: ")
+                        + errors.message(message.error)))
             self.query_one("#seal-now", Button).disabled = False
             return
         if self.query_one("#export-steps", ContentSwitcher).current == "review" \

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from tui.app.i18n import N_, _
-from tui.app.screens.base import BaseModal
+from tui.app.screens.modal import BaseModal
 from tui.app.widgets.strength import StrengthMeter, estimate
 
 

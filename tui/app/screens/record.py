@@ -12,14 +12,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, LoadingIndicator, Static
 
-from tui.app import levels
+from tui.app.destinations import Attachments, Dossier, Editor, Export, Go, RecordView
 from tui.app.i18n import N_, _
 from tui.app.messages import Failed, LevelSet, RecordLoaded
 from tui.app.screens.base import BaseScreen
-from tui.app.screens.dialogs import ShareDialog
+from tui.app.screens.level_keys import LevelKeys, LevelTarget
 from tui.app.travel import TravelMarked, marked_note, toggle_mark
 from tui.app.travel import badge as travel_badge
-from tui.app.widgets.badge import LEVEL_WORDS
 from tui.app.widgets.field_row import FieldRow, Link
 from tui.app.widgets.fields import display, field_label, type_label
 from tui.app.widgets.header import SafeHeader
@@ -36,7 +35,7 @@ def load_record(vault: Vault, record_id: str) -> RecordLoaded:
     return RecordLoaded(vault.services.records.record_page(record_id))
 
 
-class RecordScreen(BaseScreen[None]):
+class RecordScreen(LevelKeys, BaseScreen[None]):
     """Read a record; change levels; follow links; go to the editor or attachments."""
 
     BINDINGS = [
@@ -64,8 +63,6 @@ class RecordScreen(BaseScreen[None]):
         self.focus_field = focus
         """The field to put the cursor on first (a readiness item's fix)."""
         self.loaded: RecordLoaded | None = None
-        self.last_change: levels.LevelChange | None = None
-        """The last level change made here, for ``u``."""
         self.travel_safe = False
         """Whether the record stays on the device during a trip (its badge)."""
 
@@ -88,7 +85,8 @@ class RecordScreen(BaseScreen[None]):
     def _load(self) -> None:
         try:
             loaded = load_record(self.vault, self.record_id)
-            self.travel_safe = loaded.record.id in self.vault.services.travel.marked_among([loaded.record.id])
+            travel = self.vault.services.travel
+            self.travel_safe = loaded.record.id in travel.marked_among([loaded.record.id])
             self.post_message(loaded)
         except VaultError as exc:
             self.post_message(Failed(exc))
@@ -152,65 +150,24 @@ class RecordScreen(BaseScreen[None]):
 
     def on_link_open(self, message: Link.Open) -> None:
         message.stop()
-        self.app.push_screen(RecordScreen(message.record_id))
+        self.post_message(Go(RecordView(message.record_id)))
 
-    # -- levels ------------------------------------------------------------------------
+    # -- levels (keys in LevelKeys) -----------------------------------------------------
 
-    def _focused_row(self) -> FieldRow | None:
-        row = self.focused
-        if not isinstance(row, FieldRow):
-            self.notify(_("Move to a field first (Tab or the arrow keys)."))
+    def level_target(self, name: str | None = None) -> LevelTarget | None:
+        if name is None:
+            row = self.focused if isinstance(self.focused, FieldRow) else None
+        else:
+            row = next((r for r in self.query(FieldRow) if r.spec.name == name), None)
+        if row is None:
             return None
-        return row
-
-    def action_protect(self) -> None:
-        """One step towards private for the field under the cursor (never asks)."""
-        row = self._focused_row()
-        if row is None:
-            return
-        new = levels.more_protected(row.level)
-        if new is None:
-            self.notify(_("Already private."))
-            return
-        self._change_level(row, new)
-
-    def action_share(self) -> None:
-        """One step towards public for the field under the cursor (asks first)."""
-        row = self._focused_row()
-        if row is None:
-            return
-        new = levels.less_protected(row.level)
-        if new is None:
-            self.notify(_("Already public."))
-            return
-        self._change_level(row, new)
-
-    def action_undo_level(self) -> None:
-        """Put back the level that the last change replaced."""
-        change = self.last_change
-        if change is None:
-            self.notify(_("No level change to undo."))
-            return
-        row = next((r for r in self.query(FieldRow) if r.spec.name == change.target), None)
-        if row is not None:
-            self._change_level(row, change.old, undo=True)
-
-    def _change_level(self, row: FieldRow, new: str, *, undo: bool = False) -> None:
-        """Write ``new``; a step towards public is confirmed first."""
-        if not levels.is_lowering(row.level, new) or row.spec.pinned:
-            # A pinned field is refused by the vault beside it: nothing to confirm.
-            self._set_level(row.spec.name, row.level, new, undo)
-            return
         kind = self.loaded.record.kind if self.loaded is not None else ""
-        value = levels.masked(kind, row.spec.identifier or row.spec.pinned,
-                              display(row.spec, row.value, row.titles).plain)
-        old = row.level
+        return LevelTarget(row.spec.name, field_label(row.spec), row.level, row.spec.pinned,
+                           kind, row.spec.identifier,
+                           display(row.spec, row.value, row.titles).plain)
 
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self._set_level(row.spec.name, old, new, undo)
-
-        self.app.push_screen(ShareDialog(field_label(row.spec), value, old, new), answer)
+    def write_level(self, target: LevelTarget, new: str, *, undo: bool) -> None:
+        self._set_level(target.name, target.level, new, undo)
 
     @work(thread=True, group="record-level")
     def _set_level(self, field: str, old: str, level: str, undo: bool) -> None:
@@ -230,17 +187,7 @@ class RecordScreen(BaseScreen[None]):
         for row in self.query(FieldRow):
             if row.spec.name == message.field:
                 row.set_level(message.level)
-                self._confirm_level(field_label(row.spec), message)
-
-    def _confirm_level(self, label: str, message: LevelSet) -> None:
-        """The toast after a change; remembers it for ``u`` (an undo is not undone)."""
-        word = _(LEVEL_WORDS.get(message.level, message.level))
-        if message.undo:
-            self.last_change = None
-            self.notify(_("{field}: back to {level}.").format(field=label, level=word))
-            return
-        self.last_change = levels.LevelChange(message.field, message.old or "", message.level)
-        self.notify(_("{field}: now {level}. Press u to undo.").format(field=label, level=word))
+                self.level_written(field_label(row.spec), message)
 
     def on_failed(self, message: Failed) -> None:
         if message.field is not None:
@@ -259,29 +206,21 @@ class RecordScreen(BaseScreen[None]):
 
     def action_edit(self) -> None:
         """Edit this record's values."""
-        from tui.app.screens.editor import EditorScreen
-
         if self.loaded is not None:
-            self.app.push_screen(EditorScreen(self.loaded.record.kind, self.record_id))
+            self.post_message(Go(Editor(self.loaded.record.kind, self.record_id)))
 
     def action_attachments(self) -> None:
         """Files bound to this record."""
-        from tui.app.screens.attachments import AttachmentsScreen
-
-        self.app.push_screen(AttachmentsScreen(self.record_id))
+        self.post_message(Go(Attachments(self.record_id)))
 
     def action_export(self) -> None:
         """Export this record to a partner."""
-        from tui.app.screens.export import ExportScreen
-
-        self.app.push_screen(ExportScreen(record_ids=[self.record_id]))
+        self.post_message(Go(Export(record_ids=(self.record_id,))))
 
     def action_dossier(self) -> None:
         """The sanctions dossier of this person."""
-        from tui.app.screens.dossier import DossierScreen
-
         if self.loaded is not None and self.loaded.record.kind == "person":
-            self.app.push_screen(DossierScreen(self.record_id))
+            self.post_message(Go(Dossier(self.record_id)))
         else:
             self.notify(_("A dossier is drafted for a person."))
 

@@ -23,6 +23,7 @@ from textual.widgets import (
 from tui.app import lock
 from tui.app.i18n import N_, _, available_languages
 from tui.app.messages import (
+    ContactSaved,
     Failed,
     KeysChanged,
     OrganisationSaved,
@@ -70,6 +71,11 @@ class SettingsScreen(BaseScreen[None]):
                 yield Input("", id="organisation",
                             placeholder=_("Your organisation's name; Enter saves"))
             with Horizontal(classes="setting-row"):
+                yield Label(Text(_("Submitter's contact (for sanctions dossiers)")))
+                yield Input("", id="contact",
+                            placeholder=_("An address the authority can write to; Enter "
+                                          "saves"))
+            with Horizontal(classes="setting-row"):
                 yield Label(Text(_("Language")))
                 yield Select[str]([(name, code) for code, name in available_languages().items()],
                                   value=self.evault.language, allow_blank=False, id="language")
@@ -107,9 +113,10 @@ class SettingsScreen(BaseScreen[None]):
         try:
             vault = self.vault
             kdf = describe_kdf(vault.header_params())
-            organisation = ""
+            organisation = contact = ""
             try:
                 organisation = vault.services.dossier.organisation() or ""
+                contact = vault.services.dossier.contact() or ""
             except KeyError:
                 pass  # dossiers are not part of this build
             recipients: list[Any] = []
@@ -120,14 +127,16 @@ class SettingsScreen(BaseScreen[None]):
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(SettingsLoaded(kdf, recipients, organisation))
+        self.post_message(SettingsLoaded(kdf, recipients, organisation, contact))
 
     def on_settings_loaded(self, message: SettingsLoaded) -> None:
         message.stop()
         self.query_one("#busy").add_class("hidden")
-        field = self.query_one("#organisation", Input)
-        if not field.value:
-            field.value = message.organisation
+        for widget_id, value in (("organisation", message.organisation),
+                                 ("contact", message.contact)):
+            field = self.query_one(f"#{widget_id}", Input)
+            if not field.value:
+                field.value = value
         self.query_one("#kdf", Static).update(Text(_("Now: {kdf}").format(kdf=message.kdf)))
         table = self.query_one("#recipients", DataTable)
         table.clear()
@@ -138,6 +147,11 @@ class SettingsScreen(BaseScreen[None]):
         message.stop()
         self.query_one("#busy").add_class("hidden")
         self.notify(_("Organisation saved."))
+
+    def on_contact_saved(self, message: ContactSaved) -> None:
+        message.stop()
+        self.query_one("#busy").add_class("hidden")
+        self.notify(_("Contact saved."))
 
     def on_keys_changed(self, message: KeysChanged) -> None:
         message.stop()
@@ -175,6 +189,8 @@ class SettingsScreen(BaseScreen[None]):
         event.stop()
         if event.input.id == "organisation":
             self._save_organisation(event.value)
+        elif event.input.id == "contact":
+            self._save_contact(event.value)
         elif event.input.id == "minutes":
             minutes = self.evault.idle.set_minutes(event.value)
             event.input.value = f"{minutes:g}"
@@ -195,6 +211,15 @@ class SettingsScreen(BaseScreen[None]):
             self.post_message(Failed(exc))
             return
         self.post_message(OrganisationSaved())
+
+    @work(thread=True, group="settings-save")
+    def _save_contact(self, text: str) -> None:
+        try:
+            self.vault.services.dossier.set_contact(text)
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+            return
+        self.post_message(ContactSaved())
 
     @work(thread=True, group="settings-save")
     def _save_setting(self, key: str, value: Any) -> None:

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Footer, LoadingIndicator, Static
 
+from tui.app.destinations import CreateVault, Go, UnlockVault
 from tui.app.i18n import N_, _
 from tui.app.messages import DemoReady, Failed, Unlocked
 from tui.app.screens.base import BaseScreen
@@ -64,9 +65,7 @@ class StartScreen(BaseScreen[None]):
 
     def action_create(self) -> None:
         """Start the creation wizard."""
-        from tui.app.screens.create import CreateScreen
-
-        self.app.push_screen(CreateScreen(self.path))
+        self.post_message(Go(CreateVault(self.path)))
 
     def action_demo(self) -> None:
         """Make the demo vault if needed, then ask for its passphrase."""
@@ -91,10 +90,8 @@ class StartScreen(BaseScreen[None]):
         self.post_message(Unlocked(created.vault, demo=True))
 
     def on_demo_ready(self, message: DemoReady) -> None:
-        from tui.app.screens.unlock import UnlockScreen
-
         self.query_one("#busy").add_class("hidden")
-        self.app.switch_screen(UnlockScreen(Path(message.path), demo=True))
+        self.post_message(Go(UnlockVault(Path(message.path), demo=True), replace=True))
 
     def on_failed(self, message: Failed) -> None:
         self.query_one("#busy").add_class("hidden")

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-from tui.app.errors import title
+from tui.app.errors import message, title
 from tui.app.i18n import N_
 from tui.app.widgets.badge import LevelBadge
 from tui.app.widgets.fields import display, field_label
@@ -39,7 +39,7 @@ class _Row(Vertical):
         elif isinstance(error, str):
             text = plain(error)
         else:
-            text = Text(f"⛔ {title(error)}: {error.message}")
+            text = Text(f"⛔ {title(error)}: {message(error)}")
         line = self.query_one(".field-error", Static)
         line.update(text)
         line.set_class(not text.plain, "hidden")  # no empty line under every field

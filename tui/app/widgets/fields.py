@@ -11,31 +11,20 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Input, Select, SelectionList, TextArea
 
-from tui.app.i18n import _, current_language
+from tui.app.i18n import _
+from tui.app.widgets.labels import field_label, registry_lang, type_label, vocab_label
 from tui.app.widgets.text import plain
-from vault.records import labels, present, vocab
-from vault.records.spec import FieldKind, FieldSpec, RecordType
+from vault.records import present, vocab
+from vault.records.spec import FieldKind, FieldSpec
 
 LEVELS = ("public", "partner", "private")
 
-
-def registry_lang() -> str:
-    """The registry's label language for the UI language (``zh`` or ``en``)."""
-    return "zh" if current_language().startswith("zh") else "en"
-
-
-def field_label(spec: FieldSpec) -> str:
-    """The field's label in the UI language (English when not translated)."""
-    return labels.field_label(spec, registry_lang())
-
-
-def type_label(rtype: RecordType) -> str:
-    """The record type's label in the UI language."""
-    return labels.type_label(rtype, registry_lang())
+__all__ = ["display", "field_label", "make_input", "read_input", "reference_ids",
+           "registry_lang", "type_label"]
 
 
 def _enum_label(spec: FieldSpec, code: str) -> str:
-    return vocab.label(spec.vocabulary or "", code, registry_lang())
+    return vocab_label(spec.vocabulary or "", code)
 
 
 def display(spec: FieldSpec, value: Any, titles: dict[str, str] | None = None) -> Text:
@@ -77,7 +66,11 @@ def make_input(spec: FieldSpec, raw: str, widget_id: str,
         value: Any = raw if raw in ("true", "false") else Select.NULL
         return Select[str]([(_("yes"), "true"), (_("no"), "false")], value=value,
                            id=widget_id, allow_blank=True, prompt=_("Choose…"))
-    if spec.kind in (FieldKind.LONG_TEXT, FieldKind.POSITIONS):
+    if spec.kind == FieldKind.POSITIONS:
+        from tui.app.widgets.positions import PositionsField
+
+        return PositionsField(raw, id=widget_id)
+    if spec.kind == FieldKind.LONG_TEXT:
         return TextArea(raw, id=widget_id, soft_wrap=True, tab_behavior="focus")
     placeholder = ""
     if spec.kind == FieldKind.DATE:

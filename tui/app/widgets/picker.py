@@ -23,9 +23,10 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.app import errors
 from tui.app.i18n import N_, _
-from tui.app.screens.base import BaseModal
-from tui.app.widgets.fields import type_label
+from tui.app.screens.modal import BaseModal
+from tui.app.widgets.labels import type_label
 from tui.app.widgets.text import plain
 from tui.safe_text import safe
 from vault.errors import InvalidInput, VaultError
@@ -120,7 +121,7 @@ class PickerDialog(BaseModal[Picked | None]):
             self.post_message(Suggestions(generation, []))
             return
         except VaultError as exc:
-            self.post_message(Suggestions(generation, [], exc.message))
+            self.post_message(Suggestions(generation, [], errors.message(exc)))
             return
         self.post_message(Suggestions(generation, [c for c in choices
                                                    if c.id not in self.exclude][:LIMIT]))
@@ -184,7 +185,7 @@ class PickerDialog(BaseModal[Picked | None]):
         try:
             new_id = records.add(kind, {field: title})
         except VaultError as exc:
-            self.post_message(Created(None, exc.message))
+            self.post_message(Created(None, errors.message(exc)))
             return
         self.post_message(Created(Picked(new_id, title)))
 

@@ -20,10 +20,15 @@ from typing import Any
 from rich.text import Text
 
 from tui.app.i18n import _
-from tui.app.widgets.fields import field_label
+from tui.app.widgets.fields import display, field_label, type_label
 from tui.app.widgets.text import plain
 from vault.export.redact import RecordView, Replacement
 from vault.records.registry import Registry
+from vault.records.spec import FieldKind
+
+#: Kinds whose stored value is a code: the preview shows its label in the UI language
+#: (a code is never a redaction, so nothing is lost by not highlighting it).
+_CODED = (FieldKind.ENUM, FieldKind.BOOL)
 
 REDACTED = "bold reverse underline"
 
@@ -109,12 +114,15 @@ def render_view(view: RecordView, registry: Registry) -> Text:
     text = Text()
     text.append_text(_marked(view.label) if view.label_replaced else
                      plain(view.label, single_line=False))
-    text.append(f"  ({view.kind} {view.id})\n\n", style="dim")
+    text.append(f"  ({type_label(rtype)} {view.id})\n\n", style="dim")
     for name, value in view.fields.items():
         spec = rtype.fields.get(name)
         label = field_label(spec) if spec is not None else name
         text.append(f"{label}: ", style="bold")
-        text.append_text(_Drawer(view, by_field[name]).value(value))
+        if spec is not None and spec.kind in _CODED:
+            text.append_text(display(spec, value))
+        else:
+            text.append_text(_Drawer(view, by_field[name]).value(value))
         text.append("\n")
     if view.withheld:
         names = [field_label(rtype.fields[n]) if n in rtype.fields else n

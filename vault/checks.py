@@ -35,6 +35,7 @@ def all_checks() -> list[Check]:
     """The checks in the order ``evault check`` reports them (repairs run in the same
     order)."""
     from vault.attachments.checks import check_attachments, repair_attachments
+    from vault.export import protected
     from vault.records.checks import check_records, repair_counts
     from vault.search import health as search_health
     from vault.session import check_staged_header, remove_staged_header
@@ -45,5 +46,6 @@ def all_checks() -> list[Check]:
         Check("records", check_records, repair_counts),
         Check("search", search_health.check, search_health.repair),
         Check("attachments", check_attachments, repair_attachments),
+        Check("protected identities", protected.check, protected.repair),
         Check("travel", check_travel),
     ]

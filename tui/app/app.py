@@ -18,7 +18,7 @@ from textual.worker import WorkerFailed, WorkerState
 from tui.app import crash, drafts, i18n, navigation
 from tui.app.bindings import translate_bindings
 from tui.app.context import AppContext
-from tui.app.destinations import Go, UnlockVault
+from tui.app.destinations import Go, Travel, UnlockVault
 from tui.app.i18n import N_, _
 from tui.app.lock import SETTING as LOCK_SETTING
 from tui.app.lock import Clock, InactivityLock, boottime
@@ -355,9 +355,7 @@ class EvaultApp(App[int]):
 
     def open_travel(self, *, end: bool) -> None:
         """The screen that starts or ends travel mode (docs/travel.md)."""
-        from tui.app.screens.travel import EndTravelScreen, StartTravelScreen
-
-        self.push_screen(EndTravelScreen() if end else StartTravelScreen())
+        self.push_screen(navigation.screen_for(Travel(end=end)))
 
     async def _run_bound(self, action: str, node: Any) -> None:
         await self.run_action(action, node)

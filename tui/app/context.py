@@ -8,6 +8,7 @@ screens): the app's modules form no import cycle (tests/test_tui_navigation.py).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 from tui.app.lock import InactivityLock
@@ -22,6 +23,8 @@ class AppContext(Protocol):
     idle: InactivityLock
     language: str
     vault: Vault | None
+    vault_path: Path
+    """Where the vault is (travel mode offers its sealed file beside it)."""
 
     def session(self) -> Vault:
         """The unlocked vault (VaultLocked when the app is locked)."""

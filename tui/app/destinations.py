@@ -72,6 +72,13 @@ class Audit:
 
 
 @dataclass(frozen=True)
+class Travel:
+    """Start travel mode, or end it (``end``): docs/travel.md."""
+
+    end: bool = False
+
+
+@dataclass(frozen=True)
 class CreateVault:
     """The creation wizard for a vault at ``path``."""
 
@@ -88,7 +95,7 @@ class UnlockVault:
 
 
 Destination = (RecordView | Editor | Attachments | Export | Dossier | Settings | Bundles
-               | Audit | CreateVault | UnlockVault)
+               | Audit | Travel | CreateVault | UnlockVault)
 
 
 class Go(Message):

@@ -23,6 +23,7 @@ from tui.app.destinations import (
     Go,
     RecordView,
     Settings,
+    Travel,
     UnlockVault,
 )
 
@@ -61,6 +62,10 @@ def screen_for(to: Destination) -> Screen[Any]:
         from tui.app.screens.audit import AuditScreen
 
         return AuditScreen()
+    if isinstance(to, Travel):
+        from tui.app.screens.travel import EndTravelScreen, StartTravelScreen
+
+        return EndTravelScreen() if to.end else StartTravelScreen()
     if isinstance(to, CreateVault):
         from tui.app.screens.create import CreateScreen
 

@@ -40,7 +40,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault.errors import IntegrityError
 from vault.export.identity import RULES, shape, shape_forms
@@ -50,6 +50,9 @@ from vault.export.redact import Identifiers, Owner, identifier_values
 from vault.records.model import Record
 from vault.records.registry import Registry
 from vault.records.spec import Level
+
+if TYPE_CHECKING:
+    from vault.session import Vault
 
 Connection = Any  # a sqlcipher3 connection or a store Transaction (both have execute)
 BATCH = 500
@@ -500,12 +503,12 @@ def _bad_forms(store: Any) -> int:
                 bad += 1
 
 
-def check(vault: Any) -> list[str]:
+def check(vault: Vault) -> list[str]:
     """``evault check``: the protected identities table against the records."""
     return problems(vault.store, vault.services.records.registry)
 
 
-def repair(vault: Any) -> list[str]:
+def repair(vault: Vault) -> list[str]:
     """``evault check --repair``: rebuild the table when :func:`check` found anything."""
     if not check(vault):
         return []
@@ -513,13 +516,3 @@ def repair(vault: Any) -> list[str]:
         count = rebuild(tx, vault.services.records.registry)
         tx.audit("identities.rebuild", records=count, reason="repair")
     return [f"protected identities rebuilt from {count} record(s)"]
-
-
-def _register() -> None:
-    from vault import session
-
-    session.CHECKS["protected identities"] = check
-    session.REPAIRS["protected identities"] = repair
-
-
-_register()

@@ -261,4 +261,3 @@ def _record_seal(tx: Any, plan: Plan, names: list[str], counts: dict[str, int],
     tx.audit("export.seal", bundle_id=plan.bundle_id, clearance=plan.clearance.value,
              recipients=names, plain=plan.plain, counts=counts)
 
-from vault.export import protected as _protected  # noqa: E402,F401 - registers its check

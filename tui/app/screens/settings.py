@@ -21,6 +21,7 @@ from textual.widgets import (
 )
 
 from tui.app import lock
+from tui.app.destinations import Go, Travel
 from tui.app.i18n import N_, _, available_languages
 from tui.app.messages import (
     ContactSaved,
@@ -239,7 +240,7 @@ class SettingsScreen(BaseScreen[None]):
                    "add-recipient": self.action_add_recipient,
                    "remove-recipient": self.action_remove_recipient}
         if event.button.id in ("travel-start", "travel-end"):
-            self.evault.open_travel(end=event.button.id == "travel-end")
+            self.post_message(Go(Travel(end=event.button.id == "travel-end")))
             return
         action = actions.get(event.button.id or "")
         if action is not None:

@@ -99,9 +99,14 @@ def test_a_writer_that_does_not_know_the_table_is_never_trusted(
     records trigger marks it stale, the export computes it afresh, check reports it and
     repair brings the table in step."""
     vault, src, tst = setup
+    from vault.records import stored
+
     with vault.store.transaction("an older writer") as tx:
-        tx.execute("UPDATE records SET data = json_set(data, '$.name', ?) WHERE id = ?",
-                   (NEW, src))
+        data = stored.fields(tx.execute("SELECT data FROM records WHERE id = ?",
+                                        (src,)).fetchone()[0])
+        data["name"] = NEW  # the stored form, written without a word to the table
+        tx.execute("UPDATE records SET data = ? WHERE id = ?",
+                   (stored.pack(stored.dump(data)), src))
         tx.audit("test.old_writer")
     out = _narrative(vault, tst)
     assert NEW not in out and OLD in out

@@ -96,9 +96,10 @@ def test_services_raise_vault_locked_once_locked(vault_path: Path) -> None:
 
 def test_checks_are_one_explicit_list_in_report_order(vault_path: Path) -> None:
     names = [c.name for c in all_checks()]
-    assert names == ["header", "records", "search", "attachments", "travel"]
+    assert names == ["header", "records", "search", "attachments", "protected identities",
+                     "travel"]
     assert [c.name for c in all_checks() if c.repair] == [
-        "header", "records", "search", "attachments"]
+        "header", "records", "search", "attachments", "protected identities"]
     Vault.create(vault_path, PASSPHRASE).vault.close()
     # A fresh process that imported nothing but the session still runs every check.
     code = ("import sys\nfrom vault.session import Vault\n"

@@ -50,6 +50,7 @@ from vault.export.redact import Identifiers, Owner, identifier_values
 from vault.records.model import Record
 from vault.records.registry import Registry
 from vault.records.spec import Level
+from vault.records.stored import fields as stored_fields
 
 if TYPE_CHECKING:
     from vault.session import Vault
@@ -164,7 +165,7 @@ def registry_of(conn: Connection) -> Registry:
 def record_from_row(row: Any) -> Record:
     """A :class:`Record` from ``(id, kind, data, levels)`` as stored."""
     rid, kind, data, levels = row
-    return Record(str(rid), str(kind), json.loads(data),
+    return Record(str(rid), str(kind), stored_fields(data),
                   {k: Level(v) for k, v in json.loads(levels).items()}, "", "", "")
 
 

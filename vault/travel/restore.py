@@ -286,6 +286,9 @@ def end(vault: Vault, path: Path, identity: pyrage.x25519.Identity, *,
     finally:
         with contextlib.suppress(OSError):
             fsutil.fsync_dir(vault.layout.blobs)
+    # Committed: from here a kill leaves the vault after the trip (the crash sweep kills on
+    # this line to prove it).
+    say("restored; closing up…")
     restore.release()
     store.checkpoint()
     return Ended(current.trip_id, counts)

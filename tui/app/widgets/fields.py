@@ -12,7 +12,13 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, SelectionList, TextArea
 
 from tui.app.i18n import _
-from tui.app.widgets.labels import field_label, registry_lang, type_label, vocab_label
+from tui.app.widgets.labels import (
+    field_label,
+    localise,
+    registry_lang,
+    type_label,
+    vocab_label,
+)
 from tui.app.widgets.text import plain
 from vault.records import present, vocab
 from vault.records.spec import FieldKind, FieldSpec
@@ -34,6 +40,9 @@ def display(spec: FieldSpec, value: Any, titles: dict[str, str] | None = None) -
         return Text("")
     if spec.kind == FieldKind.BOOL and not spec.multi:
         return Text(_("yes") if value else _("no"))
+    if spec.kind == FieldKind.ENUM:  # labels (never the user's values) in the UI's script
+        return plain(localise(present.joined(spec, value, titles, registry_lang())),
+                     single_line=False)
     return plain(present.joined(spec, value, titles, registry_lang()), single_line=False)
 
 

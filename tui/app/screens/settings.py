@@ -114,17 +114,9 @@ class SettingsScreen(BaseScreen[None]):
         try:
             vault = self.vault
             kdf = describe_kdf(vault.header_params())
-            organisation = contact = ""
-            try:
-                organisation = vault.services.dossier.organisation() or ""
-                contact = vault.services.dossier.contact() or ""
-            except KeyError:
-                pass  # dossiers are not part of this build
-            recipients: list[Any] = []
-            try:
-                recipients = vault.services.export.recipients.list()
-            except KeyError:
-                pass  # export is not part of this build
+            organisation = vault.services.dossier.organisation() or ""
+            contact = vault.services.dossier.contact() or ""
+            recipients = vault.services.export.recipients.list()
         except VaultError as exc:
             self.post_message(Failed(exc))
             return

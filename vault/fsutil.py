@@ -222,7 +222,14 @@ def overwrite_and_unlink(path: Path) -> None:
     blocks may survive; the threat model says so.
     """
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if info.st_nlink > 1:
+            # Another name holds this file: a backup in progress pinned it with a hard link
+            # (vault/backup.py) and will copy these very bytes. Overwriting would put random
+            # bytes in the backup; unlink only, and the backup drops its link when done.
+            path.unlink()
+            return
+        size = info.st_size
         with open(path, "r+b", buffering=0) as fh:
             fh.write(os.urandom(max(size, 1)))
             os.fsync(fh.fileno())
@@ -279,7 +286,14 @@ def overwrite_large_and_unlink(path: Path) -> None:
     whoever later recovers an old database page holding that key. SSDs and copy-on-write
     filesystems may keep old blocks anyway (docs/threat-model.md)."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if info.st_nlink > 1:
+            # Another name holds this file: a backup in progress pinned it with a hard link
+            # (vault/backup.py) and will copy these very bytes. Overwriting would put random
+            # bytes in the backup; unlink only, and the backup drops its link when done.
+            path.unlink()
+            return
+        size = info.st_size
         with open(path, "r+b", buffering=0) as fh:
             left = size
             while left > 0:

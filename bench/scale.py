@@ -16,6 +16,9 @@ Measured at each size:
 - ``count()`` of all records and of one kind;
 - ranked top-20 search with snippets: a rare and a common Latin word, a rare and a
   common Chinese word, a romanised Chinese name;
+- the app (``bench.tui``, in process): unlock to the first page of the list drawn
+  (median of 3), and End pressed 20 times in a row, each loading the next page (median
+  and last page: scrolling deep costs what the first page did);
 - the database file / the records' JSON (size on disk);
 - peak resident memory of ``evault check`` and of ``evault import`` of size/5 people as
   CSV, as a JSON array and as an XLSX workbook (each a child process reporting its own
@@ -30,6 +33,7 @@ size <= 3x, flat memory, ``evault --help`` under 60 ms, an export of 10 records 
 and under 300 MB.
 
     python -m bench.scale [--sizes 10000,100000] [--cache DIR] [--rebuild]
+                          [--skip imports,list]
 
 Building 1,000,000 records takes about an hour on a 2-core laptop (insert rate printed
 for the sizes built), so it is not a default. Readable lines; the last line is one JSON
@@ -39,10 +43,12 @@ object with every figure.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,8 +59,10 @@ from typing import Any
 
 os.environ["EVAULT_INSECURE_TEST_KDF"] = "1"  # the KDF is not what is measured here
 
+from bench import tui as bench_tui  # noqa: E402
 from bench.store import BATCH, Corpus  # noqa: E402
 from crypto import kdf  # noqa: E402
+from tui.app import crash  # noqa: E402
 from vault.records import paging  # noqa: E402
 from vault.search import search  # noqa: E402
 from vault.session import Vault  # noqa: E402
@@ -190,7 +198,8 @@ def evault(*args: str) -> list[str]:
     return [sys.executable, "-c", _PEAK, *args]
 
 
-def measure(path: Path, meta: dict[str, Any], tmp: Path) -> dict[str, Any]:
+def measure(path: Path, meta: dict[str, Any], tmp: Path,
+            skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     size = meta["size"]
     out: dict[str, Any] = {"records_json_mb": round(meta["plaintext"] / 1e6, 1),
                            "build_s": meta["build_s"]}
@@ -215,6 +224,14 @@ def measure(path: Path, meta: dict[str, Any], tmp: Path) -> dict[str, Any]:
         search(store, query, limit=20)  # warm, as a working session is
         out[f"search_{label}_ms"] = best(lambda q=query: search(store, q, limit=20))
     vault.close()
+    # The app on this vault: unlock to the first page drawn, then End pressed 20 times in a
+    # row (each asks for the next keyset page), as a person scrolling deep into the list.
+    paints = [asyncio.run(bench_tui.first_paint(path))[0] for _ in range(3)]
+    out["app_first_paint_ms"] = round(statistics.median(paints) * 1e3, 1)
+    scroll = asyncio.run(bench_tui.deep_scroll(path))
+    out["app_scroll_page_ms"] = round(statistics.median(scroll) * 1e3, 1)
+    out["app_scroll_last_page_ms"] = round(scroll[-1] * 1e3, 1)
+    out["app_scroll_pages"] = len(scroll)
     db = path / "vault.db"
     out["size_ratio"] = round(db.stat().st_size / meta["plaintext"], 3)
 
@@ -224,7 +241,7 @@ def measure(path: Path, meta: dict[str, Any], tmp: Path) -> dict[str, Any]:
                                                   "check"), secret)
     assert code == 0, "evault check found problems"
     rows = size // 5
-    for fmt in ("csv", "json", "xlsx"):
+    for fmt in () if "imports" in skip else ("csv", "json", "xlsx"):
         source = _people_file(tmp, fmt, rows)
         target = tmp / f"import-{size}"
         Vault.create(target, PASSPHRASE, params=kdf.INSECURE_TEST_PARAMS).vault.close()
@@ -259,6 +276,8 @@ def measure(path: Path, meta: dict[str, Any], tmp: Path) -> dict[str, Any]:
         times.append(seconds)
     out["export10_ms"] = min(times) * 1e3
 
+    if "list" in skip:
+        return out
     out["evault_list_ms"] = min(child(evault("--vault", str(path), "--passphrase-stdin",
                                              "list"), secret)[0] for _ in range(3)) * 1e3
     plain = tmp / f"plain-{size}.db"
@@ -286,10 +305,15 @@ def main() -> int:
     parser.add_argument("--cache", type=Path,
                         default=Path(tempfile.gettempdir()) / "evault-scale")
     parser.add_argument("--rebuild", action="store_true", help="build the vaults again")
+    parser.add_argument("--skip", default="",
+                        help="parts not to measure, comma-separated: imports (three imports "
+                             "of size/5 people; they do not read the vault), list (the "
+                             "whole-process listing and its plaintext sqlite3 copy)")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     args.cache.mkdir(parents=True, exist_ok=True)
     CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(args.cache / "pycache")
+    crash.harden_textual()
     child(evault("--help"))  # compile once: the runs below measure a warm install
 
     help_ms = min(child(evault("--help"))[0] for _ in range(RUNS)) * 1e3
@@ -308,7 +332,8 @@ def main() -> int:
                 print(f"built in {meta['build_s']:.0f} s", file=sys.stderr)
             else:
                 meta = json.loads(meta_path.read_text())
-            results[size] = measure(path, meta, Path(tmp))
+            results[size] = measure(path, meta, Path(tmp),
+                                    frozenset(filter(None, args.skip.split(","))))
             print(f"{size:,} records: " + ", ".join(
                 f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}"
                 for k, v in results[size].items()))
@@ -320,7 +345,7 @@ def main() -> int:
         if isinstance(value, int | float) and isinstance(base, int | float) and base:
             if key.endswith(("_ms", "_kib")) or key == "size_ratio":
                 ratios[key] = round(value / base, 2)
-    pages = [v for k, v in ratios.items() if k.startswith("page_") or k.startswith("count")]
+    pages = [v for k, v in ratios.items() if k.startswith(("page_", "count", "app_"))]
     worst_page = max(pages) if pages else 0.0
     print(f"ratios {large:,} / {small:,} records:")
     for key, value in ratios.items():

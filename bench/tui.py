@@ -100,6 +100,8 @@ class Marks:
         self.rows = 0
         self.results: dict[int, float] = {}
         self.hits: dict[int, int] = {}
+        self.pages: list[float] = []
+        """When each later page of the list (scrolling down) was drawn."""
 
 
 class BenchBrowse(BrowseScreen):
@@ -113,13 +115,18 @@ class BenchBrowse(BrowseScreen):
     # MRO), so they only note what happened and when it is next drawn.
 
     def on_page_loaded(self, message: PageLoaded) -> None:
-        first = message.offset == 0 and message.generation == self.generation
-        if first and not self.marks.painted:
+        if message.generation != self.generation:
+            return
+        if not self.marks.rows:  # the first page (keyset pages all have offset 0)
             self.marks.rows = len(message.rows)
 
             def drawn() -> None:
                 self.marks.painted = time.perf_counter()
             self.call_after_refresh(drawn)
+        else:
+            def more() -> None:
+                self.marks.pages.append(time.perf_counter())
+            self.call_after_refresh(more)
 
     def on_search_done(self, message: SearchDone) -> None:
         generation = message.generation
@@ -165,6 +172,31 @@ async def first_paint(path: Path) -> tuple[float, int]:
         await until(lambda: marks.painted > 0)
         await pilot.pause(0.05)
     return marks.painted - marks.unlocked, marks.rows
+
+
+async def deep_scroll(path: Path, pages: int = 20) -> list[float]:
+    """Seconds from pressing End (the last loaded row, which asks for the next page) to
+    that page drawn, for ``pages`` pages in a row: keyset pages cost the same however
+    deep the list is scrolled. Fewer when the list ends first."""
+    marks = Marks()
+    app = BenchApp(path, marks)
+    times: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: app.screen.query("#passphrase"))
+        app.screen.query_one("#passphrase").value = PASSPHRASE  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await until(lambda: marks.painted > 0)
+        await pilot.pause(0.05)
+        table = app.screen.query_one(RecordTable)
+        table.focus()
+        for n in range(pages):
+            if table.complete:
+                break  # a small vault: the whole list is loaded
+            start = time.perf_counter()
+            await pilot.press("end")
+            await until(lambda n=n: len(marks.pages) > n)
+            times.append(marks.pages[n] - start)
+    return times
 
 
 async def typing(path: Path) -> list[tuple[str, float, float, int]]:

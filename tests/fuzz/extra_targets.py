@@ -89,9 +89,10 @@ class _Shared:
         return cls.folder / f"input{suffix}"
 
 
-def _sweep() -> None:
-    for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
-        pid = folder.name[len(_PREFIX):].split("-", 1)[0]
+def _sweep(prefix: str = _PREFIX) -> None:
+    """Remove the ``{prefix}{pid}-…`` folders of processes that have ended."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+        pid = folder.name[len(prefix):].split("-", 1)[0]
         try:
             os.kill(int(pid), 0)
         except (ValueError, ProcessLookupError):

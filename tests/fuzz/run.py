@@ -43,7 +43,7 @@ def main() -> None:
     # Our code (and openpyxl, whose XML the importer feeds): instrumenting every library
     # vault.services pulls in (PyMuPDF, Pillow, pikepdf, …) costs ~25 s per run.
     with atheris.instrument_imports(include=["crypto", "vault", "tests", "openpyxl"]):
-        from tests.fuzz import extra_targets  # noqa: F401 - registers feature targets
+        from tests.fuzz import extra_targets  # registers feature targets
         from tests.fuzz.targets import TARGETS
     if name not in TARGETS:
         sys.stderr.write(f"error: no fuzz target {name!r}\n")
@@ -56,8 +56,12 @@ def main() -> None:
 
     seeds = CORPUS / name
     # libFuzzer writes new inputs into the first corpus directory: a scratch one, so the
-    # committed seeds stay as they are.
-    scratch = tempfile.mkdtemp(prefix=f"evault-fuzz-{name}-")
+    # committed seeds stay as they are. libFuzzer ends the process without running atexit
+    # handlers, so each run removes the scratch folders of runs that have ended (they
+    # used to pile up in /tmp, one per target per suite run).
+    prefix = f"evault-fuzz-{name}-"
+    extra_targets._sweep(prefix)
+    scratch = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-")
     argv = [sys.argv[0], *options, scratch]
     if seeds.is_dir():
         argv.append(str(seeds))

@@ -391,9 +391,8 @@ def identifiers(stored: Stored, clearance: Level, protected: Iterable[str] = ()
                 allowed.extend((key, left, right, owner) for _t, key, left, right in forms)
 
     matcher: Matcher[Owner] = Matcher.keyed(forbidden())
-    keys = set(matcher.keys())
     return Identifiers(matcher,
-                       LazyMatcher(e for e in allowed if e[0] not in keys),
+                       LazyMatcher(e for e in allowed if e[0] not in matcher),
                        forbidden_values, stored_values, folded, prepared)
 
 

@@ -337,7 +337,8 @@ class Matcher(Generic[T]):
 
     def keys(self) -> Iterable[str]:
         """Every skeleton this matcher looks for."""
-        return self._automaton.keys() if len(self._first) else iter(())
+        found: Iterable[str] = self._automaton.keys() if len(self._first) else ()
+        return found
 
     def _owners_of(self, k: int) -> tuple[T, ...]:
         people = self._people

@@ -384,14 +384,14 @@ def identifiers(stored: Stored, clearance: Level, protected: Iterable[str] = ()
 
     One pass over the table builds both the matcher and the gate's byte needles of the
     forbidden values (:class:`~vault.export.needles.ByteNeedles`, finished here): the
-    stored needles are parsed for forbidden values only and never kept as lists."""
+    stored needles are parsed for forbidden values only and never kept as lists (nor
+    the folds of the values, which only the gate's own encoding of values needed)."""
     from vault.export.gate import stored_needles
 
     same = set(protected)
     allowed: list[tuple[str, int, int, Owner]] = []
     forbidden_values: list[tuple[str, Owner]] = []
     stored_values: list[tuple[str, Owner]] = []
-    folded: dict[str, tuple[str, int, int]] = {}
     bytes_of = stored_needles()
 
     def forbidden() -> Iterator[tuple[str, int, int, Owner]]:
@@ -400,8 +400,6 @@ def identifiers(stored: Stored, clearance: Level, protected: Iterable[str] = ()
                 stored_values.append((value, owner))
                 first = forms[0]  # the value as stored comes first (compute_forms)
                 fold = (first[1], first[2], first[3]) if first[0] == value else None
-                if fold is not None:
-                    folded[value] = fold
                 bytes_of.add(value, owner, fold, needles_of(needles))
                 for text, key, left, right in forms:
                     forbidden_values.append((text, owner))
@@ -413,7 +411,7 @@ def identifiers(stored: Stored, clearance: Level, protected: Iterable[str] = ()
     bytes_of.finish()
     return Identifiers(matcher,
                        LazyMatcher(e for e in allowed if e[0] not in matcher),
-                       forbidden_values, stored_values, folded,
+                       forbidden_values, stored_values,
                        stored_needles=bytes_of.needles, stored_bounded=bytes_of.bounded)
 
 

@@ -133,6 +133,8 @@ class Audience:
             with protected.no_gc_pauses():
                 self._gate = Gate(needles, exemptions, known=self.ids.forbidden,
                                   byte_values=self.byte_values(),
-                                  folded=self.ids.folded, prepared=self.ids.prepared)
+                                  folded=self.ids.folded, prepared=self.ids.prepared,
+                                  stored_needles=self.ids.stored_needles,
+                                  stored_bounded=self.ids.stored_bounded)
             self._gate_for = (len(needles), exemptions)
         return self._gate

@@ -37,6 +37,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from vault.errors import PolicyRefused
+from vault.export.needles import (  # noqa: F401 - scan_chunks, SCAN_CHUNK: the gate's API
+    OPAQUE,
+    SCAN_CHUNK,
+    TEXT,
+    ByteNeedles,
+    Use,
+    scan_chunks,
+)
 from vault.export.normalize import SHORT_EDGE_WORD, Match, Matcher, edge_words, skeleton
 from vault.export.redact import Owner
 from vault.export.structure import StructureError, check_jpeg, check_png
@@ -91,11 +99,11 @@ def _forms(value: str, key: str | None = None) -> set[str]:
 def byte_needles(value: str, key: str, left: int, right: int
                  ) -> tuple[list[str], list[str]]:
     """The exact byte encodings the gate searches for one stored value, lowered with
-    ``bytes.lower`` and read as Latin-1 (see :class:`_ByteNeedles`): those searched in
-    opaque data (images, PDFs, the container) and those searched inside UTF-8 text (UTF-16
-    and GB18030). ``key``, ``left``, ``right``: the value's skeleton and edge words'
-    lengths. Stored with the value (:mod:`vault.export.protected`), so an export does not
-    encode every value of the vault again."""
+    ``bytes.lower`` and read as Latin-1 (see :class:`~vault.export.needles.ByteNeedles`):
+    those searched in opaque data (images, PDFs, the container) and those searched inside
+    UTF-8 text (UTF-16 and GB18030). ``key``, ``left``, ``right``: the value's skeleton
+    and edge words' lengths. Stored with the value (:mod:`vault.export.protected`), so
+    an export does not encode every value of the vault again."""
     # A value with a one- or two-character edge word ("Source B") is word-bounded in the
     # matcher; searched as bare ASCII bytes it would be "found" in "source be kept" or in
     # every PDF CMap's "findresource begin". Text files are read by the matcher; its
@@ -120,61 +128,6 @@ def byte_needles(value: str, key: str, left: int, right: int
     return list(opaque), list(text)
 
 
-class _ByteNeedles:
-    """Exact byte encodings of identifiers, searched regardless of ASCII case.
-
-    Both the needles and the data are lowered with ``bytes.lower`` (ASCII letters only,
-    the same way on both sides) and read as Latin-1 (one character per byte) by one
-    Aho-Corasick automaton: linear in the data, whatever the number of needles."""
-
-    def __init__(self, pairs: Iterable[tuple[str, Owner]]) -> None:
-        """``pairs``: needles already lowered and read as Latin-1 (:func:`byte_needles`),
-        each with whose identifier it is."""
-        import ahocorasick
-
-        self.owners: dict[str, Owner] = {}
-        for needle, owner in pairs:
-            self.owners.setdefault(needle, owner)
-        self.automaton = ahocorasick.Automaton()
-        for key in self.owners:
-            self.automaton.add_word(key, key)
-        if self.owners:
-            self.automaton.make_automaton()
-        #: The longest needle, in bytes: how far chunks of a long scan overlap.
-        self.longest = max((len(k) for k in self.owners), default=0)
-
-    def search(self, data: bytes | bytearray) -> Owner | None:
-        if not self.owners:
-            return None
-        for piece in scan_chunks(data, self.longest):
-            for _, key in self.automaton.iter(piece.lower().decode("latin-1")):
-                return self.owners[key]
-        return None
-
-
-#: Bytes searched per call into the automaton (and per ``lower``/``decode`` copy). The
-#: search holds the GIL while it runs in C; between chunks the interpreter can switch to
-#: another thread, so the app's event loop, with the gate in a worker thread, waits at
-#: most one chunk's search (about 1-2 ms here) instead of the whole container's (366 ms
-#: for 62 MB). bench/gate_stall.py measures it.
-SCAN_CHUNK = 256 * 1024
-
-
-def scan_chunks(data: bytes | bytearray, longest: int, size: int | None = None,
-                ) -> Iterator[bytes | bytearray]:
-    """``data`` in pieces of about ``size`` bytes (default :data:`SCAN_CHUNK`), each
-    starting ``longest - 1`` bytes before the previous one ended: a needle of up to
-    ``longest`` bytes that straddles a boundary lies whole inside the later piece."""
-    size = size or SCAN_CHUNK
-    if len(data) <= size:
-        yield data
-        return
-    overlap = max(0, longest - 1)
-    view = memoryview(data)
-    for start in range(0, len(data), size):
-        yield bytes(view[max(0, start - overlap):start + size])
-
-
 def _copy(data: bytes) -> bytearray:
     """A copy of ``data`` made a chunk at a time: one copy of a 60 MB container held the
     GIL for a tenth of a second on a busy laptop."""
@@ -193,6 +146,41 @@ def _zero(buf: bytearray, start: int, length: int) -> None:
         buf[at:stop] = bytes(stop - at)
 
 
+class StoredBytes:
+    """The gate's byte needles of the stored forbidden values, built while the protected
+    identities are read (:func:`vault.export.protected.identifiers`) by the same rules
+    as :class:`Gate` applies to values given to it: skip a value too short to search,
+    keep a short-edged one for the word-bounded search of PDF streams, add its needles
+    for both uses."""
+
+    def __init__(self) -> None:
+        self.needles: ByteNeedles[Owner] = ByteNeedles()
+        self.bounded: list[tuple[str, int, int, Owner]] = []
+
+    def add(self, value: str, owner: Owner, fold: tuple[str, int, int] | None,
+            needles: list[list[str]] | None) -> None:
+        """One forbidden value: its fold and stored :func:`byte_needles` when known."""
+        key, left, right = fold if fold is not None else (skeleton(value),
+                                                           *edge_words(value))
+        if len(key) < 2:
+            return  # too short to search (listed by the plan)
+        if min(left, right) < SHORT_EDGE_WORD:
+            self.bounded.append((key, left, right, owner))
+        some_opaque, some_text = (needles[0], needles[1]) if needles is not None else \
+            byte_needles(value, key, left, right)
+        self.needles.add(some_opaque, OPAQUE, owner)
+        self.needles.add(some_text, TEXT, owner)
+
+    def finish(self) -> None:
+        """Make the needles searchable (after the last :meth:`add`)."""
+        self.needles.finish()
+
+
+def stored_needles() -> StoredBytes:
+    """An empty :class:`StoredBytes` to fill."""
+    return StoredBytes()
+
+
 #: Files evault writes itself, holding no record content: dates, sizes and hashes stand
 #: next to each other there, so only known identifiers are looked for, on word and
 #: number boundaries, and never a detector finding's digits.
@@ -207,7 +195,9 @@ class Gate:
                  known: Matcher[Owner] | None = None,
                  byte_values: Iterable[tuple[str, Owner]] | None = None,
                  folded: Mapping[str, tuple[str, int, int]] | None = None,
-                 prepared: Mapping[str, tuple[list[str], list[str]]] | None = None) -> None:
+                 prepared: Mapping[str, tuple[list[str], list[str]]] | None = None,
+                 stored_needles: ByteNeedles[Owner] | None = None,
+                 stored_bounded: Iterable[tuple[str, int, int, Owner]] = ()) -> None:
         """``identifiers``: every form to refuse (protected identifiers and detector
         findings, whose owner kind starts with ``finding:``). ``known``: the matcher the
         rewriter already built over the protected forms (reused, not built twice).
@@ -216,7 +206,10 @@ class Gate:
         millions of needles at 10,000 people); by default every identifier. ``folded``:
         value → (skeleton, first and last word lengths) already computed (the stored
         forms of :mod:`vault.export.protected`), so they are not folded again here;
-        ``prepared``: value → its :func:`byte_needles`, likewise stored."""
+        ``prepared``: value → its :func:`byte_needles`, likewise stored.
+        ``stored_needles``: the byte needles of the stored forbidden values, built already
+        (finished) while the protected identities were read, with ``stored_bounded``, their
+        short-edged keys; then only the detector findings are encoded here."""
         values = list(identifiers)
         self.exempt = {k: set(v) for k, v in (exempt or {}).items()}
         """Bundle record id → values that record's structured fields keep by decision."""
@@ -224,28 +217,23 @@ class Gate:
         self.known: Matcher[Owner] = known if known is not None else Matcher(
             [(v, o) for v, o in values if not o.kind.startswith("finding:")])
         self.findings: Matcher[Owner] = Matcher(findings)
-        if byte_values is not None:
+        if stored_needles is not None:
+            values = findings
+        elif byte_values is not None:
             values = [*byte_values, *findings]
-        opaque: list[tuple[str, Owner]] = []
-        bounded: list[tuple[str, int, int, Owner]] = []
-        text: list[tuple[str, Owner]] = []
+        own = StoredBytes()
         known_folds = folded or {}
         ready = prepared or {}
         for value, owner in values:
-            fold = known_folds.get(value)
-            key, left, right = fold if fold is not None else (skeleton(value),
-                                                               *edge_words(value))
-            if len(key) < 2:
-                continue  # too short to search (listed by the plan)
-            if min(left, right) < SHORT_EDGE_WORD:
-                bounded.append((key, left, right, owner))
             got = ready.get(value)
-            some_opaque, some_text = got if got is not None else byte_needles(
-                value, key, left, right)
-            opaque.extend((needle, owner) for needle in some_opaque)
-            text.extend((needle, owner) for needle in some_text)
-        self.opaque = _ByteNeedles(opaque)
-        self.text_bytes = _ByteNeedles(text)
+            own.add(value, owner, known_folds.get(value),
+                    [got[0], got[1]] if got is not None else None)
+        own.finish()
+        needles = own.needles
+        bounded = [*stored_bounded, *own.bounded]
+        searched = [needles] if stored_needles is None else [stored_needles, needles]
+        self.opaque: Use[Owner] = Use(searched, OPAQUE)
+        self.text_bytes: Use[Owner] = Use(searched, TEXT)
         #: Those short-edged values, searched word-bounded in decoded PDF streams.
         self.bounded: Matcher[Owner] = Matcher.keyed(bounded)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ LONG_NUMBER = 7
 LONG_WORD = 6
 #: …unless their first or last word is shorter than this (an initial, a letter code).
 SHORT_EDGE_WORD = 3
+#: Word and key lengths are kept as 16-bit integers (a longer one counts as this long).
+_WORDS_MAX = 0xFFFF
 
 # Scripts written without spaces between words: no word boundary can be required there.
 _UNSPACED = (
@@ -258,6 +261,11 @@ class Matcher(Generic[T]):
     skeleton shared by several values keeps all their owners. All skeletons go into ONE
     Aho-Corasick automaton (pyahocorasick), so a search costs the length of the text
     (times the few views it is read in), whatever the number of identifiers.
+
+    The automaton holds each distinct skeleton once, with its number as value; what a hit
+    needs (the key's length, its edge words, its owners) is in integer arrays indexed by
+    that number, so the matcher holds no Python object per skeleton or per form (at
+    10,000 protected people: ~140,000 skeletons, ~200,000 forms).
     """
 
     def __init__(self, values: Iterable[tuple[str, T]]) -> None:
@@ -273,44 +281,76 @@ class Matcher(Generic[T]):
         return matcher
 
     def _build(self, entries: Iterable[tuple[str, int, int, T]]) -> None:
+        # Compact on purpose (issue 16): at 10,000 protected people there are ~140,000
+        # distinct skeletons. The automaton stores each key's number (STORE_INTS, no
+        # Python object per key); its edge words and first owner are machine integers in
+        # arrays indexed by that number; only the few skeletons shared by several owners
+        # keep a list. Owners themselves are one object per record field, not per form.
         import ahocorasick
 
-        owners: dict[str, dict[T, None]] = {}
-        self._edges: dict[str, tuple[int, int]] = {}
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        people: list[T] = []
+        number: dict[T, int] = {}
+        left_words, right_words = array("H"), array("H")
+        lengths, first = array("I"), array("I")
+        more: dict[int, list[int]] = {}
         self.too_short: list[T] = []
-        edges = self._edges
+        get, add = automaton.get, automaton.add_word
         for key, left, right, owner in entries:
             if len(key) < MIN_KEY:
                 if key:
                     self.too_short.append(owner)
                 continue
-            got = owners.get(key)
-            if got is None:
-                owners[key] = {owner: None}
-                edges[key] = (left, right)
+            who = number.get(owner)
+            if who is None:
+                who = number[owner] = len(people)
+                people.append(owner)
+            k = get(key, -1)
+            if k < 0:
+                add(key, len(first))
+                left_words.append(min(left, _WORDS_MAX))
+                right_words.append(min(right, _WORDS_MAX))
+                lengths.append(len(key))
+                first.append(who)
                 continue
-            got[owner] = None
-            old = edges[key]
-            if left > old[0] or right > old[1]:
-                # Several spellings of one skeleton: keep the longer edge (matches more).
-                edges[key] = (max(old[0], left), max(old[1], right))
-        self._owners = {k: tuple(v) for k, v in owners.items()}
-        self._automaton = ahocorasick.Automaton()
-        for key in self._owners:
-            self._automaton.add_word(key, key)
-        if self._owners:
-            self._automaton.make_automaton()
+            if who != first[k]:
+                shared = more.setdefault(k, [])
+                if who not in shared:
+                    shared.append(who)
+            # Several spellings of one skeleton: keep the longer edge (matches more).
+            if left > left_words[k]:
+                left_words[k] = min(left, _WORDS_MAX)
+            if right > right_words[k]:
+                right_words[k] = min(right, _WORDS_MAX)
+        self._people = people
+        self._left, self._right, self._lengths = left_words, right_words, lengths
+        self._first, self._more = first, more
+        self._automaton = automaton
+        if len(first):
+            automaton.make_automaton()
 
     def __len__(self) -> int:
-        return len(self._owners)
+        return len(self._first)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._automaton.exists(key)
 
     def keys(self) -> Iterable[str]:
         """Every skeleton this matcher looks for."""
-        return self._owners.keys()
+        found: Iterable[str] = self._automaton.keys() if len(self._first) else ()
+        return found
+
+    def _owners_of(self, k: int) -> tuple[T, ...]:
+        people = self._people
+        shared = self._more.get(k)
+        if shared is None:
+            return (people[self._first[k]],)
+        return (people[self._first[k]], *(people[x] for x in shared))
 
     def owners(self, key: str) -> tuple[T, ...]:
         """Who a skeleton belongs to."""
-        return self._owners.get(key, ())
+        k = self._automaton.get(key, -1) if len(self._first) else -1
+        return () if k < 0 else self._owners_of(k)
 
     def find(self, text: str) -> list[Match[T]]:
         """Every occurrence in ``text``, in order, overlapping ones included."""
@@ -322,7 +362,7 @@ class Matcher(Generic[T]):
 
         ``strict`` holds every match to word boundaries (generated files, where numbers
         stand next to numbers); ``views=False`` reads the text as it is only."""
-        if not self._owners or not text:
+        if not len(self._first) or not text:
             return
         from vault.export.views import DIGIT_KEY_MIN, digit_runs, text_views
 
@@ -340,26 +380,31 @@ class Matcher(Generic[T]):
         digits = digit_runs(skel, [origins[j] for j in range(len(skel))], text)
         if digits is None:
             return
-        for end, key in self._automaton.iter(digits.text):
-            if len(key) >= DIGIT_KEY_MIN and key.isdigit():
-                s = end - len(key) + 1
-                yield Match(digits.starts[s], digits.ends[end], key, self._owners[key],
-                            digits.name)
+        lengths = self._lengths
+        for end, k in self._automaton.iter(digits.text):
+            n = lengths[k]
+            if n >= DIGIT_KEY_MIN:
+                s = end - n + 1
+                key = digits.text[s:end + 1]
+                if key.isdigit():
+                    yield Match(digits.starts[s], digits.ends[end], key, self._owners_of(k),
+                                digits.name)
 
     def _scan(self, text: str, skel: str, origins: _Origins, view: View | None,
               strict: bool) -> Iterator[Match[T]]:
-        for last, key in self._automaton.iter(skel):
-            s, e = last - len(key) + 1, last + 1
-            if not self._bounded(text, origins, skel, s, e, strict):
+        lengths = self._lengths
+        for last, k in self._automaton.iter(skel):
+            s, e = last - lengths[k] + 1, last + 1
+            if not self._bounded(text, origins, skel, s, e, k, strict):
                 continue
             start_o, end_o = origins[s], origins[e - 1] + 1
             if view is None:
-                yield Match(start_o, end_o, key, self._owners[key])
+                yield Match(start_o, end_o, skel[s:e], self._owners_of(k))
             else:
-                yield Match(view.starts[start_o], view.ends[end_o - 1], key,
-                            self._owners[key], view.name)
+                yield Match(view.starts[start_o], view.ends[end_o - 1], skel[s:e],
+                            self._owners_of(k), view.name)
 
-    def _bounded(self, text: str, origins: _Origins, skel: str, s: int, e: int,
+    def _bounded(self, text: str, origins: _Origins, skel: str, s: int, e: int, k: int,
                  strict: bool = False) -> bool:
         n = e - s
         left_i, right_i = origins[s] - 1, origins[e - 1] + 1
@@ -374,7 +419,7 @@ class Matcher(Generic[T]):
         # A one- or two-character edge word ("Source K", "Li Na") is held to the
         # boundary rule even in a long value: else "Source K" matches inside
         # "Source-K7Q2…" (a pseudonym) or "source kept", and "Li Na" inside "Li Nana".
-        lw, rw = (1, 1) if strict else self._edges.get(skel[s:e], (n, n))
+        lw, rw = (1, 1) if strict else (self._left[k], self._right[k])
         return (_edge_ok(skel[s], left, n if lw >= SHORT_EDGE_WORD else lw)
                 and _edge_ok(skel[e - 1], right, n if rw >= SHORT_EDGE_WORD else rw))
 
@@ -399,6 +444,10 @@ class LazyMatcher(Matcher[T]):
     def __len__(self) -> int:
         self._ready()
         return super().__len__()
+
+    def __contains__(self, key: object) -> bool:
+        self._ready()
+        return super().__contains__(key)
 
     def keys(self) -> Iterable[str]:
         """Every skeleton this matcher looks for."""

@@ -271,10 +271,41 @@ def migrate(conn: Connection) -> None:
 
 @dataclass
 class Stored:
-    """Every identity of the vault as an export needs it: per owner, its value and forms."""
+    """Every identity of the vault as an export needs it, read as the table is walked.
 
-    entries: list[tuple[Owner, str, list[list[Any]], list[list[str]]]]
-    """(owner, value as stored, forms, byte needles) for every identity row."""
+    Holds no list of every form: :meth:`entries` streams the table's rows (the forms'
+    JSON parsed one row at a time), so the matcher and the gate's byte needles are built
+    in one pass without the forms of 10,000 people in memory at once (issue 16)."""
+
+    store: Any
+    stale: set[str]
+    """Records whose rows are not trusted (marked stale, or with no forms): in ``fresh``."""
+    fresh: list[tuple[Owner, str, list[list[Any]], list[list[str]]]]
+    """(owner, value as stored, forms, byte needles) computed afresh from those records."""
+
+    def entries(self) -> Iterator[tuple[Owner, str, list[list[Any]], str | list[list[str]]]]:
+        """(owner, value as stored, forms, byte needles) for every identity row; the
+        needles of a stored row as their JSON text (parse with :func:`needles_of`: only
+        the forbidden values' are ever needed)."""
+        owners: dict[tuple[str, str, str, str, int], Owner] = {}
+        stale = self.stale
+        for rid, field, kind, level, person, value, data, needles in self.store.iterate(
+                "SELECT i.record, i.field, i.kind, i.level, i.person, f.value, f.forms, "
+                "f.needles FROM identities AS i JOIN identity_forms AS f ON f.id = i.form"):
+            if rid in stale:
+                continue
+            key = (str(rid), str(kind), str(field), str(level), int(person))
+            owner = owners.get(key)
+            if owner is None:
+                owner = owners[key] = Owner(key[0], key[1], key[2], Level(key[3]),
+                                            bool(key[4]))
+            yield owner, str(value), json.loads(data), str(needles)
+        yield from self.fresh
+
+
+def needles_of(needles: str | list[list[str]]) -> list[list[str]]:
+    """The byte needles of an entry of :meth:`Stored.entries`, parsed if still JSON."""
+    return json.loads(needles) if isinstance(needles, str) else needles
 
 
 def load(store: Any, registry: Registry, *, everything: bool = False) -> Stored:
@@ -282,10 +313,6 @@ def load(store: Any, registry: Registry, *, everything: bool = False) -> Stored:
     records themselves (never trusted from the table). Reads no other record, unless
     ``everything``: then every record is computed afresh (forms stored by other rules,
     in a vault that cannot be written to)."""
-    forms: dict[int, tuple[str, list[list[Any]], list[list[str]]]] = {}
-    for fid, value, data, needles in store.iterate(
-            "SELECT id, value, forms, needles FROM identity_forms"):
-        forms[int(fid)] = (str(value), json.loads(data), json.loads(needles))
     stale = {str(r[0]) for r in store.query(
         "SELECT id FROM records" if everything else "SELECT record FROM identity_stale")}
     # A person or source with no row at all (a hand edit, a bug): computed afresh too. The
@@ -294,38 +321,23 @@ def load(store: Any, registry: Registry, *, everything: bool = False) -> Stored:
         "SELECT id FROM records AS r WHERE kind IN (SELECT value FROM json_each(?)) AND "
         "NOT EXISTS (SELECT 1 FROM identities AS i WHERE i.record = r.id)",
         (json.dumps(sorted(PERSON_KINDS)),)))
-    entries: list[tuple[Owner, str, list[list[Any]], list[list[str]]]] = []
-    owners: dict[tuple[str, str, str, str, int], Owner] = {}
-    for rid, field, fid, kind, level, person in store.iterate(
-            "SELECT record, field, form, kind, level, person FROM identities"):
-        if rid in stale:
-            continue
-        got = forms.get(int(fid))
-        if got is None:
-            # A row whose forms are gone: only a hand edit does this. Recompute that
-            # record from itself rather than miss its identifiers.
-            stale.add(str(rid))
-            continue
-        key = (str(rid), str(kind), str(field), str(level), int(person))
-        owner = owners.get(key)
-        if owner is None:
-            owner = owners[key] = Owner(str(rid), str(kind), str(field), Level(level),
-                                        bool(person))
-        entries.append((owner, got[0], got[1], got[2]))
-    if stale:
-        entries = [e for e in entries if e[0].record_id not in stale]
-        ids = sorted(stale)
-        for start in range(0, len(ids), BATCH):
-            for row in store.query("SELECT id, kind, data, levels FROM records WHERE id IN "
-                                   "(SELECT value FROM json_each(?))",
-                                   (json.dumps(ids[start:start + BATCH]),)):
-                record = record_from_row(row)
-                for r in rows_of(record, registry):
-                    owner = Owner(record.id, r.kind, r.field, r.level, r.person)
-                    computed = compute_forms(r.value, r.shape)
-                    entries.append((owner, r.value, computed,
-                                    compute_needles(r.value, computed)))
-    return Stored(entries)
+    # A row whose forms are gone: only a hand edit does this. Recompute that record from
+    # itself rather than miss its identifiers.
+    stale.update(str(r[0]) for r in store.query(
+        "SELECT DISTINCT record FROM identities AS i WHERE NOT EXISTS "
+        "(SELECT 1 FROM identity_forms AS f WHERE f.id = i.form)"))
+    fresh: list[tuple[Owner, str, list[list[Any]], list[list[str]]]] = []
+    ids = sorted(stale)
+    for start in range(0, len(ids), BATCH):
+        for row in store.query("SELECT id, kind, data, levels FROM records WHERE id IN "
+                               "(SELECT value FROM json_each(?))",
+                               (json.dumps(ids[start:start + BATCH]),)):
+            record = record_from_row(row)
+            for r in rows_of(record, registry):
+                owner = Owner(record.id, r.kind, r.field, r.level, r.person)
+                computed = compute_forms(r.value, r.shape)
+                fresh.append((owner, r.value, computed, compute_needles(r.value, computed)))
+    return Stored(store, stale, fresh)
 
 
 def verify(store: Any, registry: Registry, records: Iterable[Record]) -> None:
@@ -368,22 +380,27 @@ def identifiers(stored: Stored, clearance: Level, protected: Iterable[str] = ()
     from the stored forms (what :func:`vault.export.redact.collect` computes from every
     record): a value above the clearance in ANY record is forbidden everywhere, and every
     identifier of a record in ``protected`` (decided to be the same person as a protected
-    one) is forbidden too."""
+    one) is forbidden too.
+
+    One pass over the table builds both the matcher and the gate's byte needles of the
+    forbidden values (:class:`~vault.export.needles.ByteNeedles`, finished here): the
+    stored needles are parsed for forbidden values only and never kept as lists (nor
+    the folds of the values, which only the gate's own encoding of values needed)."""
+    from vault.export.gate import stored_needles
+
     same = set(protected)
     allowed: list[tuple[str, int, int, Owner]] = []
     forbidden_values: list[tuple[str, Owner]] = []
     stored_values: list[tuple[str, Owner]] = []
-    folded: dict[str, tuple[str, int, int]] = {}
-    prepared: dict[str, tuple[list[str], list[str]]] = {}
+    bytes_of = stored_needles()
 
     def forbidden() -> Iterator[tuple[str, int, int, Owner]]:
-        for owner, value, forms, needles in stored.entries:
+        for owner, value, forms, needles in stored.entries():
             if owner.level > clearance or owner.record_id in same:
                 stored_values.append((value, owner))
-                prepared[value] = (needles[0], needles[1])
                 first = forms[0]  # the value as stored comes first (compute_forms)
-                if first[0] == value:
-                    folded[value] = (first[1], first[2], first[3])
+                fold = (first[1], first[2], first[3]) if first[0] == value else None
+                bytes_of.add(value, owner, fold, needles_of(needles))
                 for text, key, left, right in forms:
                     forbidden_values.append((text, owner))
                     yield key, left, right, owner
@@ -391,10 +408,11 @@ def identifiers(stored: Stored, clearance: Level, protected: Iterable[str] = ()
                 allowed.extend((key, left, right, owner) for _t, key, left, right in forms)
 
     matcher: Matcher[Owner] = Matcher.keyed(forbidden())
-    keys = set(matcher.keys())
+    bytes_of.finish()
     return Identifiers(matcher,
-                       LazyMatcher(e for e in allowed if e[0] not in keys),
-                       forbidden_values, stored_values, folded, prepared)
+                       LazyMatcher(e for e in allowed if e[0] not in matcher),
+                       forbidden_values, stored_values,
+                       stored_needles=bytes_of.needles, stored_bounded=bytes_of.bounded)
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from typing import Any
 from vault.export.decisions import Collision
 from vault.export.detect import detect
 from vault.export.identity import IdentityModel
+from vault.export.needles import ByteNeedles
 from vault.export.normalize import Match, Matcher, skeleton
 from vault.export.placeholders import PERSONAL, PLACEHOLDERS
 from vault.export.pseudonym import PERSON_KINDS, Pseudonyms
@@ -182,6 +183,12 @@ class Identifiers:
     prepared: dict[str, tuple[list[str], list[str]]] = dataclasses.field(
         default_factory=dict)
     """Stored value → the gate's byte needles for it, when stored likewise."""
+    stored_needles: ByteNeedles[Owner] | None = None
+    """The gate's byte needles of the forbidden values, already built (finished) from
+    the protected identities table, when it was read (:mod:`vault.export.protected`)."""
+    stored_bounded: list[tuple[str, int, int, Owner]] = dataclasses.field(
+        default_factory=list)
+    """Their short-edged keys (searched word-bounded in PDF streams), likewise."""
 
 
 def collect(records: Iterable[Record], registry: Registry, clearance: Level,

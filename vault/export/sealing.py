@@ -39,8 +39,7 @@ class ContainerScan:
 
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
-        owners: dict[bytes, Any] = getattr(gate.opaque, "owners", {})
-        self.keep = max((len(k) for k in owners), default=1) - 1
+        self.keep = max(gate.opaque.longest, 1) - 1
         self.tail = b""
 
     def feed(self, piece: bytes) -> None:

@@ -116,7 +116,7 @@ async def test_the_audit_viewer_reads_the_log_a_page_at_a_time(
         while table.row_count < total:
             before = table.row_count
             await pilot.press("m")
-            await wait_for(pilot, lambda: table.row_count > before)
+            await wait_for(pilot, lambda b=before: table.row_count > b)
         await pilot.press("m")
         await pilot.pause()
         seqs = [int(str(table.get_row_at(i)[0])) for i in range(table.row_count)]

@@ -441,6 +441,38 @@ def test_custody_records_every_step_with_the_hash(new_vault: Vault, svc: Any, ri
     assert new_vault.check().ok
 
 
+def test_custody_seeks_in_the_audit_log(new_vault: Vault, svc: Any, rid: str,
+                                        tmp_path: Path) -> None:
+    """The audit log grows with everything done in the vault; an attachment's custody is
+    read through an index over the attachment entries, never by walking the log (issue
+    16): every statement custody runs, live and detached, is planned without a scan of
+    the audit table."""
+    att = svc.attach(rid, write(tmp_path / "a.txt", b"evidence"))
+    gone = svc.attach(rid, write(tmp_path / "b.txt", b"other evidence"))
+    svc.detach(gone.id)
+    new_vault.services.records.add_many("person", [{"name": f"P {i}"} for i in range(30)])
+    store = new_vault.store
+    statements: list[tuple[str, tuple[Any, ...]]] = []
+    original = store.query
+
+    def recording(sql: str, params: Any = ()) -> list[Any]:
+        statements.append((sql, tuple(params)))
+        return original(sql, params)
+
+    store.query = recording  # type: ignore[method-assign]  # counted, not replaced
+    try:
+        assert [e.action for e in svc.custody(att.id)] == ["attachment.ingest"]
+        assert svc.custody(gone.id[:6])[-1].action == "attachment.detach"
+    finally:
+        del store.query
+    on_audit = [(sql, p) for sql, p in statements if "FROM audit" in sql]
+    assert len(on_audit) == 3  # two custody reads and the detached prefix
+    for sql, params in on_audit:
+        plan = " ".join(str(row[-1]) for row in store.query(f"EXPLAIN QUERY PLAN {sql}",
+                                                            params))
+        assert "USING INDEX audit_attachment" in plan and "SCAN audit" not in plan, plan
+
+
 def test_remove_original_after_verified_ingest(new_vault: Vault, svc: Any, rid: str,
                                                tmp_path: Path) -> None:
     src = write(tmp_path / "orig.bin", os.urandom(CHUNK_SIZE + 7))

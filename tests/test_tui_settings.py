@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyrage
+import pytest
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from tests.tui_support import PASSPHRASE, TestApp, make_vault, run_async, shown, unlock, wait_for
+from tui.app.screens import audit as audit_screen
 from tui.app.screens.audit import AuditScreen
 from tui.app.screens.dialogs import ChoiceDialog, PromptDialog
 from tui.app.screens.editor import EditorScreen
@@ -15,6 +17,7 @@ from tui.app.screens.passphrase import NewPassphraseDialog
 from tui.app.screens.record import RecordScreen
 from tui.app.screens.settings import SettingsScreen
 from vault.session import Vault
+from vault.store import Store
 
 NEW = "a completely different passphrase of five words"
 
@@ -81,6 +84,43 @@ async def test_the_audit_viewer_shows_the_chain_status(tmp_path: Path) -> None:
         assert table.row_count >= 6  # creation and five records
         actions = {str(table.get_row_at(i)[3]) for i in range(table.row_count)}
         assert "record.add" in actions and "vault.create" in actions
+
+
+@run_async
+async def test_the_audit_viewer_reads_the_log_a_page_at_a_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log grows with everything done in the vault: the viewer shows the newest page
+    and reads older ones when asked, never the whole log at once (issue 16)."""
+    path = tmp_path / "vault"
+    make_vault(path)
+    vault = Vault.open(path)
+    vault.unlock(PASSPHRASE)
+    total = len(vault.store.audit_entries())
+    vault.close()
+
+    def whole_log(_store: Store) -> None:
+        raise AssertionError("the viewer read the whole audit log")
+
+    monkeypatch.setattr(Store, "audit_entries", whole_log)
+    monkeypatch.setattr(audit_screen, "PAGE", 4)
+    app = TestApp(path, language="en")
+    async with app.run_test(size=(120, 50)) as pilot:
+        await unlock(pilot)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: shown(app, AuditScreen))
+        table = app.screen.query_one("#audit", DataTable)
+        status = app.screen.query_one("#audit-status", Static)
+        await wait_for(pilot, lambda: "Chain intact" in str(status.render()))
+        assert f"{total:,} entries" in str(status.render())
+        assert table.row_count == 4
+        while table.row_count < total:
+            before = table.row_count
+            await pilot.press("m")
+            await wait_for(pilot, lambda b=before: table.row_count > b)
+        await pilot.press("m")
+        await pilot.pause()
+        seqs = [int(str(table.get_row_at(i)[0])) for i in range(table.row_count)]
+        assert seqs == list(range(total, 0, -1))  # newest first, each once, all of them
 
 
 @run_async

@@ -164,12 +164,21 @@ class Progress(Message):
         return isinstance(message, Progress)
 
 
-class AuditLoaded(Message):
-    """The audit log and the verification of its chain."""
+class AuditPage(Message):
+    """A page of the audit log, newest first; ``first``: the newest page (the table is
+    started again with it)."""
 
-    def __init__(self, entries: list[Any], status: Any) -> None:
+    def __init__(self, entries: list[Any], first: bool) -> None:
         super().__init__()
         self.entries = entries
+        self.first = first
+
+
+class AuditVerified(Message):
+    """The verification of the audit log's hash chain."""
+
+    def __init__(self, status: Any) -> None:
+        super().__init__()
         self.status = status
 
 

@@ -48,4 +48,16 @@ MIGRATIONS: list[Migration] = [
             """
         ),
     ),
+    # An attachment's chain of custody (AttachmentService.custody) is read from the
+    # audit log, which grows with everything done in the vault: an index over the
+    # attachment entries' ids makes it a seek, not a walk of the whole log (issue 16).
+    Migration(
+        "attachments_0003_custody_index",
+        sql(
+            """
+            CREATE INDEX audit_attachment ON audit(json_extract(detail, '$.attachment'), seq)
+                WHERE action LIKE 'attachment.%';
+            """
+        ),
+    ),
 ]

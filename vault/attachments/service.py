@@ -360,7 +360,9 @@ class AttachmentService:
         cleaned = prefix.strip().lower()
         rows = self._context.store.query(
             "SELECT DISTINCT json_extract(detail, '$.attachment') AS a FROM audit "
-            "WHERE action = 'attachment.ingest' AND a >= ? AND a < ? LIMIT 2",
+            # The first term names the index (audit_attachment) the query may use.
+            "WHERE action LIKE 'attachment.%' AND action = 'attachment.ingest' "
+            "AND a >= ? AND a < ? LIMIT 2",
             (cleaned, cleaned + "g"))
         if not rows:
             raise NotFound(f"no attachment with id {cleaned}, now or in the audit log")

@@ -9,6 +9,7 @@ device by itself.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,7 +87,10 @@ class Profile:
     superiors: list[Record]
     subordinates: list[Record]
     records: dict[str, Record]
-    """Every record of the vault by id (the redactor needs them all to know identifiers)."""
+    """The records this profile read, by id: the person, their involvements, acts,
+    detentions, victims, evidence, linked testimonies and their interviewees, superiors
+    and subordinates (never the whole vault; the redactor reads the protected identities
+    of everyone else from their table)."""
 
 
 def _covers(position: dict[str, str], when: str) -> bool:
@@ -133,15 +137,46 @@ def linked_testimonies(act: Record, involvement: Record, detention: Record | Non
     return found
 
 
+class _Reader:
+    """The records a profile reads, by full id, fetched a batch per query (None: no such
+    record), each once."""
+
+    def __init__(self, records: Any) -> None:
+        self._records = records
+        self.seen: dict[str, Record | None] = {}
+
+    def load(self, ids: Iterable[Any]) -> None:
+        missing = list(dict.fromkeys(str(i) for i in ids if str(i) not in self.seen))
+        if missing:
+            found = self._records.fetch(missing)
+            for rid in missing:
+                self.seen[rid] = found.get(rid)
+
+    def get(self, rid: Any) -> Record | None:
+        return self.seen.get(str(rid))
+
+    def found(self) -> dict[str, Record]:
+        return {rid: r for rid, r in self.seen.items() if r is not None}
+
+
 def gather(vault: Any, person_id: str) -> Profile:
     """The profile of the person ``person_id`` (an id or unambiguous prefix). InvalidInput
-    when the record is not a person."""
+    when the record is not a person.
+
+    Reads the person's records and what they reach, never the whole vault: the
+    involvements naming the person and the people reporting to them are found through the
+    links table's index (:meth:`RecordService.referrers`), then acts, detentions, victims,
+    cited evidence and superiors by id, a batch per query, then the testimonies linked to
+    those acts, involvements, detentions or victims (again through the index), and the
+    interviewees of the evidence. What a person waits on grows with their own record, not
+    with the vault (``bench/dossier.py --unrelated``)."""
     records_service = vault.services.records
     person = records_service.get(person_id)
     if person.kind != "person":
         raise InvalidInput(f"record {person.id} is a {person.kind}, not a person; a dossier "
                            "is drafted for a person")
-    by_id: dict[str, Record] = {r.id: r for r in records_service.iter_records()}
+    reader = _Reader(records_service)
+    reader.seen[person.id] = person
     attachments_service = vault.services.attachments
     files: dict[str, list[Any]] = {}
 
@@ -150,22 +185,44 @@ def gather(vault: Any, person_id: str) -> Profile:
             files[record_id] = list(attachments_service.list(record_id))
         return files[record_id]
 
-    testimonies = [r for r in by_id.values() if r.kind == "testimony"]
+    # Oldest first, as the old whole-vault walk met them (the order of equal dates).
+    involvement_ids = records_service.referrers({"perpetrator": [person.id]}, "involvement")
+    reader.load(involvement_ids)
+    involvements = [r for r in map(reader.get, involvement_ids)
+                    if r is not None and r.fields.get("perpetrator") == person.id]
+    reader.load(str(r.fields.get("act")) for r in involvements)
+    pairs = [(inv, act) for inv in involvements
+             if (act := reader.get(inv.fields.get("act"))) is not None]
+    reader.load([
+        *(person.fields.get("superiors") or []),
+        *(str(act.fields.get("detention", "")) for _, act in pairs),
+        *(v for _, act in pairs for v in act.fields.get("victims") or []),
+        *(e for inv, act in pairs
+          for e in (*(inv.fields.get("evidence") or []), *(act.fields.get("evidence") or [])))])
+    anchors: set[str] = set()
+    victims: set[str] = set()
+    for inv, act in pairs:
+        detention = reader.get(act.fields.get("detention", ""))
+        anchors |= {inv.id, act.id} | ({detention.id} if detention is not None else set())
+        victims |= {str(v) for v in act.fields.get("victims") or []}
+    # Only testimonies that link an anchor or name a victim can be found by
+    # linked_testimonies; read in vault order, it finds them in the same order as before.
+    candidate_ids = records_service.referrers(
+        {"related": sorted(anchors), "persons_mentioned": sorted(victims)}, "testimony")
+    reader.load(candidate_ids)
+    testimonies = [r for r in map(reader.get, candidate_ids)
+                   if r is not None and r.kind == "testimony"]
     links: list[ActLink] = []
-    for record in by_id.values():
-        if record.kind != "involvement" or record.fields.get("perpetrator") != person.id:
-            continue
-        act = by_id.get(str(record.fields.get("act")))
-        if act is None:
-            continue
-        detention = by_id.get(str(act.fields.get("detention", "")))
-        victims = [by_id[v] for v in act.fields.get("victims") or [] if v in by_id]
+    for record, act in pairs:
+        detention = reader.get(act.fields.get("detention", ""))
+        victim_records = [r for v in act.fields.get("victims") or []
+                          if (r := reader.get(v)) is not None]
         cited = [*(record.fields.get("evidence") or []), *(act.fields.get("evidence") or [])]
-        evidence = [by_id[e] for e in dict.fromkeys(cited) if e in by_id]
+        evidence = [r for e in dict.fromkeys(cited) if (r := reader.get(e)) is not None]
         known = {e.id for e in evidence}
         found = [t for t in linked_testimonies(act, record, detention, testimonies)
                  if t.id not in known]
-        link = ActLink(record, act, detention, victims, evidence + found,
+        link = ActLink(record, act, detention, victim_records, evidence + found,
                        linked=frozenset(t.id for t in found))
         for rid in (act.id, record.id, *(e.id for e in evidence)):
             items = attached(rid)
@@ -174,7 +231,13 @@ def gather(vault: Any, person_id: str) -> Profile:
         link.position = position_at(person, link.date)
         links.append(link)
     links.sort(key=lambda link: (link.date or "9999", link.act.id))
-    superiors = [by_id[s] for s in person.fields.get("superiors") or [] if s in by_id]
-    subordinates = [r for r in by_id.values() if r.kind == "person"
-                    and person.id in (r.fields.get("superiors") or [])]
-    return Profile(person, links, superiors, subordinates, by_id)
+    # The interviewees of the evidence: the draft names them (by pseudonym).
+    reader.load(str(e.fields.get("source", "")) for link in links for e in link.evidence
+                if e.kind == "testimony")
+    superiors = [r for s in person.fields.get("superiors") or []
+                 if (r := reader.get(s)) is not None]
+    subordinate_ids = records_service.referrers({"superiors": [person.id]}, "person")
+    reader.load(subordinate_ids)
+    subordinates = [r for r in map(reader.get, subordinate_ids)
+                    if r is not None and person.id in (r.fields.get("superiors") or [])]
+    return Profile(person, links, superiors, subordinates, reader.found())

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from typing import Any
 
 import sqlcipher3
@@ -490,6 +490,27 @@ class RecordService:
             "SELECT DISTINCT r.id, r.kind, r.title, r.created FROM links l "
             "JOIN records r ON r.id = l.src WHERE l.dst = ? ORDER BY r.rowid", (rid,))
         return [RecordSummary(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    def referrers(self, targets: Mapping[str, Iterable[str]],
+                  kind: str | None = None) -> Ids:
+        """Full ids of the records (of ``kind``) whose reference field ``f`` names one of
+        ``targets[f]``, for any ``f``, oldest first, each once. One query, an index seek
+        on ``links(dst, field)`` per (field, id) pair: its cost follows the links found,
+        never the size of the vault (a dossier gathers a person's records this way)."""
+        pairs = [[name, str(dst)] for name, ids in targets.items() for dst in ids]
+        if not pairs:
+            return []
+        if kind is not None:
+            self.registry.type(kind)
+        # CROSS JOIN keeps the pairs as the outer loop: each is one seek in links_dst.
+        sql = ("SELECT DISTINCT r.id, r.rowid FROM json_each(?) AS p CROSS JOIN links AS l "
+               "ON l.dst = json_extract(p.value, '$[1]') "
+               "AND l.field = json_extract(p.value, '$[0]') "
+               "JOIN records AS r ON r.id = l.src")
+        params: tuple[str, ...] = (json.dumps(pairs),)
+        if kind is not None:
+            sql, params = sql + " WHERE r.kind = ?", (*params, kind)
+        return [str(row[0]) for row in self.store.query(sql + " ORDER BY r.rowid", params)]
 
 
 #: What ``list`` and ``page`` can sort by; each is backed by an index alone and with a

@@ -1,5 +1,10 @@
 """The audit log: who did what, when, to which record and field (never a value), and
-whether the hash chain is intact."""
+whether the hash chain is intact.
+
+The log grows with everything done in the vault (a million records: a million entries),
+so the viewer reads it a page at a time, newest first (``Store.audit_page``), and shows
+the first page before the chain is verified; the verification streams the log in
+batches (flat memory) and its verdict replaces the "Verifying…" line when it is done."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
 from tui.app.i18n import N_, _
-from tui.app.messages import AuditLoaded, Failed
+from tui.app.messages import AuditPage, AuditVerified, Failed
 from tui.app.screens.base import BaseScreen
 from tui.app.widgets.header import SafeHeader
 from tui.app.widgets.text import plain
@@ -33,8 +38,9 @@ class AuditScreen(BaseScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.entries: list[object] = []
         self.shown = 0
+        self.oldest: int | None = None
+        self.complete = False
 
     def compose(self) -> ComposeResult:
         yield SafeHeader()
@@ -54,14 +60,41 @@ class AuditScreen(BaseScreen[None]):
     def _load(self) -> None:
         try:
             store = self.vault.store
-            entries = store.audit_entries()
+            self.post_message(AuditPage(store.audit_page(limit=PAGE), first=True))
             status = store.verify_audit()
         except VaultError as exc:
             self.post_message(Failed(exc))
             return
-        self.post_message(AuditLoaded(entries, status))
+        self.post_message(AuditVerified(status))
 
-    def on_audit_loaded(self, message: AuditLoaded) -> None:
+    @work(thread=True, exclusive=True, group="audit-more")
+    def _load_older(self, before: int) -> None:
+        try:
+            self.post_message(AuditPage(self.vault.store.audit_page(before, PAGE),
+                                        first=False))
+        except VaultError as exc:
+            self.post_message(Failed(exc))
+
+    def on_audit_page(self, message: AuditPage) -> None:
+        message.stop()
+        table = self.query_one("#audit", DataTable)
+        if message.first:
+            table.clear()
+            self.shown = 0
+        elif message.entries and self.oldest is not None and \
+                int(message.entries[0].seq) >= self.oldest:
+            return  # a page asked for before a reload
+        for e in message.entries:
+            detail = json.dumps(e.detail, ensure_ascii=False, sort_keys=True)
+            table.add_row(Text(str(e.seq)), plain(e.at[:19]), plain(e.actor),
+                          plain(e.action), plain(e.record or ""), plain(e.field or ""),
+                          plain(detail, limit=120))
+        self.shown += len(message.entries)
+        if message.entries:
+            self.oldest = int(message.entries[-1].seq)
+        self.complete = len(message.entries) < PAGE
+
+    def on_audit_verified(self, message: AuditVerified) -> None:
         message.stop()
         self.query_one("#busy").add_class("hidden")
         status = message.status
@@ -72,22 +105,11 @@ class AuditScreen(BaseScreen[None]):
         else:
             box.update(Text("✘ " + _("Chain BROKEN: the log was altered. {problem}").format(
                 problem=status.problem or ""), style="bold red"))
-        self.entries = list(reversed(message.entries))
-        self.shown = 0
-        self.query_one("#audit", DataTable).clear()
-        self.action_more()
 
     def action_more(self) -> None:
-        """Show older entries."""
-        table = self.query_one("#audit", DataTable)
-        for entry in self.entries[self.shown:self.shown + PAGE]:
-            e = entry  # AuditEntry
-            detail = json.dumps(getattr(e, "detail", {}), ensure_ascii=False, sort_keys=True)
-            table.add_row(Text(str(getattr(e, "seq", ""))), plain(getattr(e, "at", "")[:19]),
-                          plain(getattr(e, "actor", "")), plain(getattr(e, "action", "")),
-                          plain(getattr(e, "record", None) or ""),
-                          plain(getattr(e, "field", None) or ""), plain(detail, limit=120))
-        self.shown = min(len(self.entries), self.shown + PAGE)
+        """Show older entries (the next page, read when asked for)."""
+        if not self.complete and self.oldest is not None:
+            self._load_older(self.oldest)
 
     def action_reload(self) -> None:
         """Read and verify the log again."""

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 from tui.cli.context import COMMANDS, Context
 from tui.cli.secrets import SecretSource, UsageError
-from vault import leftovers
 from vault.errors import EXIT_FAILED, EXIT_USAGE, VaultError
 from vault.process import harden
 
@@ -105,10 +104,12 @@ def _quiet_thread_hook(args: threading.ExceptHookArgs) -> None:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse and run; may raise VaultError (handled by :func:`main`)."""
-    line = sys.argv[1:] if argv is None else argv
+    words = sys.argv[1:] if argv is None else argv
     _load_commands()
-    parser = build_parser(chosen_command(line))
-    args = parser.parse_args(line)
+    parser = build_parser(chosen_command(words))
+    args = parser.parse_args(words)  # exits here for --help: nothing below is loaded
+    from vault import leftovers
+
     for line in leftovers.sweep():
         sys.stderr.write(f"note: {line}\n")
     if args.command is None:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import sqlcipher3
 
-from tests.conftest import ROOT
+from tests.conftest import PASSPHRASE, ROOT
 from vault.migrations import Migration, all_migrations
 from vault.records import paging
 from vault.records.service import RecordService
@@ -293,11 +293,52 @@ def test_help_does_not_load_the_features() -> None:
     code = ("import sys\nfrom tui.cli.main import build_parser\nbuild_parser()\n"
             "heavy = ['vault.services', 'sqlcipher3', 'PIL', 'pillow_heif', 'pypinyin',"
             " 'opencc', 'vault.export.plan', 'vault.records.service', 'importlib.metadata',"
-            " 'vault.session', 'textual']\n"
+            " 'vault.session', 'textual', 'ctypes.util', 'subprocess', 'platformdirs']\n"
             "print([m for m in heavy if m in sys.modules])\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_list_loads_only_what_a_listing_needs(new_vault: Vault, vault_path: Path) -> None:
+    """``evault list`` (the real command, a whole process) unlocks and lists without
+    loading search, bundles, export, attachments or the signing key: checking the schema
+    is current needs only the migrations' names (vault/search/schema.py,
+    vault/bundle/schema.py), and no child process is started (``ctypes.util`` ran
+    ``ldconfig`` to find libc). Before: every unlock imported the tokenizer with OpenCC's
+    tables, age, minisign and the BIP-39 word list."""
+    _records(new_vault).add("person", {"name": "Listed Person"})
+    new_vault.close()
+    code = ("import sys\nfrom tui.cli.main import main\n"
+            f"code = main(['--vault', {str(vault_path)!r}, '--passphrase-stdin', 'list'])\n"
+            "heavy = ['vault.search.index', 'vault.search.fold', 'opencc', 'pypinyin',"
+            " 'vault.bundle.importer', 'vault.bundle.verify', 'vault.bundle.senders', 'pyrage',"
+            " 'mnemonic', 'crypto.signing', 'vault.export.plan', 'vault.export.protected',"
+            " 'vault.attachments.service', 'PIL', 'pillow_heif', 'textual', 'ctypes.util',"
+            " 'subprocess', 'importlib.metadata']\n"
+            "print(code, [m for m in heavy if m in sys.modules], file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code], input=PASSPHRASE + "\n",
+                          capture_output=True, text=True, cwd=ROOT, check=True)
+    assert "Listed Person" in proc.stdout
+    assert proc.stderr.strip().splitlines()[-1] == "0 []"
+
+
+def test_a_command_named_on_the_line_gets_only_its_parser() -> None:
+    """The CLI builds the one subparser the line names (building all of them is a
+    noticeable part of a short command); help and unknown words get them all."""
+    from tui.cli.main import build_parser, chosen_command
+
+    build_parser()
+    assert chosen_command(["--vault", "list", "get", "abc"]) == "get"
+    assert chosen_command(["--vau", "list", "--passphrase-stdin", "get"]) == "get"
+    assert chosen_command(["--vault=x", "list"]) == "list"
+    assert chosen_command(["-h", "list"]) is None
+    assert chosen_command(["lst"]) is None
+    assert chosen_command([]) is None
+    only = build_parser("list")
+    assert only.parse_args(["--vault", "v", "list", "person"]).kind == "person"
+    with pytest.raises(SystemExit):
+        only.parse_args(["get", "abc"])
 
 
 # -- streaming import ---------------------------------------------------------------------------

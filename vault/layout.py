@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 ENV_PATH = "EVAULT_PATH"
 
 
@@ -16,6 +14,8 @@ def default_vault_path() -> Path:
     env = os.environ.get(ENV_PATH)
     if env:
         return Path(env).expanduser()
+    import platformdirs  # here: ``--vault`` and ``$EVAULT_PATH`` need no look-up
+
     return Path(platformdirs.user_data_dir("evault", appauthor=False)) / "vault"
 
 

@@ -28,8 +28,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import platformdirs
-
 from vault import fsutil
 
 STATE_ENV = "EVAULT_STATE_DIR"
@@ -38,8 +36,11 @@ STATE_ENV = "EVAULT_STATE_DIR"
 def journal_dir() -> Path:
     """Where the entries live (``$EVAULT_STATE_DIR/pending`` or the platform's)."""
     env = os.environ.get(STATE_ENV)
-    base = Path(env).expanduser() if env else Path(
-        platformdirs.user_state_dir("evault", appauthor=False))
+    if env:
+        return Path(env).expanduser() / "pending"
+    import platformdirs  # here: it is a noticeable part of a short command's start-up
+
+    base = Path(platformdirs.user_state_dir("evault", appauthor=False))
     return base / "pending"
 
 

@@ -81,11 +81,11 @@ CORE = sql(
 #: added. Append only.
 FEATURE_MODULES = [
     "vault.records.schema",
-    "vault.search",
+    "vault.search.schema",
     "vault.attachments.schema",
     "vault.export.schema",
     "vault.dossier.schema",
-    "vault.bundle.senders",
+    "vault.bundle.schema",
     "vault.travel.schema",
 ]
 

@@ -12,7 +12,6 @@ memory itself; docs/threat-model.md says what remains.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import resource
 import sys
 
@@ -21,15 +20,20 @@ PR_SET_DUMPABLE = 4
 
 
 def _prctl() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
+    """libc's ``prctl``, looked up among the symbols already loaded into this process
+    (``dlopen(NULL)``: Python itself links the C library). Not ``ctypes.util.find_library``:
+    on Linux that runs ``ldconfig -p`` in a child process, a fork and an exec on every
+    command, ``evault --help`` included."""
     if not sys.platform.startswith("linux"):
         return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    except OSError:
-        return None
-    func = libc.prctl
-    func.restype = ctypes.c_int
-    return func
+    for name in (None, "libc.so.6"):
+        try:
+            func = ctypes.CDLL(name, use_errno=True).prctl
+        except (OSError, AttributeError):
+            continue
+        func.restype = ctypes.c_int
+        return func
+    return None
 
 
 def harden() -> list[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crypto import header as hdr
-from crypto import kdf, signing
+from crypto import kdf
 from crypto.errors import DecryptionFailed, MalformedData
 from crypto.schedule import Purpose, derive_key
 from vault import fsutil, leftovers, medium, running
@@ -39,6 +39,7 @@ from vault.services import Services
 from vault.store import MIN_DATABASE_BYTES, Clock, Store, utc_now
 
 if TYPE_CHECKING:
+    from crypto import signing
     from vault.backup import BackupReport
 
 #: Set to ``1`` only by the test suite and benchmarks: new vaults then use
@@ -201,7 +202,9 @@ class Vault:
             store = Store.open(layout.database, derive_key(new.master_key, Purpose.DATABASE),
                                actor=actor, clock=clock, create=True)
             try:
-                key = signing.SigningKey.generate()
+                from crypto.signing import SigningKey
+
+                key = SigningKey.generate()
                 with store.transaction("creating the vault") as tx:
                     tx.execute("INSERT INTO meta(key, value) VALUES ('signing_key', ?)",
                                (key.to_bytes(),))
@@ -603,10 +606,12 @@ class Vault:
 
     def signing_key(self) -> signing.SigningKey:
         """The vault's Ed25519 signing key (kept inside the encrypted database)."""
+        from crypto.signing import SigningKey
+
         raw = self.store.meta("signing_key")
         if raw is None:
             raise IntegrityError("the vault's signing key is missing")
-        return signing.SigningKey.from_bytes(bytes(raw))
+        return SigningKey.from_bytes(bytes(raw))
 
     def public_key_minisign(self) -> str:
         """The public signing key as a minisign ``.pub`` file."""

@@ -31,7 +31,7 @@ from typing import Any
 import vault.attachments.service
 import vault.export.service
 import vault.records.service
-import vault.search  # noqa: F401 - imported before the first operation, not during it
+import vault.search.index  # noqa: F401 - imported before the first operation, not during it
 from tests.crash import workload
 from vault.importer import commit
 from vault.importer import plan as import_plan

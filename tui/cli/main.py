@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 from tui.cli.context import COMMANDS, Context
 from tui.cli.secrets import SecretSource, UsageError
-from vault import leftovers
 from vault.errors import EXIT_FAILED, EXIT_USAGE, VaultError
 from vault.process import harden
 
@@ -49,8 +48,31 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="read the passphrase (and any further secret) from stdin lines")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line (also used by the docs test)."""
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the line, found without parsing it: the first word that
+    is not an option or the value of ``--vault`` (or an abbreviation of it, as argparse
+    allows). None when there is none, it is not a command, or the top level's help comes
+    first."""
+    names = {cmd.name for cmd in COMMANDS}
+    takes_value = False
+    for arg in argv:
+        if takes_value:
+            takes_value = False
+        elif arg.startswith("-"):
+            takes_value = len(arg) >= 3 and "--vault".startswith(arg)
+            if arg in ("--", "-h", "--help"):
+                return None  # the top level's help lists every command
+        else:
+            return arg if arg in names else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line (also used by the docs test), or with ``only`` the top
+    level and that one subcommand: building all ~30 subparsers (argparse looks up a
+    translation of its own strings for each, a few file look-ups every time) is a
+    noticeable part of a short command such as ``evault list``. ``evault --help`` and a
+    misspelt command get the whole parser, so they list every command."""
     _load_commands()
     parser = argparse.ArgumentParser(
         prog="evault",
@@ -61,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="JSON output for read commands")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for cmd in COMMANDS:
+        if only is not None and cmd.name != only:
+            continue
         p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
         _common(p, top=False)
         cmd.configure(p)
@@ -80,8 +104,12 @@ def _quiet_thread_hook(args: threading.ExceptHookArgs) -> None:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse and run; may raise VaultError (handled by :func:`main`)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    _load_commands()
+    parser = build_parser(chosen_command(words))
+    args = parser.parse_args(words)  # exits here for --help: nothing below is loaded
+    from vault import leftovers
+
     for line in leftovers.sweep():
         sys.stderr.write(f"note: {line}\n")
     if args.command is None:

@@ -25,43 +25,9 @@ from typing import Any
 from mnemonic import Mnemonic
 
 from vault.errors import IntegrityError, InvalidInput, PolicyRefused
-from vault.migrations import Migration, sql
 
 FINGERPRINT_WORDS = 8
 _WORDLIST: list[str] = Mnemonic("english").wordlist
-
-MIGRATIONS: list[Migration] = [
-    Migration(
-        "senders_0001_known",
-        sql(
-            """
-            CREATE TABLE known_senders (
-                name TEXT PRIMARY KEY,
-                sender_key TEXT NOT NULL UNIQUE,
-                first_seen TEXT NOT NULL,
-                fingerprint TEXT NOT NULL
-            );
-            -- A bundle is identified by its sender and its id (a forger reusing another
-            -- sender's bundle id must not make the real bundle count as imported).
-            CREATE TABLE bundles_imported_v2 (
-                sender_key TEXT NOT NULL,
-                bundle_id TEXT NOT NULL,
-                signer_pinned INTEGER NOT NULL,
-                created TEXT NOT NULL,
-                imported TEXT NOT NULL,
-                records INTEGER NOT NULL,
-                PRIMARY KEY (sender_key, bundle_id)
-            );
-            INSERT INTO bundles_imported_v2
-                SELECT sender_key, bundle_id, signer_pinned, created, imported, records
-                FROM bundles_imported;
-            DROP TABLE bundles_imported;
-            ALTER TABLE bundles_imported_v2 RENAME TO bundles_imported;
-            """
-        ),
-    ),
-]
-
 
 def fingerprint(sender_key: str) -> str:
     """Eight words naming a minisign public key (its base64 line), for comparing by

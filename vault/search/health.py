@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from vault.errors import VaultError
 from vault.search.fold import TOKENIZER_VERSION
-from vault.search.index import META_KEY, rebuild, remove_record
+from vault.search.index import rebuild, remove_record
+from vault.search.schema import META_KEY
 
 if TYPE_CHECKING:
     from vault.session import Vault

@@ -38,38 +38,13 @@ from datetime import date as Date
 from typing import Any, Protocol
 
 from vault.errors import InvalidInput
-from vault.migrations import Migration, statements
 from vault.search.fold import TOKENIZER_VERSION, index_body
 from vault.search.query import Query, parse
 from vault.search.romanise import romanised
+from vault.search.schema import META_KEY
 from vault.search.snippet import compile_terms, cut, find
 
 LEVELS = ("public", "partner", "private")
-META_KEY = "search_tokenizer"
-
-_DDL = """
-CREATE TABLE search_doc (
-    docid INTEGER PRIMARY KEY,
-    record_id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    date_start TEXT,
-    date_end TEXT
-);
-CREATE TABLE search_text (
-    docid INTEGER PRIMARY KEY REFERENCES search_doc(docid) ON DELETE CASCADE,
-    texts TEXT NOT NULL
-);
-CREATE VIRTUAL TABLE search_fts USING fts5(
-    public, partner, private, content = '', tokenize = 'ascii'
-)
-"""
-
-
-# The layout of search_0002 (see the module docstring); search_0001's _DDL is shipped.
-_FTS = ("CREATE VIRTUAL TABLE search_fts USING fts5(public, partner, private, "
-        "content = '', contentless_delete = 1, tokenize = 'ascii')")
-
-
 class Writer(Protocol):
     """What the index needs of a write transaction (``vault.store.Transaction``)."""
 
@@ -81,37 +56,6 @@ class Reader(Protocol):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
-
-def _create(conn: Any) -> None:
-    for statement in statements(_DDL):
-        conn.execute(statement)
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                 (META_KEY, TOKENIZER_VERSION))
-
-
-def _compact(conn: Any) -> None:
-    """search_0002: the smaller layout. The old index is dropped, copies of record texts
-    are deleted (records are their own source now), and everything is re-tokenized with
-    the current rules (for a large vault this takes a while, once: about a minute per
-    100,000 records on a slow laptop)."""
-    conn.execute("DROP TABLE search_fts")
-    conn.execute(_FTS)
-    has_records = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                               "AND name = 'records'").fetchone()
-    if has_records:
-        conn.execute("DELETE FROM search_text WHERE docid IN (SELECT d.docid FROM "
-                     "search_doc AS d JOIN records AS r ON r.id = d.record_id)")
-    rebuild(conn)
-
-
-def _secure_delete(conn: Any) -> None:
-    # FTS5 otherwise keeps a deleted row's tokens in its index until segments merge:
-    # 'secure-delete' removes them at once (SQLite 3.42+; evault's SQLCipher has 3.5x).
-    conn.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('secure-delete', 1)")
-
-
-MIGRATIONS = [Migration("search_0001_fts", _create), Migration("search_0002_compact", _compact),
-              Migration("search_0003_secure_delete", _secure_delete)]
 
 Fetch = Callable[[str, Sequence[Any]], Iterable[Any]]
 Texts = Iterator[tuple[str, list[tuple[str, str, Any]]]]

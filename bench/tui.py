@@ -161,16 +161,21 @@ async def until(condition: Any, timeout: float = 120.0) -> None:
         await asyncio.sleep(0.002)
 
 
+async def unlock(app: BenchApp, pilot: Any, marks: Marks) -> None:
+    """Type the passphrase as a person does and wait for the first page to be drawn."""
+    await until(lambda: app.screen.query("#passphrase"))
+    app.screen.query_one("#passphrase").value = PASSPHRASE  # type: ignore[attr-defined]
+    await pilot.press("enter")
+    await until(lambda: marks.painted > 0)
+    await pilot.pause(0.05)
+
+
 async def first_paint(path: Path) -> tuple[float, int]:
     """Seconds from the unlocked vault reaching the app to the first page drawn."""
     marks = Marks()
     app = BenchApp(path, marks)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(lambda: app.screen.query("#passphrase"))
-        app.screen.query_one("#passphrase").value = PASSPHRASE  # type: ignore[attr-defined]
-        await pilot.press("enter")
-        await until(lambda: marks.painted > 0)
-        await pilot.pause(0.05)
+        await unlock(app, pilot, marks)
     return marks.painted - marks.unlocked, marks.rows
 
 
@@ -182,11 +187,7 @@ async def deep_scroll(path: Path, pages: int = 20) -> list[float]:
     app = BenchApp(path, marks)
     times: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(lambda: app.screen.query("#passphrase"))
-        app.screen.query_one("#passphrase").value = PASSPHRASE  # type: ignore[attr-defined]
-        await pilot.press("enter")
-        await until(lambda: marks.painted > 0)
-        await pilot.pause(0.05)
+        await unlock(app, pilot, marks)
         table = app.screen.query_one(RecordTable)
         table.focus()
         for n in range(pages):
